@@ -1,0 +1,1 @@
+"""The HTTP API: one router per audience (employers, providers, authority)."""

@@ -1,0 +1,729 @@
+"""The `Ledger` application: one method per use case in the brief, and the queries
+that answer from the write model (current and point-in-time state, full history).
+
+It is the service layer: it loads aggregates, asks the domain to decide, and saves the
+resulting events in one transaction. Rules live in the domain; this module only
+orchestrates and translates storage conflicts into domain errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+
+from ledger import errors, privacy
+from ledger.config import Settings, prepare_database
+from ledger.domain import ids
+from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
+from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.provider import Provider, ProviderState
+from ledger.domain.values import (
+    AccreditationScope,
+    Assessment,
+    CredentialSpecification,
+    ProviderKind,
+    StackingRule,
+)
+from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
+from ledger.policy import NationalPolicy, WithdrawnIssuerRule
+from ledger.transcoding import OrjsonTranscoder
+
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+SAVE_ATTEMPTS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command wrote: the aggregate it concerned and the log position of its
+    last event (``None`` when nothing new was written), which readers can wait for."""
+
+    aggregate_id: UUID
+    position: int | None
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    learner_id: str
+    micro_credential_id: UUID
+    provider_reference: str
+    assessment: Assessment
+    issued_on: date | None = None
+
+
+@dataclass(frozen=True)
+class IssuedAward:
+    award_id: UUID
+    learner_id: str
+    provider_reference: str
+    created: bool
+    """False when the same award had already been issued (an idempotent retry)."""
+
+
+@dataclass(frozen=True)
+class BatchReceipt:
+    awards: list[IssuedAward]
+    position: int | None
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    index: int
+    error: errors.LedgerError
+
+
+class BatchRejected(errors.InvalidRequest):
+    """At least one item of a batch was refused; nothing of the batch was written."""
+
+    def __init__(self, failures: Sequence[ItemFailure]) -> None:
+        self.failures = list(failures)
+        super().__init__(
+            f"{len(self.failures)} item(s) of the batch were refused; nothing was written"
+        )
+
+
+@dataclass(frozen=True)
+class AwardStatusReport:
+    """An award's status at a moment, and what it certifies."""
+
+    award: Award
+    status: AwardStatus
+    at: datetime
+    provider: Provider
+    credential: MicroCredential
+
+
+@dataclass
+class _Batch:
+    """Aggregates touched by one command, saved together."""
+
+    records: dict[UUID, LearnerRecord] = field(default_factory=dict)
+    locations: list[AwardLocation] = field(default_factory=list)
+    new_keys: list[tuple[UUID, bytes]] = field(default_factory=list)
+
+
+class Ledger(Application[UUID]):
+    name = "Ledger"
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.policy: NationalPolicy = self.settings.policy
+        self.clock = clock
+        merged = {**self.settings.database.eventsourcing_env(), **(env or {})}
+        prepare_database(self.settings)
+        super().__init__(env=merged)
+        self.ledger_recorder = cast(LedgerRecorder, self.recorder)
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    # --- providers ------------------------------------------------------------------
+    def register_provider(
+        self, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+    ) -> Receipt:
+        provider = Provider.register(code=code, name=name, country=country, kind=kind, actor=actor)
+        if self._exists(provider.id):
+            msg = f"a provider with code {provider.code} is already registered"
+            raise errors.ProviderAlreadyRegistered(msg)
+        try:
+            return self._save(provider)
+        except errors.ConcurrentUpdate:
+            msg = f"a provider with code {provider.code} is already registered"
+            raise errors.ProviderAlreadyRegistered(msg) from None
+
+    def accredit_provider(
+        self,
+        provider_id: UUID,
+        *,
+        scope: AccreditationScope,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.accredit(
+            scope=scope,
+            valid_until=valid_until,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+        )
+        return self._save(provider)
+
+    def suspend_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.suspend(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    def reinstate_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.reinstate(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    def renew_provider(
+        self,
+        provider_id: UUID,
+        *,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        scope: AccreditationScope | None = None,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.renew(
+            valid_until=valid_until,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            scope=scope,
+        )
+        return self._save(provider)
+
+    def withdraw_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    # --- micro-credentials ----------------------------------------------------------
+    def define_micro_credential(
+        self,
+        *,
+        provider_id: UUID,
+        code: str,
+        specification: CredentialSpecification,
+        actor: str,
+        stacking_rule: StackingRule | None = None,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        if provider.state is ProviderState.WITHDRAWN:
+            msg = f"provider {provider.code} is withdrawn and defines no new micro-credentials"
+            raise errors.ProviderNotAccredited(msg)
+        if stacking_rule is not None:
+            for component in stacking_rule.required_components:
+                self.get_micro_credential(component)
+        credential = MicroCredential.define(
+            provider_id=provider_id,
+            code=code,
+            specification=specification,
+            stacking_rule=stacking_rule,
+            policy=self.policy,
+            actor=actor,
+        )
+        if self._exists(credential.id):
+            msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
+            raise errors.MicroCredentialAlreadyDefined(msg)
+        return self._save(credential)
+
+    def amend_micro_credential(
+        self,
+        credential_id: UUID,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        credential = self._own_credential(credential_id, acting_provider)
+        credential.amend(changes=changes, reason=reason, policy=self.policy, actor=actor)
+        return self._save(credential)
+
+    def change_assessment_method(
+        self,
+        credential_id: UUID,
+        *,
+        assessment_type: str,
+        reason: str,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        credential = self._own_credential(credential_id, acting_provider)
+        credential.change_assessment_method(
+            assessment_type=assessment_type, reason=reason, policy=self.policy, actor=actor
+        )
+        return self._save(credential)
+
+    def accredit_micro_credential(
+        self, credential_id: UUID, *, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        provider = self.get_provider(credential.provider_id)
+        provider.check_may_issue(
+            level=credential.specification.nqf_level,
+            field_of_study=credential.specification.field_of_study,
+            on=self._today(),
+        )
+        credential.accredit(decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    def revalidate_micro_credential(
+        self, credential_id: UUID, *, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        credential.revalidate(decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    def withdraw_micro_credential(
+        self, credential_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        credential.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    # --- awards ---------------------------------------------------------------------
+    def issue_award(self, *, provider_id: UUID, request: IssueRequest, actor: str) -> BatchReceipt:
+        return self.issue_awards(provider_id=provider_id, requests=[request], actor=actor)
+
+    def issue_awards(
+        self, *, provider_id: UUID, requests: Sequence[IssueRequest], actor: str
+    ) -> BatchReceipt:
+        """Issue a batch of awards, all or nothing. Re-sending an award the provider
+        already issued (same provider reference, learner and credential) returns it
+        again and writes nothing: providers retry freely."""
+        if len(requests) > self.policy.max_batch_size:
+            msg = f"a batch carries at most {self.policy.max_batch_size} awards, got {len(requests)}"
+            raise errors.BatchTooLarge(msg)
+        if not requests:
+            msg = "a batch needs at least one award"
+            raise errors.MissingStandardElement(msg)
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                return self._issue_once(provider_id, requests, actor)
+            except errors.ConcurrentUpdate:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _issue_once(
+        self, provider_id: UUID, requests: Sequence[IssueRequest], actor: str
+    ) -> BatchReceipt:
+        provider = self.get_provider(provider_id)
+        today = self._today()
+        award_ids = [
+            ids.award_id(provider_id, r.provider_reference) if r.provider_reference.strip() else None
+            for r in requests
+        ]
+        existing = self.ledger_recorder.locate_awards(a for a in award_ids if a is not None)
+        credentials: dict[UUID, MicroCredential] = {}
+        batch = _Batch()
+        results: list[IssuedAward] = []
+        failures: list[ItemFailure] = []
+        for index, (request, award_id) in enumerate(zip(requests, award_ids, strict=True)):
+            try:
+                if award_id is None:
+                    msg = "the provider's own reference for the award is required"
+                    raise errors.MissingStandardElement(msg)
+                credential = self._cached_credential(credential_id=request.micro_credential_id, cache=credentials)
+                self._check_owner(credential, provider_id)
+                located = existing.get(award_id)
+                record = self._record_for(request.learner_id, batch, actor, located)
+                if award_id in record.awards:
+                    results.append(self._replayed(record, award_id, request))
+                    continue
+                issued_on = request.issued_on or today
+                self._check_may_issue(provider, credential, request.assessment, issued_on)
+                record.issue(
+                    award_id=award_id,
+                    terms=self._terms(credential),
+                    provider_reference=request.provider_reference,
+                    assessment=request.assessment,
+                    issued_on=issued_on,
+                    expires_on=self._expiry(issued_on),
+                    actor=actor,
+                )
+                batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+                results.append(IssuedAward(award_id, record.learner_id, request.provider_reference.strip(), True))
+            except errors.LedgerError as error:
+                failures.append(ItemFailure(index, error))
+        if failures:
+            raise BatchRejected(failures)
+        receipt = self._save_batch(batch)
+        return BatchReceipt(results, receipt)
+
+    def recognise_prior_learning(
+        self, *, provider_id: UUID, request: IssueRequest, evidence: str, actor: str
+    ) -> BatchReceipt:
+        provider = self.get_provider(provider_id)
+        credential = self.get_micro_credential(request.micro_credential_id)
+        self._check_owner(credential, provider_id)
+        award_id = ids.award_id(provider_id, request.provider_reference or "-")
+        located = self.ledger_recorder.locate_awards([award_id]).get(award_id)
+        batch = _Batch()
+        record = self._record_for(request.learner_id, batch, actor, located)
+        if award_id in record.awards:
+            return BatchReceipt([self._replayed(record, award_id, request)], None)
+        issued_on = request.issued_on or self._today()
+        self._check_may_issue(provider, credential, request.assessment, issued_on)
+        record.recognise_prior_learning(
+            award_id=award_id,
+            terms=self._terms(credential),
+            provider_reference=request.provider_reference,
+            assessment=request.assessment,
+            evidence=evidence,
+            issued_on=issued_on,
+            expires_on=self._expiry(issued_on),
+            actor=actor,
+        )
+        batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+        position = self._save_batch(batch)
+        return BatchReceipt(
+            [IssuedAward(award_id, record.learner_id, request.provider_reference.strip(), True)],
+            position,
+        )
+
+    def stack_awards(
+        self,
+        *,
+        provider_id: UUID,
+        learner_id: str,
+        target_credential_id: UUID,
+        component_award_ids: Sequence[UUID],
+        provider_reference: str,
+        actor: str,
+    ) -> BatchReceipt:
+        """Rule 6: combine a learner's valid awards into a larger credential."""
+        provider = self.get_provider(provider_id)
+        target = self.get_micro_credential(target_credential_id)
+        self._check_owner(target, provider_id)
+        if target.stacking_rule is None:
+            msg = f"micro-credential {target.code} is not built from other credentials (it has no stacking rule)"
+            raise errors.NotAStackedCredential(msg)
+        target.check_may_issue(self.policy)
+        today = self._today()
+        provider.check_may_issue(
+            level=target.specification.nqf_level,
+            field_of_study=target.specification.field_of_study,
+            on=today,
+        )
+        award_id = ids.award_id(provider_id, provider_reference or "-")
+        record = self.get_learner_record(learner_id)
+        if award_id in record.awards:
+            existing = record.awards[award_id]
+            if existing.terms.micro_credential_id == target_credential_id:
+                return BatchReceipt([IssuedAward(award_id, learner_id, existing.provider_reference, False)], None)
+            msg = f"reference {provider_reference!r} already names another award of this provider"
+            raise errors.ProviderReferenceConflict(msg)
+        if award_id in self.ledger_recorder.locate_awards([award_id]):
+            msg = f"reference {provider_reference!r} already names another award of this provider"
+            raise errors.ProviderReferenceConflict(msg)
+        record.stack(
+            award_id=award_id,
+            terms=self._terms(target),
+            rule=target.stacking_rule,
+            provider_reference=provider_reference,
+            component_award_ids=tuple(component_award_ids),
+            issued_on=today,
+            at=self.clock(),
+            expires_on=self._expiry(today),
+            actor=actor,
+        )
+        batch = _Batch(records={record.id: record})
+        batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+        position = self._save_batch(batch)
+        return BatchReceipt([IssuedAward(award_id, learner_id, provider_reference.strip(), True)], position)
+
+    def revoke_award(
+        self, award_id: UUID, *, reason: str, actor: str, acting_provider: UUID | None = None
+    ) -> Receipt:
+        """Rule 5: a revocation needs a reason and an actor; the award stays in history.
+        ``acting_provider`` is the provider a provider key acts for; ``None`` is the
+        authority."""
+        location = self.locate_award(award_id)
+        if acting_provider is not None and location.provider_id != acting_provider:
+            msg = f"award {award_id} was issued by another provider"
+            raise errors.NotYourObject(msg)
+        record = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
+        record.revoke(award_id=award_id, reason=reason, actor=actor)
+        return self._save(record)
+
+    # --- learners' personal data ----------------------------------------------------
+    def record_personal_data(self, learner_id: str, data: dict[str, str], *, actor: str) -> Receipt:
+        unknown = sorted(set(data) - set(privacy.PERSONAL_FIELDS))
+        if unknown:
+            msg = f"unknown personal data fields: {', '.join(unknown)} (known: {', '.join(privacy.PERSONAL_FIELDS)})"
+            raise errors.MissingStandardElement(msg)
+        batch = _Batch()
+        record = self._record_for(learner_id, batch, actor, None)
+        key = self.ledger_recorder.learner_key(record.id)
+        if key is None:
+            if self.ledger_recorder.learner_key_ever_existed(record.id):
+                msg = "this learner's personal data was erased; it is not recorded again"
+                raise errors.PersonalDataErased(msg)
+            key = privacy.new_key()
+            batch.new_keys.append((record.id, key))
+        record.record_personal_data(
+            ciphertext=privacy.encrypt(key, record.id, dict(data)), actor=actor
+        )
+        batch.records[record.id] = record
+        return Receipt(record.id, self._save_batch(batch))
+
+    def read_personal_data(self, learner_id: str) -> dict[str, Any] | None:
+        """The learner's personal data, or ``None`` if there is none or it was erased."""
+        record = self.get_learner_record(learner_id)
+        if record.personal_data is None:
+            return None
+        key = self.ledger_recorder.learner_key(record.id)
+        if key is None:
+            return None
+        return privacy.decrypt(key, record.id, record.personal_data)
+
+    def erase_learner(self, learner_id: str, *, reason: str, actor: str) -> Receipt:
+        """Crypto-shred the learner's personal data: the key goes, in the same
+        transaction as the event that records the erasure."""
+        record = self.get_learner_record(learner_id)
+        record.erase_personal_data(reason=reason, actor=actor)
+        position = self._save_with(record, side_effects=SideEffects(erased_keys=[record.id]))
+        return Receipt(record.id, position)
+
+    # --- queries --------------------------------------------------------------------
+    def get_provider(
+        self, provider_id: UUID, *, at: datetime | None = None, version: int | None = None
+    ) -> Provider:
+        return self._get(provider_id, Provider, errors.ProviderNotFound, at=at, version=version)
+
+    def get_micro_credential(
+        self, credential_id: UUID, *, at: datetime | None = None, version: int | None = None
+    ) -> MicroCredential:
+        return self._get(
+            credential_id, MicroCredential, errors.MicroCredentialNotFound, at=at, version=version
+        )
+
+    def get_learner_record(
+        self, learner_id: str, *, at: datetime | None = None, version: int | None = None
+    ) -> LearnerRecord:
+        return self._get(
+            ids.learner_record_id(learner_id),
+            LearnerRecord,
+            errors.LearnerNotFound,
+            at=at,
+            version=version,
+        )
+
+    def locate_award(self, award_id: UUID) -> AwardLocation:
+        location = self.ledger_recorder.locate_awards([award_id]).get(award_id)
+        if location is None:
+            msg = f"no award {award_id} in the ledger"
+            raise errors.AwardNotFound(msg)
+        return location
+
+    def award_status(self, award_id: UUID, *, at: datetime | None = None) -> AwardStatusReport:
+        """The status of an award as it was at ``at`` (now by default), reconstructed
+        from the events: "was this credential valid on the day we hired her?"."""
+        moment = at or self.clock()
+        location = self.locate_award(award_id)
+        record = self._get(
+            location.learner_record_id, LearnerRecord, errors.LearnerNotFound, at=moment
+        )
+        if award_id not in record.awards:
+            # The award exists now but had not been issued yet at that moment.
+            current = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
+            award = current.award(award_id)
+            status = AwardStatus.NOT_YET_ISSUED
+        else:
+            award = record.awards[award_id]
+            status = award.status_at(moment)
+        provider = self._get_at_or_first(location.provider_id, Provider, moment)
+        credential = self._get_at_or_first(award.terms.micro_credential_id, MicroCredential, moment)
+        if (
+            status is AwardStatus.VALID
+            and provider.state is ProviderState.WITHDRAWN
+            and self.policy.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
+        ):
+            status = AwardStatus.ISSUER_WITHDRAWN
+        return AwardStatusReport(award, status, moment, provider, credential)
+
+    def history(self, aggregate_id: UUID) -> list[Any]:
+        """Every event of one aggregate, oldest first: its complete audit history."""
+        events = list(self.events.get(aggregate_id))
+        if not events:
+            msg = f"nothing in the ledger has id {aggregate_id}"
+            raise errors.NotFound(msg)
+        return events
+
+    def aggregate_at(self, aggregate_id: UUID, *, at: datetime | None = None, version: int | None = None) -> Aggregate:
+        """Any aggregate as it was at a time or version."""
+        return self._get(aggregate_id, Aggregate, errors.NotFound, at=at, version=version)
+
+    # --- helpers --------------------------------------------------------------------
+    def _today(self) -> date:
+        return self.clock().date()
+
+    def _expiry(self, issued_on: date) -> date | None:
+        years = self.policy.award_validity_years
+        if years is None:
+            return None
+        try:
+            return issued_on.replace(year=issued_on.year + years)
+        except ValueError:  # 29 February
+            return issued_on.replace(year=issued_on.year + years, day=28)
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(list(self.events.get(aggregate_id, limit=1)))
+
+    def _get(
+        self,
+        aggregate_id: UUID,
+        kind: type[TAggregate],
+        missing: type[errors.NotFound],
+        *,
+        at: datetime | None = None,
+        version: int | None = None,
+    ) -> TAggregate:
+        try:
+            if at is None:
+                aggregate = self.repository.get(aggregate_id, version=version)
+            else:
+                aggregate = self._project_until(aggregate_id, at)
+        except AggregateNotFoundError:
+            aggregate = None
+        if aggregate is None or not isinstance(aggregate, kind):
+            what = missing.__name__.removesuffix("NotFound").lower() or "object"
+            when = f" at {at.isoformat()}" if at else ""
+            msg = f"no {what} with id {aggregate_id} in the ledger{when}"
+            raise missing(msg)
+        return aggregate
+
+    def _project_until(self, aggregate_id: UUID, at: datetime) -> Aggregate | None:
+        aggregate: Aggregate | None = None
+        for domain_event in self.events.get(aggregate_id):
+            if domain_event.timestamp > at:
+                break
+            aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+        return aggregate
+
+    def _get_at_or_first(self, aggregate_id: UUID, kind: type[TAggregate], at: datetime) -> TAggregate:
+        """The aggregate at ``at`` or, if it did not yet exist then, as first recorded."""
+        try:
+            return self._get(aggregate_id, kind, errors.NotFound, at=at)
+        except errors.NotFound:
+            return self._get(aggregate_id, kind, errors.NotFound, version=1)
+
+    def _cached_credential(
+        self, *, credential_id: UUID, cache: dict[UUID, MicroCredential]
+    ) -> MicroCredential:
+        if credential_id not in cache:
+            cache[credential_id] = self.get_micro_credential(credential_id)
+        return cache[credential_id]
+
+    def _own_credential(self, credential_id: UUID, acting_provider: UUID | None) -> MicroCredential:
+        credential = self.get_micro_credential(credential_id)
+        if acting_provider is not None:
+            self._check_owner(credential, acting_provider)
+        return credential
+
+    @staticmethod
+    def _check_owner(credential: MicroCredential, provider_id: UUID) -> None:
+        if credential.provider_id != provider_id:
+            msg = f"micro-credential {credential.code} belongs to another provider"
+            raise errors.NotYourObject(msg)
+
+    def _check_may_issue(
+        self, provider: Provider, credential: MicroCredential, assessment: Assessment, on: date
+    ) -> None:
+        """Rules 1, 3 and 4 across the provider and the credential."""
+        provider.check_may_issue(
+            level=credential.specification.nqf_level,
+            field_of_study=credential.specification.field_of_study,
+            on=on,
+        )
+        credential.check_may_issue(self.policy)
+        if on > self._today():
+            msg = f"an award cannot be issued in the future ({on.isoformat()})"
+            raise errors.InvalidAssessment(msg)
+        if assessment.method.strip() != credential.specification.assessment_type:
+            msg = (
+                f"the assessment method {assessment.method!r} differs from the stated method "
+                f"{credential.specification.assessment_type!r}; record an individual "
+                "accommodation on the award, or change the credential's assessment method"
+            )
+            raise errors.AssessmentMethodMismatch(msg)
+
+    @staticmethod
+    def _terms(credential: MicroCredential) -> AwardTerms:
+        spec = credential.specification
+        return AwardTerms(
+            micro_credential_id=credential.id,
+            provider_id=credential.provider_id,
+            title=spec.title,
+            workload_ects=spec.workload_ects,
+            nqf_level=spec.nqf_level,
+            eqf_level=spec.eqf_level,
+        )
+
+    def _record_for(
+        self, learner_id: str, batch: _Batch, actor: str, located: AwardLocation | None
+    ) -> LearnerRecord:
+        """The learner's record, opened in this batch if it has none yet."""
+        record_id = ids.learner_record_id(learner_id) if learner_id.strip() else None
+        if record_id is None:
+            msg = "a pseudonymous learner id is required"
+            raise errors.MissingStandardElement(msg)
+        if located is not None and located.learner_record_id != record_id:
+            msg = "this provider reference already names an award of another learner"
+            raise errors.ProviderReferenceConflict(msg)
+        if record_id in batch.records:
+            return batch.records[record_id]
+        try:
+            record = cast(LearnerRecord, self.repository.get(record_id))
+        except AggregateNotFoundError:
+            record = LearnerRecord.open(learner_id=learner_id, actor=actor)
+        batch.records[record_id] = record
+        return record
+
+    @staticmethod
+    def _replayed(record: LearnerRecord, award_id: UUID, request: IssueRequest) -> IssuedAward:
+        existing = record.awards[award_id]
+        if existing.terms.micro_credential_id != request.micro_credential_id:
+            msg = f"reference {request.provider_reference!r} already names an award of another micro-credential"
+            raise errors.ProviderReferenceConflict(msg)
+        return IssuedAward(award_id, record.learner_id, existing.provider_reference, False)
+
+    def _save(self, *aggregates: Aggregate) -> Receipt:
+        return Receipt(aggregates[0].id, self._save_with(*aggregates))
+
+    def _save_batch(self, batch: _Batch) -> int | None:
+        pending = [r for r in batch.records.values() if r.pending_events]
+        if not pending:
+            return None
+        return self._save_with(
+            *pending,
+            side_effects=SideEffects(award_locations=batch.locations, new_keys=batch.new_keys),
+        )
+
+    def _save_with(self, *aggregates: Aggregate, side_effects: SideEffects | None = None) -> int | None:
+        try:
+            recordings: list[Recording[UUID]] = self.save(*aggregates, side_effects=side_effects)
+        except IntegrityError as error:
+            msg = "another request changed the same record at the same moment; nothing was written, please retry"
+            raise errors.ConcurrentUpdate(msg) from error
+        positions = [r.notification.id for r in recordings if r.notification.id is not None]
+        return max(positions) if positions else None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            super().close()
+
+

@@ -1,0 +1,34 @@
+"""``ledger serve``: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from ledger.cli.app import app, console, user_errors
+from ledger.config import Settings
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="LEDGER_HOST", help="Address to listen on."),
+    port: int = typer.Option(8000, envvar="LEDGER_PORT", help="TCP port."),
+    workers: int = typer.Option(1, envvar="LEDGER_WORKERS", min=1, help="Worker processes."),
+) -> None:
+    """Serve the API (employers, providers, authority) on HOST:PORT."""
+    with user_errors():
+        settings = Settings.from_env()
+    console.print(
+        f"ledger API on http://{host}:{port}  store: {settings.database.describe()}  "
+        f"policy: {settings.policy.name}",
+        highlight=False,
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )

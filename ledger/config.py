@@ -1,0 +1,117 @@
+"""Configuration from the environment (12-factor), with safe embedded defaults.
+
+``LEDGER_DATABASE_URL``  absent: a SQLite file ``ledger.sqlite3`` in the working
+                         directory; ``sqlite:///path`` another file;
+                         ``postgresql://user:pass@host:port/db`` PostgreSQL.
+``LEDGER_DATABASE_SCHEMA`` PostgreSQL schema (default ``public``).
+``LEDGER_DB_POOL_SIZE``  PostgreSQL connections per process (default 5).
+``LEDGER_POLICY``        ``ireland`` (default), ``finland``, or a JSON policy file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from ledger.policy import NationalPolicy, load_policy
+
+DEFAULT_SQLITE_FILE = "ledger.sqlite3"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    schema: str = "public"
+    pool_size: int = 5
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgresql://", "postgres://"))
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment eventsourcing's infrastructure factories read."""
+        if self.is_postgres:
+            parsed = urlparse(self.url)
+            query = parse_qs(parsed.query)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "APPLICATION_RECORDER_TOPIC": "ledger.infrastructure.postgres:LedgerPostgresRecorder",
+                "POSTGRES_DBNAME": (parsed.path or "/postgres").lstrip("/") or "postgres",
+                "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(parsed.port or 5432),
+                "POSTGRES_USER": unquote(parsed.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+                "POSTGRES_SCHEMA": query.get("schema", [self.schema])[0],
+                "POSTGRES_POOL_SIZE": str(self.pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
+                "POSTGRES_CONNECT_TIMEOUT": "10",
+                "POSTGRES_LOCK_TIMEOUT": "10",
+                "POSTGRES_PRE_PING": "y",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "ledger.infrastructure.sqlite:LedgerSQLiteRecorder",
+            "SQLITE_DBNAME": self.sqlite_path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+
+    @property
+    def sqlite_path(self) -> str:
+        if self.url.startswith("sqlite:///"):
+            return self.url[len("sqlite:///") :]
+        if self.url.startswith("sqlite://"):
+            return self.url[len("sqlite://") :] or DEFAULT_SQLITE_FILE
+        return self.url
+
+    def describe(self) -> str:
+        """Where the data lives, without any password."""
+        if self.is_postgres:
+            parsed = urlparse(self.url)
+            return f"postgresql://{parsed.hostname}:{parsed.port or 5432}{parsed.path} (schema {self.schema})"
+        return f"sqlite:///{Path(self.sqlite_path).resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    policy: NationalPolicy
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("LEDGER_DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+        if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
+            msg = f"LEDGER_DATABASE_URL must start with sqlite:// or postgresql://, got {url.split(':')[0]!r}"
+            raise ValueError(msg)
+        schema = env.get("LEDGER_DATABASE_SCHEMA", "").strip() or "public"
+        pool_size = int(env.get("LEDGER_DB_POOL_SIZE", "5"))
+        return cls(
+            database=DatabaseSettings(url=url, schema=schema, pool_size=pool_size),
+            policy=load_policy(env.get("LEDGER_POLICY")),
+        )
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create the PostgreSQL schema if it is missing (eventsourcing creates tables, not
+    schemas); SQLite needs nothing."""
+    database = settings.database
+    if not database.is_postgres or database.schema == "public":
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = database.eventsourcing_env()
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(database.schema)))

@@ -1,0 +1,1 @@
+"""The pure domain model: aggregates, value objects and the rules between them. No I/O."""

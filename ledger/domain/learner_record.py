@@ -1,0 +1,352 @@
+"""A learner's record of awards, known only by a pseudonymous id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain import ids
+from ledger.domain.values import Assessment, AwardRoute, StackingRule
+from ledger.errors import (
+    AwardAlreadyRevoked,
+    AwardNotFound,
+    AwardNotStackable,
+    InvalidAssessment,
+    InvalidTransition,
+    MissingStandardElement,
+    PersonalDataErased,
+    ReasonRequired,
+    StackingRuleNotMet,
+)
+
+
+class AwardStatus(str, Enum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_ISSUED = "not_yet_issued"
+    ISSUER_WITHDRAWN = "issuer_withdrawn"
+
+
+@dataclass(frozen=True)
+class AwardTerms:
+    """What an award certifies, copied from the micro-credential when it is issued so
+    that the award keeps saying what it said even if the definition changes later."""
+
+    micro_credential_id: UUID
+    provider_id: UUID
+    title: str
+    workload_ects: Decimal
+    nqf_level: int | None
+    eqf_level: int | None
+
+
+@dataclass
+class Award:
+    award_id: UUID
+    terms: AwardTerms
+    provider_reference: str
+    assessment: Assessment | None
+    issued_on: date
+    issued_at: datetime
+    expires_on: date | None
+    route: AwardRoute
+    components: tuple[UUID, ...] = ()
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    revoked_by: str | None = None
+    history: list[str] = field(default_factory=list)
+
+    def status_at(self, at: datetime) -> AwardStatus:
+        if at < self.issued_at:
+            return AwardStatus.NOT_YET_ISSUED
+        if self.revoked_at is not None and at >= self.revoked_at:
+            return AwardStatus.REVOKED
+        if self.expires_on is not None and at.date() >= self.expires_on:
+            return AwardStatus.EXPIRED
+        return AwardStatus.VALID
+
+
+class LearnerRecord(Aggregate):
+    """Opened on a learner's first award; never closed. Personal data lives here only
+    as ciphertext whose key is kept outside the log (crypto-shredding)."""
+
+    @staticmethod
+    def create_id(learner_id: str, **_: Any) -> UUID:
+        return ids.learner_record_id(learner_id)
+
+    @classmethod
+    def open(cls, *, learner_id: str, actor: str) -> LearnerRecord:
+        if not learner_id.strip():
+            msg = "a pseudonymous learner id is required"
+            raise MissingStandardElement(msg)
+        if len(learner_id.strip()) > 128:
+            msg = "a learner id is at most 128 characters"
+            raise MissingStandardElement(msg)
+        return cls(learner_id=learner_id.strip(), actor=actor)
+
+    @event("Opened")
+    def __init__(self, *, learner_id: str, actor: str) -> None:
+        self.learner_id = learner_id
+        self.awards: dict[UUID, Award] = {}
+        self.personal_data: bytes | None = None
+        self.personal_data_erased = False
+
+    # --- commands -------------------------------------------------------------------
+    def issue(
+        self,
+        *,
+        award_id: UUID,
+        terms: AwardTerms,
+        provider_reference: str,
+        assessment: Assessment,
+        issued_on: date,
+        expires_on: date | None,
+        actor: str,
+    ) -> None:
+        self._check_new_award(award_id, provider_reference)
+        check_assessment(assessment, issued_on)
+        self.trigger_event(
+            self.AwardIssued,
+            award_id=award_id,
+            terms=terms,
+            provider_reference=provider_reference.strip(),
+            assessment=assessment,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            actor=actor,
+        )
+
+    def recognise_prior_learning(
+        self,
+        *,
+        award_id: UUID,
+        terms: AwardTerms,
+        provider_reference: str,
+        assessment: Assessment,
+        evidence: str,
+        issued_on: date,
+        expires_on: date | None,
+        actor: str,
+    ) -> None:
+        """RPL: the award is granted by validating non-formal or informal learning; it
+        still records how that learning was assessed (rule 1)."""
+        self._check_new_award(award_id, provider_reference)
+        check_assessment(assessment, issued_on)
+        if not evidence.strip():
+            msg = "recognition of prior learning needs a description of the evidence validated"
+            raise ReasonRequired(msg)
+        self.trigger_event(
+            self.PriorLearningRecognised,
+            award_id=award_id,
+            terms=terms,
+            provider_reference=provider_reference.strip(),
+            assessment=assessment,
+            evidence=evidence.strip(),
+            issued_on=issued_on,
+            expires_on=expires_on,
+            actor=actor,
+        )
+
+    def revoke(self, *, award_id: UUID, reason: str, actor: str) -> None:
+        award = self.award(award_id)
+        if award.revoked_at is not None:
+            msg = f"award {award_id} was already revoked on {award.revoked_at.isoformat()}: {award.revocation_reason}"
+            raise AwardAlreadyRevoked(msg)
+        if not reason or not reason.strip():
+            msg = "a revocation needs a reason (rule 5)"
+            raise ReasonRequired(msg)
+        self.trigger_event(self.AwardRevoked, award_id=award_id, reason=reason.strip(), actor=actor)
+
+    def stack(
+        self,
+        *,
+        award_id: UUID,
+        terms: AwardTerms,
+        rule: StackingRule,
+        provider_reference: str,
+        component_award_ids: tuple[UUID, ...],
+        issued_on: date,
+        at: datetime,
+        expires_on: date | None,
+        actor: str,
+    ) -> None:
+        """Rule 6: only valid awards of this learner, and the target's rule must hold."""
+        self._check_new_award(award_id, provider_reference)
+        if len(set(component_award_ids)) != len(component_award_ids) or not component_award_ids:
+            msg = "stacking needs at least one component, each named once"
+            raise AwardNotStackable(msg)
+        components = []
+        for component_id in component_award_ids:
+            component = self.awards.get(component_id)
+            if component is None:
+                msg = f"award {component_id} is not on this learner's record"
+                raise AwardNotStackable(msg)
+            status = component.status_at(at)
+            if status is not AwardStatus.VALID:
+                msg = f"award {component_id} is {status.value}; only valid awards stack"
+                raise AwardNotStackable(msg)
+            components.append(component)
+        held = {c.terms.micro_credential_id for c in components}
+        missing = [str(r) for r in rule.required_components if r not in held]
+        if missing:
+            msg = f"the stacking rule requires components not among the awards given: {', '.join(missing)}"
+            raise StackingRuleNotMet(msg)
+        total = sum((c.terms.workload_ects for c in components), Decimal(0))
+        if total < rule.min_total_ects:
+            msg = f"the components total {total} ECTS; the stacked credential needs at least {rule.min_total_ects}"
+            raise StackingRuleNotMet(msg)
+        self.trigger_event(
+            self.AwardsStacked,
+            award_id=award_id,
+            terms=terms,
+            provider_reference=provider_reference.strip(),
+            component_award_ids=component_award_ids,
+            total_ects=total,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            actor=actor,
+        )
+
+    def record_personal_data(self, *, ciphertext: bytes, actor: str) -> None:
+        if self.personal_data_erased:
+            msg = "this learner's personal data was erased; it is not recorded again"
+            raise PersonalDataErased(msg)
+        self.trigger_event(self.PersonalDataRecorded, ciphertext=ciphertext, actor=actor)
+
+    def erase_personal_data(self, *, reason: str, actor: str) -> None:
+        if self.personal_data_erased:
+            msg = "this learner's personal data was already erased"
+            raise PersonalDataErased(msg)
+        if not reason.strip():
+            msg = "an erasure needs a reason (for example the learner's request reference)"
+            raise ReasonRequired(msg)
+        self.trigger_event(self.PersonalDataErased, reason=reason.strip(), actor=actor)
+
+    # --- queries --------------------------------------------------------------------
+    def award(self, award_id: UUID) -> Award:
+        try:
+            return self.awards[award_id]
+        except KeyError:
+            msg = f"no award {award_id} on this learner's record"
+            raise AwardNotFound(msg) from None
+
+    def _check_new_award(self, award_id: UUID, provider_reference: str) -> None:
+        if not provider_reference.strip():
+            msg = "the provider's own reference for the award is required"
+            raise MissingStandardElement(msg)
+        if len(provider_reference) > 200:
+            msg = "a provider reference is at most 200 characters"
+            raise MissingStandardElement(msg)
+        if award_id in self.awards:
+            msg = f"award {award_id} is already on this learner's record"
+            raise InvalidTransition(msg)
+
+    # --- events ---------------------------------------------------------------------
+    # Declared explicitly (rather than with @event on a method) because applying them
+    # needs the event's own timestamp: an award is issued or revoked at that instant.
+    class AwardIssued(Aggregate.Event):
+        award_id: UUID
+        terms: AwardTerms
+        provider_reference: str
+        assessment: Assessment
+        issued_on: date
+        expires_on: date | None
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            aggregate._add_award(self, self.assessment, AwardRoute.COURSE)
+
+    class PriorLearningRecognised(Aggregate.Event):
+        award_id: UUID
+        terms: AwardTerms
+        provider_reference: str
+        assessment: Assessment
+        evidence: str
+        issued_on: date
+        expires_on: date | None
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            aggregate._add_award(self, self.assessment, AwardRoute.PRIOR_LEARNING)
+
+    class AwardsStacked(Aggregate.Event):
+        award_id: UUID
+        terms: AwardTerms
+        provider_reference: str
+        component_award_ids: tuple[UUID, ...]
+        total_ects: Decimal
+        issued_on: date
+        expires_on: date | None
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            aggregate._add_award(self, None, AwardRoute.STACKED)
+            aggregate.awards[self.award_id].components = tuple(self.component_award_ids)
+
+    class AwardRevoked(Aggregate.Event):
+        award_id: UUID
+        reason: str
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            award = aggregate.awards[self.award_id]
+            award.revoked_at = self.timestamp
+            award.revocation_reason = self.reason
+            award.revoked_by = self.actor
+
+    class PersonalDataRecorded(Aggregate.Event):
+        ciphertext: bytes
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            aggregate.personal_data = self.ciphertext
+
+    class PersonalDataErased(Aggregate.Event):
+        reason: str
+        actor: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LearnerRecord)
+            aggregate.personal_data = None
+            aggregate.personal_data_erased = True
+
+    def _add_award(
+        self,
+        issued: LearnerRecord.AwardIssued
+        | LearnerRecord.PriorLearningRecognised
+        | LearnerRecord.AwardsStacked,
+        assessment: Assessment | None,
+        route: AwardRoute,
+    ) -> None:
+        self.awards[issued.award_id] = Award(
+            award_id=issued.award_id,
+            terms=issued.terms,
+            provider_reference=issued.provider_reference,
+            assessment=assessment,
+            issued_on=issued.issued_on,
+            issued_at=issued.timestamp,
+            expires_on=issued.expires_on,
+            route=route,
+        )
+
+
+def check_assessment(assessment: Assessment, issued_on: date) -> None:
+    """Rule 1: an issuance records the assessment: method, date and result."""
+    if not assessment.method.strip() or not assessment.result.strip():
+        msg = "an award records its assessment: the method and the result are required"
+        raise InvalidAssessment(msg)
+    if assessment.assessed_on > issued_on:
+        msg = f"the assessment ({assessment.assessed_on.isoformat()}) cannot be after the award is issued ({issued_on.isoformat()})"
+        raise InvalidAssessment(msg)

@@ -1,0 +1,229 @@
+"""The definition of one micro-credential a provider awards, and its accreditation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain import ids
+from ledger.domain.values import MATERIAL_ELEMENTS, CredentialSpecification, StackingRule
+from ledger.errors import (
+    InvalidTransition,
+    LevelNotAllowed,
+    MaterialChangeNotAllowed,
+    MicroCredentialNotAccredited,
+    MissingAssessment,
+    MissingStandardElement,
+    ReasonRequired,
+    RevalidationRequired,
+    WorkloadOutOfBounds,
+)
+from ledger.policy import NationalPolicy, RevalidationRegime
+
+
+class CredentialState(str, Enum):
+    DEFINED = "defined"
+    ACCREDITED = "accredited"
+    REVALIDATION_REQUIRED = "revalidation_required"
+    WITHDRAWN = "withdrawn"
+
+
+def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -> None:
+    """Rules 1 and 2, and the mandatory EU standard elements."""
+    if not spec.assessment_type.strip():
+        msg = "a micro-credential needs a type of assessment (rule 1: no micro-credential without an assessment)"
+        raise MissingAssessment(msg)
+    for name in ("title", "quality_assurance", "field_of_study"):
+        if not str(getattr(spec, name)).strip():
+            msg = f"the standard element {name!r} must not be empty"
+            raise MissingStandardElement(msg)
+    if not spec.learning_outcomes or not all(o.strip() for o in spec.learning_outcomes):
+        msg = "at least one learning outcome is required, and none may be empty"
+        raise MissingStandardElement(msg)
+    if not policy.min_ects <= spec.workload_ects <= policy.max_ects:
+        msg = (
+            f"a workload of {spec.workload_ects} ECTS is outside the {policy.name} policy's "
+            f"bounds for a micro-credential ({policy.min_ects}-{policy.max_ects} ECTS)"
+        )
+        raise WorkloadOutOfBounds(msg)
+    for level in (spec.nqf_level, spec.eqf_level):
+        if level is not None and level not in policy.allowed_levels:
+            msg = f"level {level} is not allowed by the {policy.name} policy (allowed: {list(policy.allowed_levels)})"
+            raise LevelNotAllowed(msg)
+    if spec.eqf_level is not None and not 1 <= spec.eqf_level <= 8:
+        msg = f"EQF levels run from 1 to 8, got {spec.eqf_level}"
+        raise LevelNotAllowed(msg)
+
+
+class MicroCredential(Aggregate):
+    """Defined by a provider; accredited, revalidated or withdrawn by the authority."""
+
+    @staticmethod
+    def create_id(provider_id: UUID, code: str, **_: Any) -> UUID:
+        return ids.micro_credential_id(provider_id, code)
+
+    @classmethod
+    def define(
+        cls,
+        *,
+        provider_id: UUID,
+        code: str,
+        specification: CredentialSpecification,
+        stacking_rule: StackingRule | None,
+        policy: NationalPolicy,
+        actor: str,
+    ) -> MicroCredential:
+        if not code.strip():
+            msg = "a micro-credential code must not be empty"
+            raise MissingStandardElement(msg)
+        check_specification(specification, policy)
+        return cls(
+            provider_id=provider_id,
+            code=code.strip(),
+            specification=specification,
+            stacking_rule=stacking_rule,
+            actor=actor,
+        )
+
+    @event("Defined")
+    def __init__(
+        self,
+        *,
+        provider_id: UUID,
+        code: str,
+        specification: CredentialSpecification,
+        stacking_rule: StackingRule | None,
+        actor: str,
+    ) -> None:
+        self.provider_id = provider_id
+        self.code = code
+        self.specification = specification
+        self.stacking_rule = stacking_rule
+        self.state = CredentialState.DEFINED
+        self.decision_reference: str | None = None
+        self.review_flagged = False
+        self.previous_assessment_types: list[str] = []
+
+    # --- commands -------------------------------------------------------------------
+    def accredit(self, *, decision_reference: str, actor: str) -> None:
+        if self.state is not CredentialState.DEFINED:
+            msg = f"micro-credential {self.code} is {self.state.value}; only a newly defined one is accredited (use revalidate)"
+            raise InvalidTransition(msg)
+        self._accredited(decision_reference=_required(decision_reference), actor=actor)
+
+    def amend(
+        self, *, changes: dict[str, Any], reason: str, policy: NationalPolicy, actor: str
+    ) -> None:
+        if self.state is CredentialState.WITHDRAWN:
+            msg = f"micro-credential {self.code} is withdrawn and cannot be amended"
+            raise InvalidTransition(msg)
+        if "assessment_type" in changes:
+            msg = "the assessment method has its own command, because changing it triggers revalidation"
+            raise MaterialChangeNotAllowed(msg)
+        material = sorted(MATERIAL_ELEMENTS & set(changes))
+        if material and self.state is not CredentialState.DEFINED:
+            msg = f"{', '.join(material)} are material to the accreditation; define a new micro-credential instead"
+            raise MaterialChangeNotAllowed(msg)
+        known = set(CredentialSpecification.__dataclass_fields__)
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            msg = f"not standard elements of a micro-credential: {', '.join(unknown)}"
+            raise MissingStandardElement(msg)
+        amended = replace(self.specification, **changes)
+        check_specification(amended, policy)
+        if amended == self.specification:
+            return
+        self._amended(specification=amended, reason=_required(reason, "a reason"), actor=actor)
+
+    def change_assessment_method(
+        self, *, assessment_type: str, reason: str, policy: NationalPolicy, actor: str
+    ) -> None:
+        """Rule 4: a new method puts the credential into revalidation; awards issued
+        before the change keep their validity."""
+        if self.state is CredentialState.WITHDRAWN:
+            msg = f"micro-credential {self.code} is withdrawn"
+            raise InvalidTransition(msg)
+        if not assessment_type.strip():
+            msg = "the new assessment method must not be empty (rule 1)"
+            raise MissingAssessment(msg)
+        if assessment_type.strip() == self.specification.assessment_type:
+            msg = f"the assessment method is already {assessment_type!r}"
+            raise InvalidTransition(msg)
+        self._assessment_method_changed(
+            assessment_type=assessment_type.strip(),
+            reason=_required(reason, "a reason"),
+            regime=policy.revalidation,
+            actor=actor,
+        )
+
+    def revalidate(self, *, decision_reference: str, actor: str) -> None:
+        if self.state is not CredentialState.REVALIDATION_REQUIRED:
+            msg = f"micro-credential {self.code} is {self.state.value}; only one awaiting revalidation is revalidated"
+            raise InvalidTransition(msg)
+        self._revalidated(decision_reference=_required(decision_reference), actor=actor)
+
+    def withdraw(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        if self.state is CredentialState.WITHDRAWN:
+            msg = f"micro-credential {self.code} is already withdrawn"
+            raise InvalidTransition(msg)
+        self._withdrawn(
+            reason=_required(reason, "a reason"),
+            decision_reference=_required(decision_reference),
+            actor=actor,
+        )
+
+    # --- queries --------------------------------------------------------------------
+    def check_may_issue(self, policy: NationalPolicy) -> None:
+        if self.state is CredentialState.REVALIDATION_REQUIRED:
+            if policy.revalidation is RevalidationRegime.STRICT:
+                msg = (
+                    f"the assessment method of {self.code} changed; under the {policy.name} policy "
+                    "nothing new is issued until the authority revalidates it"
+                )
+                raise RevalidationRequired(msg)
+            return
+        if self.state is not CredentialState.ACCREDITED:
+            msg = f"micro-credential {self.code} is {self.state.value}, not accredited: nothing may be issued under it"
+            raise MicroCredentialNotAccredited(msg)
+
+    # --- events ---------------------------------------------------------------------
+    @event("Accredited")
+    def _accredited(self, *, decision_reference: str, actor: str) -> None:
+        self.state = CredentialState.ACCREDITED
+        self.decision_reference = decision_reference
+
+    @event("Amended")
+    def _amended(self, *, specification: CredentialSpecification, reason: str, actor: str) -> None:
+        self.specification = specification
+
+    @event("AssessmentMethodChanged")
+    def _assessment_method_changed(
+        self, *, assessment_type: str, reason: str, regime: RevalidationRegime, actor: str
+    ) -> None:
+        self.previous_assessment_types.append(self.specification.assessment_type)
+        self.specification = replace(self.specification, assessment_type=assessment_type)
+        if self.state is not CredentialState.DEFINED:
+            self.state = CredentialState.REVALIDATION_REQUIRED
+            self.review_flagged = regime is RevalidationRegime.FLEXIBLE
+
+    @event("Revalidated")
+    def _revalidated(self, *, decision_reference: str, actor: str) -> None:
+        self.state = CredentialState.ACCREDITED
+        self.decision_reference = decision_reference
+        self.review_flagged = False
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        self.state = CredentialState.WITHDRAWN
+        self.decision_reference = decision_reference
+
+
+def _required(value: str | None, what: str = "a decision reference") -> str:
+    if value is None or not value.strip():
+        msg = f"{what} is required"
+        raise ReasonRequired(msg)
+    return value.strip()

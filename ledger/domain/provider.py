@@ -1,0 +1,221 @@
+"""The awarding body and its accreditation by the national authority."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain import ids
+from ledger.domain.values import AccreditationScope, ProviderKind
+from ledger.errors import (
+    AccreditationExpired,
+    InvalidAccreditation,
+    InvalidTransition,
+    MissingStandardElement,
+    OutsideAccreditedScope,
+    ProviderNotAccredited,
+    ReasonRequired,
+)
+
+
+class ProviderState(str, Enum):
+    REGISTERED = "registered"
+    ACCREDITED = "accredited"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+def _require(value: str | None, what: str) -> str:
+    if value is None or not value.strip():
+        msg = f"{what} is required"
+        raise ReasonRequired(msg)
+    return value.strip()
+
+
+class Provider(Aggregate):
+    """A provider is registered, then accredited within a scope until a date; the
+    authority may suspend, reinstate, renew or withdraw that accreditation."""
+
+    @staticmethod
+    def create_id(code: str, **_: Any) -> UUID:
+        return ids.provider_id(code)
+
+    @classmethod
+    def register(
+        cls, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+    ) -> Provider:
+        for value, what in ((code, "provider code"), (name, "provider name")):
+            if not value.strip():
+                msg = f"{what} must not be empty"
+                raise MissingStandardElement(msg)
+        if len(country.strip()) != 2 or not country.strip().isalpha():
+            msg = f"country must be a two-letter ISO 3166 code, got {country!r}"
+            raise MissingStandardElement(msg)
+        return cls(
+            code=code.strip().upper(),
+            name=name.strip(),
+            country=country.strip().upper(),
+            kind=kind,
+            actor=actor,
+        )
+
+    @event("Registered")
+    def __init__(
+        self, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.country = country
+        self.kind = kind
+        self.state = ProviderState.REGISTERED
+        self.scope: AccreditationScope | None = None
+        self.valid_until: date | None = None
+        self.decision_reference: str | None = None
+        self.status_reason: str | None = None
+
+    # --- commands -------------------------------------------------------------------
+    def accredit(
+        self,
+        *,
+        scope: AccreditationScope,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        today: date,
+    ) -> None:
+        if self.state is not ProviderState.REGISTERED:
+            msg = f"provider {self.code} is {self.state.value}; only a registered provider is accredited (use renew or reinstate)"
+            raise InvalidTransition(msg)
+        self._check_terms(scope, valid_until, today)
+        self._accredited(
+            scope=scope,
+            valid_until=valid_until,
+            decision_reference=_require(decision_reference, "a decision reference"),
+            actor=actor,
+        )
+
+    def suspend(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        if self.state is not ProviderState.ACCREDITED:
+            msg = f"provider {self.code} is {self.state.value}; only an accredited provider can be suspended"
+            raise InvalidTransition(msg)
+        self._suspended(
+            reason=_require(reason, "a reason"),
+            decision_reference=_require(decision_reference, "a decision reference"),
+            actor=actor,
+        )
+
+    def reinstate(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        if self.state is not ProviderState.SUSPENDED:
+            msg = f"provider {self.code} is {self.state.value}; only a suspended provider can be reinstated"
+            raise InvalidTransition(msg)
+        self._reinstated(
+            reason=_require(reason, "a reason"),
+            decision_reference=_require(decision_reference, "a decision reference"),
+            actor=actor,
+        )
+
+    def renew(
+        self,
+        *,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        today: date,
+        scope: AccreditationScope | None = None,
+    ) -> None:
+        if self.state not in (ProviderState.ACCREDITED, ProviderState.SUSPENDED):
+            msg = f"provider {self.code} is {self.state.value}; only an accreditation that exists can be renewed"
+            raise InvalidTransition(msg)
+        assert self.scope is not None
+        new_scope = scope or self.scope
+        self._check_terms(new_scope, valid_until, today)
+        self._renewed(
+            scope=new_scope,
+            valid_until=valid_until,
+            decision_reference=_require(decision_reference, "a decision reference"),
+            actor=actor,
+        )
+
+    def withdraw(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        if self.state is ProviderState.WITHDRAWN:
+            msg = f"provider {self.code} is already withdrawn"
+            raise InvalidTransition(msg)
+        self._withdrawn(
+            reason=_require(reason, "a reason"),
+            decision_reference=_require(decision_reference, "a decision reference"),
+            actor=actor,
+        )
+
+    # --- queries --------------------------------------------------------------------
+    def check_may_issue(self, *, level: int | None, field_of_study: str, on: date) -> None:
+        """Rule 3: accredited, within scope, within validity."""
+        if self.state is not ProviderState.ACCREDITED:
+            msg = f"provider {self.code} is {self.state.value}, not accredited: it may not issue"
+            raise ProviderNotAccredited(msg)
+        assert self.scope is not None and self.valid_until is not None
+        if on > self.valid_until:
+            msg = f"provider {self.code}'s accreditation expired on {self.valid_until.isoformat()}"
+            raise AccreditationExpired(msg)
+        if not self.scope.covers(level, field_of_study):
+            msg = (
+                f"provider {self.code} is accredited for levels {list(self.scope.levels)} "
+                f"in fields {list(self.scope.fields)}; level {level} in {field_of_study!r} is outside that scope"
+            )
+            raise OutsideAccreditedScope(msg)
+
+    def is_accredited_on(self, on: date) -> bool:
+        return (
+            self.state is ProviderState.ACCREDITED
+            and self.valid_until is not None
+            and on <= self.valid_until
+        )
+
+    # --- events ---------------------------------------------------------------------
+    @staticmethod
+    def _check_terms(scope: AccreditationScope, valid_until: date, today: date) -> None:
+        if not scope.levels or not scope.fields:
+            msg = "an accreditation scope needs at least one level and one field"
+            raise InvalidAccreditation(msg)
+        if valid_until <= today:
+            msg = f"accreditation must be valid beyond today; {valid_until.isoformat()} is not"
+            raise InvalidAccreditation(msg)
+
+    @event("Accredited")
+    def _accredited(
+        self, *, scope: AccreditationScope, valid_until: date, decision_reference: str, actor: str
+    ) -> None:
+        self.state = ProviderState.ACCREDITED
+        self.scope = scope
+        self.valid_until = valid_until
+        self.decision_reference = decision_reference
+        self.status_reason = None
+
+    @event("Suspended")
+    def _suspended(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        self.state = ProviderState.SUSPENDED
+        self.decision_reference = decision_reference
+        self.status_reason = reason
+
+    @event("Reinstated")
+    def _reinstated(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        self.state = ProviderState.ACCREDITED
+        self.decision_reference = decision_reference
+        self.status_reason = None
+
+    @event("Renewed")
+    def _renewed(
+        self, *, scope: AccreditationScope, valid_until: date, decision_reference: str, actor: str
+    ) -> None:
+        self.scope = scope
+        self.valid_until = valid_until
+        self.decision_reference = decision_reference
+
+    @event("Withdrawn")
+    def _withdrawn(self, *, reason: str, decision_reference: str, actor: str) -> None:
+        self.state = ProviderState.WITHDRAWN
+        self.decision_reference = decision_reference
+        self.status_reason = reason

@@ -1,0 +1,164 @@
+"""Every reason the ledger refuses a command, each its own type.
+
+`kind` tells an adapter how to present the refusal: ``invalid`` (the request itself
+is wrong), ``conflict`` (the request is fine but the ledger's current state forbids
+it), ``not_found``, or ``forbidden`` (the actor may not act on that object).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+ErrorKind = Literal["invalid", "conflict", "not_found", "forbidden"]
+
+
+class LedgerError(Exception):
+    """Base of every domain refusal; the message is meant for a person."""
+
+    kind: ClassVar[ErrorKind] = "conflict"
+
+    @classmethod
+    def code(cls) -> str:
+        """A stable, kebab-case identifier used in problem-details types."""
+        name = cls.__name__
+        out = [name[0].lower()]
+        for ch in name[1:]:
+            if ch.isupper():
+                out.append("-")
+            out.append(ch.lower())
+        return "".join(out)
+
+
+# --- invalid requests -----------------------------------------------------------------
+class InvalidRequest(LedgerError):
+    kind = "invalid"
+
+
+class MissingAssessment(InvalidRequest):
+    """Rule 1: no micro-credential without an assessment."""
+
+
+class WorkloadOutOfBounds(InvalidRequest):
+    """Rule 2: a micro-credential is smaller than a full qualification."""
+
+
+class LevelNotAllowed(InvalidRequest):
+    """Rule 2: the level is not one the national policy allows."""
+
+
+class MissingStandardElement(InvalidRequest):
+    """A mandatory EU standard element is empty."""
+
+
+class ReasonRequired(InvalidRequest):
+    """Rule 5/7: the action needs a reason or a decision reference."""
+
+
+class InvalidAccreditation(InvalidRequest):
+    """The accreditation terms themselves are inconsistent (empty scope, past date)."""
+
+
+class MaterialChangeNotAllowed(InvalidRequest):
+    """An amendment tried to change a material element of an accredited credential."""
+
+
+class AssessmentMethodMismatch(InvalidRequest):
+    """The award's assessment method differs from the credential's stated method."""
+
+
+class InvalidAssessment(InvalidRequest):
+    """The recorded assessment is incomplete or dated in the future."""
+
+
+class BatchTooLarge(InvalidRequest):
+    """More items than one batch may carry."""
+
+
+# --- not found ------------------------------------------------------------------------
+class NotFound(LedgerError):
+    kind = "not_found"
+
+
+class ProviderNotFound(NotFound):
+    pass
+
+
+class MicroCredentialNotFound(NotFound):
+    pass
+
+
+class AwardNotFound(NotFound):
+    pass
+
+
+class LearnerNotFound(NotFound):
+    pass
+
+
+# --- forbidden ------------------------------------------------------------------------
+class NotYourObject(LedgerError):
+    """A provider tried to act on another provider's credential or award."""
+
+    kind = "forbidden"
+
+
+# --- conflicts with the ledger's state ------------------------------------------------
+class ProviderAlreadyRegistered(LedgerError):
+    pass
+
+
+class MicroCredentialAlreadyDefined(LedgerError):
+    pass
+
+
+class InvalidTransition(LedgerError):
+    """The object is not in a state where this action makes sense."""
+
+
+class ProviderNotAccredited(LedgerError):
+    """Rule 3: only an accredited provider issues."""
+
+
+class AccreditationExpired(LedgerError):
+    """Rule 3: the provider's accreditation is past its validity."""
+
+
+class OutsideAccreditedScope(LedgerError):
+    """Rule 3: the credential's level or field is outside the provider's scope."""
+
+
+class MicroCredentialNotAccredited(LedgerError):
+    """Rule 3: nothing is issued under a credential that is not accredited."""
+
+
+class RevalidationRequired(LedgerError):
+    """Rule 4 (strict policy): the assessment method changed; the authority must
+    revalidate before anything new is issued."""
+
+
+class AwardAlreadyRevoked(LedgerError):
+    pass
+
+
+class ProviderReferenceConflict(LedgerError):
+    """The provider reused one of its own award references for a different award."""
+
+
+class AwardNotStackable(LedgerError):
+    """Rule 6: only valid awards of the same learner stack."""
+
+
+class StackingRuleNotMet(LedgerError):
+    """Rule 6: the target's required components or minimum ECTS are not met."""
+
+
+class NotAStackedCredential(LedgerError):
+    """The target credential has no stacking rule."""
+
+
+class PersonalDataErased(LedgerError):
+    """The learner's personal data was erased; it cannot be read or replaced."""
+
+
+class ConcurrentUpdate(LedgerError):
+    """Another writer changed the same record at the same moment; retry."""

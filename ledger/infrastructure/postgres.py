@@ -1,0 +1,97 @@
+"""The production store: eventsourcing's PostgreSQL recorder plus the side tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.infrastructure.recorder import AwardLocation, SideEffects
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.award_index ("
+                "award_id uuid PRIMARY KEY, learner_record_id uuid NOT NULL, "
+                "provider_id uuid NOT NULL)"
+            ).format(schema)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.learner_keys ("
+                "learner_record_id uuid PRIMARY KEY, aes_key bytea, "
+                "erased boolean NOT NULL DEFAULT false)"
+            ).format(schema)
+        )
+        self._insert_award_index = SQL(
+            "INSERT INTO {0}.award_index SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[])"
+        ).format(schema)
+        self._insert_key = SQL(
+            "INSERT INTO {0}.learner_keys (learner_record_id, aes_key) VALUES (%s, %s)"
+        ).format(schema)
+        self._erase_key = SQL(
+            "UPDATE {0}.learner_keys SET aes_key = NULL, erased = true WHERE learner_record_id = %s"
+        ).format(schema)
+        self._select_awards = SQL("SELECT * FROM {0}.award_index WHERE award_id = ANY(%s)").format(
+            schema
+        )
+        self._select_key = SQL(
+            "SELECT aes_key FROM {0}.learner_keys WHERE learner_record_id = %s"
+        ).format(schema)
+
+    def _insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        side_effects: SideEffects | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if side_effects is not None:
+            locations = side_effects.award_locations
+            if locations:
+                curs.execute(
+                    self._insert_award_index,
+                    (
+                        [a.award_id for a in locations],
+                        [a.learner_record_id for a in locations],
+                        [a.provider_id for a in locations],
+                    ),
+                    prepare=True,
+                )
+            for learner, key in side_effects.new_keys:
+                curs.execute(self._insert_key, (learner, key))
+            for learner in side_effects.erased_keys:
+                curs.execute(self._erase_key, (learner,))
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_awards, (list(award_ids),), prepare=True)
+            return {
+                row["award_id"]: AwardLocation(
+                    row["award_id"], row["learner_record_id"], row["provider_id"]
+                )
+                for row in curs.fetchall()
+            }
+
+    def learner_key(self, learner_record_id: UUID) -> bytes | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_key, (learner_record_id,))
+            row = curs.fetchone()
+            return None if row is None or row["aes_key"] is None else bytes(row["aes_key"])
+
+    def learner_key_ever_existed(self, learner_record_id: UUID) -> bool:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_key, (learner_record_id,))
+            return curs.fetchone() is not None

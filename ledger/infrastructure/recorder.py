@@ -1,0 +1,46 @@
+"""What the ledger's application recorder offers beyond eventsourcing's own.
+
+Two tables sit beside the event log and are written in the same transaction as the
+events, through the recorder's ``_insert_events`` hook (the hook eventsourcing's
+process recorders use for tracking records):
+
+* ``award_index``: award id -> learner record. An award lives inside a learner's
+  record, but employers and providers name it by its own id. The primary key makes an
+  award id unique across all records, so two racing issuances of one award cannot both
+  commit. It can be rebuilt from the log.
+* ``learner_keys``: one AES key per learner, the only place personal data can be
+  decrypted from. It is *not* derivable from the log: deleting a row is erasure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class AwardLocation:
+    award_id: UUID
+    learner_record_id: UUID
+    provider_id: UUID
+
+
+@dataclass(frozen=True)
+class SideEffects:
+    """Rows to write with a batch of events, atomically."""
+
+    award_locations: Sequence[AwardLocation] = ()
+    new_keys: Sequence[tuple[UUID, bytes]] = ()
+    erased_keys: Sequence[UUID] = ()
+
+
+class LedgerRecorder(Protocol):
+    def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]: ...
+
+    def learner_key(self, learner_record_id: UUID) -> bytes | None: ...
+
+    def learner_key_ever_existed(self, learner_record_id: UUID) -> bool: ...
+
+    def max_notification_id(self) -> int | None: ...

@@ -1,0 +1,90 @@
+"""The embedded store: eventsourcing's SQLite recorder plus the ledger's side tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.infrastructure.recorder import AwardLocation, SideEffects
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS award_index ("
+            "award_id TEXT PRIMARY KEY, learner_record_id TEXT NOT NULL, "
+            "provider_id TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS learner_keys ("
+            "learner_record_id TEXT PRIMARY KEY, aes_key BLOB, erased INTEGER NOT NULL DEFAULT 0)"
+            " WITHOUT ROWID",
+        ]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        side_effects: SideEffects | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        if side_effects is not None:
+            if side_effects.award_locations:
+                c.executemany(
+                    "INSERT INTO award_index VALUES (?, ?, ?)",
+                    [
+                        (a.award_id.hex, a.learner_record_id.hex, a.provider_id.hex)
+                        for a in side_effects.award_locations
+                    ],
+                )
+            for learner, key in side_effects.new_keys:
+                c.execute(
+                    "INSERT INTO learner_keys (learner_record_id, aes_key) VALUES (?, ?)",
+                    (learner.hex, key),
+                )
+            if side_effects.erased_keys:
+                # Overwrite freed pages so the key does not linger in the file.
+                c.execute("PRAGMA secure_delete = ON")
+                c.executemany(
+                    "UPDATE learner_keys SET aes_key = NULL, erased = 1 WHERE learner_record_id = ?",
+                    [(learner.hex,) for learner in side_effects.erased_keys],
+                )
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]:
+        wanted = [a.hex for a in award_ids]
+        found: dict[UUID, AwardLocation] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM award_index WHERE award_id IN ({marks})", chunk)
+                for row in c.fetchall():
+                    location = AwardLocation(
+                        UUID(row["award_id"]), UUID(row["learner_record_id"]), UUID(row["provider_id"])
+                    )
+                    found[location.award_id] = location
+        return found
+
+    def learner_key(self, learner_record_id: UUID) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT aes_key FROM learner_keys WHERE learner_record_id = ?",
+                (learner_record_id.hex,),
+            )
+            row = c.fetchone()
+            return None if row is None else row["aes_key"]
+
+    def learner_key_ever_existed(self, learner_record_id: UUID) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM learner_keys WHERE learner_record_id = ?", (learner_record_id.hex,)
+            )
+            return c.fetchone() is not None

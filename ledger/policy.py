@@ -1,0 +1,101 @@
+"""The national policy the ledger is configured with.
+
+Bounds, allowed levels and the revalidation regime differ between countries; they are
+data, chosen at start-up (``LEDGER_POLICY``), never constants in the domain code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class RevalidationRegime(str, Enum):
+    STRICT = "strict"
+    """Nothing new is issued until the authority revalidates (Ireland)."""
+    FLEXIBLE = "flexible"
+    """Issuance continues; the change is flagged for the authority's review (Finland)."""
+
+
+class WithdrawnIssuerRule(str, Enum):
+    AWARDS_STAY_VALID = "awards_stay_valid"
+    FLAG_ISSUER_WITHDRAWN = "flag_issuer_withdrawn"
+
+
+@dataclass(frozen=True)
+class NationalPolicy:
+    name: str
+    country: str
+    min_ects: Decimal
+    max_ects: Decimal
+    allowed_levels: tuple[int, ...]
+    revalidation: RevalidationRegime
+    award_validity_years: int | None
+    withdrawn_issuer: WithdrawnIssuerRule
+    max_batch_size: int = 1000
+
+    @classmethod
+    def from_json(cls, text: str) -> NationalPolicy:
+        raw: dict[str, Any] = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            msg = f"unknown policy settings: {', '.join(sorted(unknown))}"
+            raise ValueError(msg)
+        base = POLICIES[raw.pop("based_on", "ireland")] if "based_on" in raw else IRELAND
+        converted: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key in ("min_ects", "max_ects"):
+                converted[key] = Decimal(str(value))
+            elif key == "allowed_levels":
+                converted[key] = tuple(int(v) for v in value)
+            elif key == "revalidation":
+                converted[key] = RevalidationRegime(value)
+            elif key == "withdrawn_issuer":
+                converted[key] = WithdrawnIssuerRule(value)
+            else:
+                converted[key] = value
+        return replace(base, **converted)
+
+
+IRELAND = NationalPolicy(
+    name="ireland",
+    country="IE",
+    min_ects=Decimal(5),
+    max_ects=Decimal(30),
+    allowed_levels=tuple(range(1, 11)),  # Irish NQF has ten levels
+    revalidation=RevalidationRegime.STRICT,
+    award_validity_years=None,
+    withdrawn_issuer=WithdrawnIssuerRule.AWARDS_STAY_VALID,
+)
+
+FINLAND = NationalPolicy(
+    name="finland",
+    country="FI",
+    min_ects=Decimal(1),
+    max_ects=Decimal(59),
+    allowed_levels=tuple(range(1, 9)),
+    revalidation=RevalidationRegime.FLEXIBLE,
+    award_validity_years=None,
+    withdrawn_issuer=WithdrawnIssuerRule.AWARDS_STAY_VALID,
+)
+
+POLICIES = {p.name: p for p in (IRELAND, FINLAND)}
+
+
+def load_policy(spec: str | None) -> NationalPolicy:
+    """A named policy (``ireland``, ``finland``) or the path of a JSON file that
+    overrides one (``{"based_on": "finland", "award_validity_years": 5}``)."""
+    if not spec:
+        return IRELAND
+    if spec.lower() in POLICIES:
+        return POLICIES[spec.lower()]
+    path = Path(spec)
+    if path.is_file():
+        return NationalPolicy.from_json(path.read_text(encoding="utf-8"))
+    msg = f"LEDGER_POLICY must be one of {', '.join(POLICIES)} or a JSON file; got {spec!r}"
+    raise ValueError(msg)
