@@ -13,11 +13,15 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     fi
 fi
 
-# Chromium from Debian for the browser tests (Playwright cannot download its own here).
-if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "installing chromium"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-        || echo "warning: chromium could not be installed"
+# Debian packages: chromium for the browser tests (Playwright cannot download its own
+# browser here) and wrk for the benchmark harness's smoke run.
+missing=""
+command -v chromium >/dev/null || missing="$missing chromium"
+command -v wrk >/dev/null || missing="$missing wrk"
+if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "installing$missing"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
+        || echo "warning: could not install$missing"
 fi
 
 python3 -m venv .venv
