@@ -20,6 +20,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """The national micro-credential ledger: serve the API, run projections, operate."""
+
+
 console = Console()
 err_console = Console(stderr=True)
 
