@@ -304,7 +304,9 @@ class Ledger(Application[UUID]):
         already issued (same provider reference, learner and credential) returns it
         again and writes nothing: providers retry freely."""
         if len(requests) > self.policy.max_batch_size:
-            msg = f"a batch carries at most {self.policy.max_batch_size} awards, got {len(requests)}"
+            msg = (
+                f"a batch carries at most {self.policy.max_batch_size} awards, got {len(requests)}"
+            )
             raise errors.BatchTooLarge(msg)
         if not requests:
             msg = "a batch needs at least one award"
@@ -323,7 +325,9 @@ class Ledger(Application[UUID]):
         provider = self.get_provider(provider_id)
         today = self._today()
         award_ids = [
-            ids.award_id(provider_id, r.provider_reference) if r.provider_reference.strip() else None
+            ids.award_id(provider_id, r.provider_reference)
+            if r.provider_reference.strip()
+            else None
             for r in requests
         ]
         existing = self.ledger_recorder.locate_awards(a for a in award_ids if a is not None)
@@ -336,7 +340,9 @@ class Ledger(Application[UUID]):
                 if award_id is None:
                     msg = "the provider's own reference for the award is required"
                     raise errors.MissingStandardElement(msg)
-                credential = self._cached_credential(credential_id=request.micro_credential_id, cache=credentials)
+                credential = self._cached_credential(
+                    credential_id=request.micro_credential_id, cache=credentials
+                )
                 self._check_owner(credential, provider_id)
                 located = existing.get(award_id)
                 record = self._record_for(request.learner_id, batch, actor, located)
@@ -355,7 +361,8 @@ class Ledger(Application[UUID]):
                     actor=actor,
                 )
                 batch.locations.append(AwardLocation(award_id, record.id, provider_id))
-                results.append(IssuedAward(award_id, record.learner_id, request.provider_reference.strip(), True))
+                reference = request.provider_reference.strip()
+                results.append(IssuedAward(award_id, record.learner_id, reference, True))
             except errors.LedgerError as error:
                 failures.append(ItemFailure(index, error))
         if failures:
@@ -409,7 +416,10 @@ class Ledger(Application[UUID]):
         target = self.get_micro_credential(target_credential_id)
         self._check_owner(target, provider_id)
         if target.stacking_rule is None:
-            msg = f"micro-credential {target.code} is not built from other credentials (it has no stacking rule)"
+            msg = (
+                f"micro-credential {target.code} is not built from other credentials (it has no "
+                "stacking rule)"
+            )
             raise errors.NotAStackedCredential(msg)
         target.check_may_issue(self.policy)
         today = self._today()
@@ -423,7 +433,8 @@ class Ledger(Application[UUID]):
         if award_id in record.awards:
             existing = record.awards[award_id]
             if existing.terms.micro_credential_id == target_credential_id:
-                return BatchReceipt([IssuedAward(award_id, learner_id, existing.provider_reference, False)], None)
+                replayed = IssuedAward(award_id, learner_id, existing.provider_reference, False)
+                return BatchReceipt([replayed], None)
             msg = f"reference {provider_reference!r} already names another award of this provider"
             raise errors.ProviderReferenceConflict(msg)
         if award_id in self.ledger_recorder.locate_awards([award_id]):
@@ -443,7 +454,8 @@ class Ledger(Application[UUID]):
         batch = _Batch(records={record.id: record})
         batch.locations.append(AwardLocation(award_id, record.id, provider_id))
         position = self._save_batch(batch)
-        return BatchReceipt([IssuedAward(award_id, learner_id, provider_reference.strip(), True)], position)
+        stacked = IssuedAward(award_id, learner_id, provider_reference.strip(), True)
+        return BatchReceipt([stacked], position)
 
     def revoke_award(
         self, award_id: UUID, *, reason: str, actor: str, acting_provider: UUID | None = None
@@ -463,7 +475,10 @@ class Ledger(Application[UUID]):
     def record_personal_data(self, learner_id: str, data: dict[str, str], *, actor: str) -> Receipt:
         unknown = sorted(set(data) - set(privacy.PERSONAL_FIELDS))
         if unknown:
-            msg = f"unknown personal data fields: {', '.join(unknown)} (known: {', '.join(privacy.PERSONAL_FIELDS)})"
+            msg = (
+                f"unknown personal data fields: {', '.join(unknown)} (known: "
+                f"{', '.join(privacy.PERSONAL_FIELDS)})"
+            )
             raise errors.MissingStandardElement(msg)
         batch = _Batch()
         record = self._record_for(learner_id, batch, actor, None)
@@ -563,7 +578,9 @@ class Ledger(Application[UUID]):
             raise errors.NotFound(msg)
         return events
 
-    def aggregate_at(self, aggregate_id: UUID, *, at: datetime | None = None, version: int | None = None) -> Aggregate:
+    def aggregate_at(
+        self, aggregate_id: UUID, *, at: datetime | None = None, version: int | None = None
+    ) -> Aggregate:
         """Any aggregate as it was at a time or version."""
         return self._get(aggregate_id, Aggregate, errors.NotFound, at=at, version=version)
 
@@ -592,6 +609,7 @@ class Ledger(Application[UUID]):
         at: datetime | None = None,
         version: int | None = None,
     ) -> TAggregate:
+        aggregate: Aggregate | None
         try:
             if at is None:
                 aggregate = self.repository.get(aggregate_id, version=version)
@@ -608,13 +626,16 @@ class Ledger(Application[UUID]):
 
     def _project_until(self, aggregate_id: UUID, at: datetime) -> Aggregate | None:
         aggregate: Aggregate | None = None
-        for domain_event in self.events.get(aggregate_id):
+        for stored in self.events.get(aggregate_id):
+            domain_event = cast(Aggregate.Event, stored)
             if domain_event.timestamp > at:
                 break
-            aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+            aggregate = cast(Aggregate, domain_event.mutate(aggregate))
         return aggregate
 
-    def _get_at_or_first(self, aggregate_id: UUID, kind: type[TAggregate], at: datetime) -> TAggregate:
+    def _get_at_or_first(
+        self, aggregate_id: UUID, kind: type[TAggregate], at: datetime
+    ) -> TAggregate:
         """The aggregate at ``at`` or, if it did not yet exist then, as first recorded."""
         try:
             return self._get(aggregate_id, kind, errors.NotFound, at=at)
@@ -697,7 +718,10 @@ class Ledger(Application[UUID]):
     def _replayed(record: LearnerRecord, award_id: UUID, request: IssueRequest) -> IssuedAward:
         existing = record.awards[award_id]
         if existing.terms.micro_credential_id != request.micro_credential_id:
-            msg = f"reference {request.provider_reference!r} already names an award of another micro-credential"
+            msg = (
+                f"reference {request.provider_reference!r} already names an award of another "
+                "micro-credential"
+            )
             raise errors.ProviderReferenceConflict(msg)
         return IssuedAward(award_id, record.learner_id, existing.provider_reference, False)
 
@@ -713,11 +737,16 @@ class Ledger(Application[UUID]):
             side_effects=SideEffects(award_locations=batch.locations, new_keys=batch.new_keys),
         )
 
-    def _save_with(self, *aggregates: Aggregate, side_effects: SideEffects | None = None) -> int | None:
+    def _save_with(
+        self, *aggregates: Aggregate, side_effects: SideEffects | None = None
+    ) -> int | None:
         try:
             recordings: list[Recording[UUID]] = self.save(*aggregates, side_effects=side_effects)
         except IntegrityError as error:
-            msg = "another request changed the same record at the same moment; nothing was written, please retry"
+            msg = (
+                "another request changed the same record at the same moment; nothing was "
+                "written, please retry"
+            )
             raise errors.ConcurrentUpdate(msg) from error
         positions = [r.notification.id for r in recordings if r.notification.id is not None]
         return max(positions) if positions else None

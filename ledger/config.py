@@ -38,7 +38,9 @@ class DatabaseSettings:
             query = parse_qs(parsed.query)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "APPLICATION_RECORDER_TOPIC": "ledger.infrastructure.postgres:LedgerPostgresRecorder",
+                "APPLICATION_RECORDER_TOPIC": (
+                    "ledger.infrastructure.postgres:LedgerPostgresRecorder"
+                ),
                 "POSTGRES_DBNAME": (parsed.path or "/postgres").lstrip("/") or "postgres",
                 "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
                 "POSTGRES_PORT": str(parsed.port or 5432),
@@ -70,7 +72,8 @@ class DatabaseSettings:
         """Where the data lives, without any password."""
         if self.is_postgres:
             parsed = urlparse(self.url)
-            return f"postgresql://{parsed.hostname}:{parsed.port or 5432}{parsed.path} (schema {self.schema})"
+            where = f"{parsed.hostname}:{parsed.port or 5432}{parsed.path}"
+            return f"postgresql://{where} (schema {self.schema})"
         return f"sqlite:///{Path(self.sqlite_path).resolve()}"
 
 
@@ -85,7 +88,10 @@ class Settings:
         env = os.environ if environ is None else environ
         url = env.get("LEDGER_DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
         if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
-            msg = f"LEDGER_DATABASE_URL must start with sqlite:// or postgresql://, got {url.split(':')[0]!r}"
+            msg = (
+                "LEDGER_DATABASE_URL must start with sqlite:// or postgresql://, got "
+                f"{url.split(':')[0]!r}"
+            )
             raise ValueError(msg)
         schema = env.get("LEDGER_DATABASE_SCHEMA", "").strip() or "public"
         pool_size = int(env.get("LEDGER_DB_POOL_SIZE", "5"))
@@ -114,4 +120,5 @@ def prepare_database(settings: Settings) -> None:
         autocommit=True,
         connect_timeout=10,
     ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(database.schema)))
+        create = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}")
+        conn.execute(create.format(sql.Identifier(database.schema)))

@@ -47,7 +47,7 @@ class OrjsonTranscoder(Transcoder):
             cls = self._types[topic] = cast(type, resolve_topic(topic))
         return cls
 
-    def _tag(self, o: Any) -> Any:  # noqa: PLR0911
+    def _tag(self, o: Any) -> Any:
         # Order matters: bool and Enum(str) are subclasses of int and str.
         if o is None or type(o) in (str, int, float, bool):
             return o
@@ -75,7 +75,7 @@ class OrjsonTranscoder(Transcoder):
         msg = f"cannot store a {type(o).__qualname__} in an event"
         raise TypeError(msg)
 
-    def _untag(self, o: Any) -> Any:  # noqa: PLR0911
+    def _untag(self, o: Any) -> Any:
         if isinstance(o, list):
             return [self._untag(v) for v in o]
         if not isinstance(o, dict):

@@ -157,7 +157,10 @@ class LearnerRecord(Aggregate):
     def revoke(self, *, award_id: UUID, reason: str, actor: str) -> None:
         award = self.award(award_id)
         if award.revoked_at is not None:
-            msg = f"award {award_id} was already revoked on {award.revoked_at.isoformat()}: {award.revocation_reason}"
+            msg = (
+                f"award {award_id} was already revoked on {award.revoked_at.isoformat()}: "
+                f"{award.revocation_reason}"
+            )
             raise AwardAlreadyRevoked(msg)
         if not reason or not reason.strip():
             msg = "a revocation needs a reason (rule 5)"
@@ -196,11 +199,17 @@ class LearnerRecord(Aggregate):
         held = {c.terms.micro_credential_id for c in components}
         missing = [str(r) for r in rule.required_components if r not in held]
         if missing:
-            msg = f"the stacking rule requires components not among the awards given: {', '.join(missing)}"
+            msg = (
+                "the stacking rule requires components not among the awards given: "
+                f"{', '.join(missing)}"
+            )
             raise StackingRuleNotMet(msg)
         total = sum((c.terms.workload_ects for c in components), Decimal(0))
         if total < rule.min_total_ects:
-            msg = f"the components total {total} ECTS; the stacked credential needs at least {rule.min_total_ects}"
+            msg = (
+                f"the components total {total} ECTS; the stacked credential needs at least "
+                f"{rule.min_total_ects}"
+            )
             raise StackingRuleNotMet(msg)
         self.trigger_event(
             self.AwardsStacked,
@@ -348,5 +357,8 @@ def check_assessment(assessment: Assessment, issued_on: date) -> None:
         msg = "an award records its assessment: the method and the result are required"
         raise InvalidAssessment(msg)
     if assessment.assessed_on > issued_on:
-        msg = f"the assessment ({assessment.assessed_on.isoformat()}) cannot be after the award is issued ({issued_on.isoformat()})"
+        msg = (
+            f"the assessment ({assessment.assessed_on.isoformat()}) cannot be after the award is "
+            f"issued ({issued_on.isoformat()})"
+        )
         raise InvalidAssessment(msg)

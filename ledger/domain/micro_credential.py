@@ -35,7 +35,10 @@ class CredentialState(str, Enum):
 def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -> None:
     """Rules 1 and 2, and the mandatory EU standard elements."""
     if not spec.assessment_type.strip():
-        msg = "a micro-credential needs a type of assessment (rule 1: no micro-credential without an assessment)"
+        msg = (
+            "a micro-credential needs a type of assessment (rule 1: no micro-credential without "
+            "an assessment)"
+        )
         raise MissingAssessment(msg)
     for name in ("title", "quality_assurance", "field_of_study"):
         if not str(getattr(spec, name)).strip():
@@ -52,7 +55,10 @@ def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -
         raise WorkloadOutOfBounds(msg)
     for level in (spec.nqf_level, spec.eqf_level):
         if level is not None and level not in policy.allowed_levels:
-            msg = f"level {level} is not allowed by the {policy.name} policy (allowed: {list(policy.allowed_levels)})"
+            msg = (
+                f"level {level} is not allowed by the {policy.name} policy (allowed: "
+                f"{list(policy.allowed_levels)})"
+            )
             raise LevelNotAllowed(msg)
     if spec.eqf_level is not None and not 1 <= spec.eqf_level <= 8:
         msg = f"EQF levels run from 1 to 8, got {spec.eqf_level}"
@@ -111,7 +117,10 @@ class MicroCredential(Aggregate):
     # --- commands -------------------------------------------------------------------
     def accredit(self, *, decision_reference: str, actor: str) -> None:
         if self.state is not CredentialState.DEFINED:
-            msg = f"micro-credential {self.code} is {self.state.value}; only a newly defined one is accredited (use revalidate)"
+            msg = (
+                f"micro-credential {self.code} is {self.state.value}; only a newly defined one is "
+                "accredited (use revalidate)"
+            )
             raise InvalidTransition(msg)
         self._accredited(decision_reference=_required(decision_reference), actor=actor)
 
@@ -122,11 +131,17 @@ class MicroCredential(Aggregate):
             msg = f"micro-credential {self.code} is withdrawn and cannot be amended"
             raise InvalidTransition(msg)
         if "assessment_type" in changes:
-            msg = "the assessment method has its own command, because changing it triggers revalidation"
+            msg = (
+                "the assessment method has its own command, because changing it triggers "
+                "revalidation"
+            )
             raise MaterialChangeNotAllowed(msg)
         material = sorted(MATERIAL_ELEMENTS & set(changes))
         if material and self.state is not CredentialState.DEFINED:
-            msg = f"{', '.join(material)} are material to the accreditation; define a new micro-credential instead"
+            msg = (
+                f"{', '.join(material)} are material to the accreditation; define a new "
+                "micro-credential instead"
+            )
             raise MaterialChangeNotAllowed(msg)
         known = set(CredentialSpecification.__dataclass_fields__)
         unknown = sorted(set(changes) - known)
@@ -162,7 +177,10 @@ class MicroCredential(Aggregate):
 
     def revalidate(self, *, decision_reference: str, actor: str) -> None:
         if self.state is not CredentialState.REVALIDATION_REQUIRED:
-            msg = f"micro-credential {self.code} is {self.state.value}; only one awaiting revalidation is revalidated"
+            msg = (
+                f"micro-credential {self.code} is {self.state.value}; only one awaiting "
+                "revalidation is revalidated"
+            )
             raise InvalidTransition(msg)
         self._revalidated(decision_reference=_required(decision_reference), actor=actor)
 
@@ -187,7 +205,10 @@ class MicroCredential(Aggregate):
                 raise RevalidationRequired(msg)
             return
         if self.state is not CredentialState.ACCREDITED:
-            msg = f"micro-credential {self.code} is {self.state.value}, not accredited: nothing may be issued under it"
+            msg = (
+                f"micro-credential {self.code} is {self.state.value}, not accredited: nothing may "
+                "be issued under it"
+            )
             raise MicroCredentialNotAccredited(msg)
 
     # --- events ---------------------------------------------------------------------

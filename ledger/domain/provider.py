@@ -88,7 +88,10 @@ class Provider(Aggregate):
         today: date,
     ) -> None:
         if self.state is not ProviderState.REGISTERED:
-            msg = f"provider {self.code} is {self.state.value}; only a registered provider is accredited (use renew or reinstate)"
+            msg = (
+                f"provider {self.code} is {self.state.value}; only a registered provider is "
+                "accredited (use renew or reinstate)"
+            )
             raise InvalidTransition(msg)
         self._check_terms(scope, valid_until, today)
         self._accredited(
@@ -100,7 +103,10 @@ class Provider(Aggregate):
 
     def suspend(self, *, reason: str, decision_reference: str, actor: str) -> None:
         if self.state is not ProviderState.ACCREDITED:
-            msg = f"provider {self.code} is {self.state.value}; only an accredited provider can be suspended"
+            msg = (
+                f"provider {self.code} is {self.state.value}; only an accredited provider can be "
+                "suspended"
+            )
             raise InvalidTransition(msg)
         self._suspended(
             reason=_require(reason, "a reason"),
@@ -110,7 +116,10 @@ class Provider(Aggregate):
 
     def reinstate(self, *, reason: str, decision_reference: str, actor: str) -> None:
         if self.state is not ProviderState.SUSPENDED:
-            msg = f"provider {self.code} is {self.state.value}; only a suspended provider can be reinstated"
+            msg = (
+                f"provider {self.code} is {self.state.value}; only a suspended provider can be "
+                "reinstated"
+            )
             raise InvalidTransition(msg)
         self._reinstated(
             reason=_require(reason, "a reason"),
@@ -128,7 +137,10 @@ class Provider(Aggregate):
         scope: AccreditationScope | None = None,
     ) -> None:
         if self.state not in (ProviderState.ACCREDITED, ProviderState.SUSPENDED):
-            msg = f"provider {self.code} is {self.state.value}; only an accreditation that exists can be renewed"
+            msg = (
+                f"provider {self.code} is {self.state.value}; only an accreditation that exists "
+                "can be renewed"
+            )
             raise InvalidTransition(msg)
         assert self.scope is not None
         new_scope = scope or self.scope
@@ -163,7 +175,8 @@ class Provider(Aggregate):
         if not self.scope.covers(level, field_of_study):
             msg = (
                 f"provider {self.code} is accredited for levels {list(self.scope.levels)} "
-                f"in fields {list(self.scope.fields)}; level {level} in {field_of_study!r} is outside that scope"
+                f"in fields {list(self.scope.fields)}; level {level} in {field_of_study!r} "
+                "is outside that scope"
             )
             raise OutsideAccreditedScope(msg)
 

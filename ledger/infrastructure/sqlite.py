@@ -53,7 +53,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 # Overwrite freed pages so the key does not linger in the file.
                 c.execute("PRAGMA secure_delete = ON")
                 c.executemany(
-                    "UPDATE learner_keys SET aes_key = NULL, erased = 1 WHERE learner_record_id = ?",
+                    "UPDATE learner_keys SET aes_key = NULL, erased = 1 "
+                    "WHERE learner_record_id = ?",
                     [(learner.hex,) for learner in side_effects.erased_keys],
                 )
         return super()._insert_events(c, stored_events, **kwargs)
@@ -68,7 +69,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 c.execute(f"SELECT * FROM award_index WHERE award_id IN ({marks})", chunk)
                 for row in c.fetchall():
                     location = AwardLocation(
-                        UUID(row["award_id"]), UUID(row["learner_record_id"]), UUID(row["provider_id"])
+                        UUID(row["award_id"]),
+                        UUID(row["learner_record_id"]),
+                        UUID(row["provider_id"]),
                     )
                     found[location.award_id] = location
         return found
