@@ -1,0 +1,333 @@
+"""Observability: Prometheus metrics at ``/metrics``, JSON logs, request ids.
+
+One pure ASGI middleware (no ``BaseHTTPMiddleware``: it would add a task and a stream
+per request) times every HTTP request, counts it by route *template* (so
+``/verify/{award_id}`` is one series, not one per award), takes the request id from a
+sane incoming ``X-Request-ID`` or makes one, echoes it in the response and puts it on
+every log line written while the request runs.
+
+Domain counters (awards issued, revoked, every event by type) are counted where the
+ledger records events, in this process; the projection lag per view is read from the
+read model when Prometheus scrapes. With several uvicorn workers each process has its
+own counters (Prometheus sums them per instance).
+
+``install(app)`` wires all of it into the FastAPI app.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from fastapi import FastAPI, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+access_log = logging.getLogger("ledger.access")
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# Events that put an award on a learner's record, by the route it came through.
+_ISSUING_EVENTS = {
+    "LearnerRecord.AwardIssued": "course",
+    "LearnerRecord.PriorLearningRecognised": "prior_learning",
+    "LearnerRecord.AwardsStacked": "stacked",
+}
+_REVOKING_EVENT = "LearnerRecord.AwardRevoked"
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, for code that wants to mention it."""
+    return _request_id.get()
+
+
+def sane_request_id(value: str | None) -> str:
+    """The caller's request id if it is short and plain, else a fresh one: a
+    client cannot inject log lines or headers through it."""
+    if value and _SANE_REQUEST_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+# --- logging ------------------------------------------------------------------------------
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and any
+    ``extra={"fields": {...}}`` given to the log call."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or _request_id.get(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+_HANDLER_MARK = "_ledger_json_handler"
+
+
+def configure_logging(level: str | None = None) -> None:
+    """Send every log line (ours, uvicorn's, libraries') as JSON to stderr. Idempotent."""
+    root = logging.getLogger()
+    if not any(getattr(h, _HANDLER_MARK, False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        setattr(handler, _HANDLER_MARK, True)
+        root.addHandler(handler)
+    root.setLevel(level or os.environ.get("LEDGER_LOG_LEVEL", "INFO").upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        named = logging.getLogger(name)
+        named.handlers.clear()
+        named.propagate = True
+
+
+# --- metrics ------------------------------------------------------------------------------
+class LagSource(Protocol):
+    def __call__(self) -> dict[str, int]: ...
+
+
+class _ProjectionLag(Collector):
+    """``ledger_projection_lag_events{view=...}``: events recorded but not yet in each
+    view, read from the read model at scrape time."""
+
+    def __init__(self, source: Callable[[], LagSource | None]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "ledger_projection_lag_events",
+            "Events in the ledger not yet applied to each read-model view",
+            labels=["view"],
+        )
+        lag = self.source()
+        if lag is not None:
+            try:
+                for view, behind in sorted(lag().items()):
+                    gauge.add_metric([view], float(behind))
+            except Exception:  # a scrape must not fail because the database blinked
+                logging.getLogger(__name__).warning("projection lag unavailable", exc_info=True)
+        yield gauge
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
+class Metrics:
+    """The process's metrics, in a registry of their own (one per app, so several apps
+    in one process, as in tests, do not collide)."""
+
+    def __init__(self, lag_source: Callable[[], LagSource | None] = lambda: None) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "ledger_http_requests",
+            "HTTP requests served, by method, route template and status code",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "ledger_http_request_duration_seconds",
+            "Time to serve an HTTP request, by method and route template",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "ledger_events_recorded",
+            "Domain events this process recorded in the ledger, by event type",
+            ["event"],
+            registry=self.registry,
+        )
+        self.issued = Counter(
+            "ledger_awards_issued",
+            "Awards this process issued, by route (course, prior_learning, stacked)",
+            ["route"],
+            registry=self.registry,
+        )
+        self.revoked = Counter(
+            "ledger_awards_revoked", "Awards this process revoked", registry=self.registry
+        )
+        self.registry.register(_ProjectionLag(lag_source))
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def observe_events(self, events: Sequence[Any]) -> None:
+        for event in events:
+            name = type(event).__qualname__
+            self.events.labels(name).inc()
+            route = _ISSUING_EVENTS.get(name)
+            if route is not None:
+                self.issued.labels(route).inc()
+            elif name == _REVOKING_EVENT:
+                self.revoked.inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def watch_ledger(ledger: Any, metrics: Metrics) -> None:
+    """Count the events ``ledger`` records from now on. Hooks the eventsourcing
+    application's ``_notify`` (called after every successful save with the
+    recordings) on this one instance."""
+    if getattr(ledger, "_ledger_metrics_watched", False):
+        return
+    original: Callable[[list[Any]], None] = ledger._notify
+
+    def notify(recordings: list[Any]) -> None:
+        original(recordings)
+        metrics.observe_events([r.domain_event for r in recordings])
+
+    ledger._notify = notify
+    ledger._ledger_metrics_watched = True
+
+
+# --- the middleware -----------------------------------------------------------------------
+class ObservabilityMiddleware:
+    """Request id, timing, counting and one access-log line per HTTP request."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        on_startup: Callable[[], None] | None = None,
+        access_log_enabled: bool = True,
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.on_startup = on_startup
+        self.access_log_enabled = access_log_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._lifespan_send(send))
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = sane_request_id(incoming)
+        token = _request_id.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode("latin-1"))
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            method = scope["method"]
+            self.metrics.observe_request(method, template, status, elapsed)
+            if self.access_log_enabled:
+                access_log.info(
+                    "%s %s %d",
+                    method,
+                    template,
+                    status,
+                    extra={
+                        "fields": {
+                            "method": method,
+                            "route": template,
+                            "path": scope["path"],
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 3),
+                        }
+                    },
+                )
+            _request_id.reset(token)
+
+    def _lifespan_send(self, send: Send) -> Send:
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete" and self.on_startup is not None:
+                self.on_startup()
+            await send(message)
+
+        return lifespan_send
+
+
+def install(app: FastAPI) -> Metrics:
+    """Add ``/metrics``, the middleware and JSON logging to ``app``.
+
+    After the app's lifespan has started, the ledger it opened (``app.state.services``
+    or ``app.state.ledger``) is watched for domain events, and the read model's
+    ``lag()`` feeds the projection-lag gauge."""
+
+    def state_attr(name: str) -> Any:
+        services = getattr(app.state, "services", None)
+        found = getattr(services, name, None) if services is not None else None
+        return found if found is not None else getattr(app.state, name, None)
+
+    def lag_source() -> LagSource | None:
+        read_model = state_attr("read_model")
+        lag: LagSource | None = getattr(read_model, "lag", None)
+        return lag
+
+    metrics = Metrics(lag_source)
+
+    def on_startup() -> None:
+        ledger = state_attr("ledger")
+        if ledger is not None:
+            watch_ledger(ledger, metrics)
+
+    configure_logging()
+    app.state.metrics = metrics
+    app.add_middleware(
+        ObservabilityMiddleware,
+        metrics=metrics,
+        on_startup=on_startup,
+        access_log_enabled=os.environ.get("LEDGER_ACCESS_LOG", "1") not in ("0", "false", "no"),
+    )
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
