@@ -9,7 +9,7 @@ orchestrates and translates storage conflicts into domain errors.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
@@ -112,6 +112,8 @@ class _Batch:
     records: dict[UUID, LearnerRecord] = field(default_factory=dict)
     locations: list[AwardLocation] = field(default_factory=list)
     new_keys: list[tuple[UUID, bytes]] = field(default_factory=list)
+    without_record: set[UUID] = field(default_factory=set)
+    """Learners known (read in this command) to have no record yet."""
 
 
 class Ledger(Application[UUID]):
@@ -332,7 +334,7 @@ class Ledger(Application[UUID]):
         ]
         existing = self.ledger_recorder.locate_awards(a for a in award_ids if a is not None)
         credentials: dict[UUID, MicroCredential] = {}
-        batch = _Batch()
+        batch = self._batch_with_records_of(r.learner_id for r in requests)
         results: list[IssuedAward] = []
         failures: list[ItemFailure] = []
         for index, (request, award_id) in enumerate(zip(requests, award_ids, strict=True)):
@@ -708,11 +710,27 @@ class Ledger(Application[UUID]):
         if record_id in batch.records:
             return batch.records[record_id]
         try:
+            if record_id in batch.without_record:
+                raise AggregateNotFoundError(record_id)
             record = cast(LearnerRecord, self.repository.get(record_id))
         except AggregateNotFoundError:
             record = LearnerRecord.open(learner_id=learner_id, actor=actor)
         batch.records[record_id] = record
         return record
+
+    def _batch_with_records_of(self, learner_ids: Iterable[str]) -> _Batch:
+        """A batch holding these learners' existing records, read in one query rather
+        than one per award (the issuance hot path), and knowing which have none yet."""
+        wanted = {ids.learner_record_id(learner) for learner in learner_ids if learner.strip()}
+        batch = _Batch()
+        for record_id, stored in self.ledger_recorder.select_events_of(wanted).items():
+            aggregate: Aggregate | None = None
+            for stored_event in stored:
+                aggregate = self.mapper.to_domain_event(stored_event).mutate(aggregate)  # type: ignore[attr-defined]
+            if isinstance(aggregate, LearnerRecord):
+                batch.records[record_id] = aggregate
+        batch.without_record = wanted - batch.records.keys()
+        return batch
 
     @staticmethod
     def _replayed(record: LearnerRecord, award_id: UUID, request: IssueRequest) -> IssuedAward:

@@ -45,6 +45,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_awards = SQL("SELECT * FROM {0}.award_index WHERE award_id = ANY(%s)").format(
             schema
         )
+        self._select_events_of = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema, Identifier(self.events_table_name))
         self._select_key = SQL(
             "SELECT aes_key FROM {0}.learner_keys WHERE learner_record_id = %s"
         ).format(schema)
@@ -84,6 +88,21 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             }
+
+    def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_events_of, (list(originator_ids),), prepare=True)
+            for row in curs.fetchall():
+                found.setdefault(row["originator_id"], []).append(
+                    StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        return found
 
     def learner_key(self, learner_record_id: UUID) -> bytes | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

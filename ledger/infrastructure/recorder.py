@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 
 @dataclass(frozen=True)
 class AwardLocation:
@@ -38,6 +40,11 @@ class SideEffects:
 
 class LedgerRecorder(Protocol):
     def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]: ...
+
+    def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of many aggregates in one query, each list in version
+        order: a batch of awards names hundreds of learner records."""
+        ...
 
     def learner_key(self, learner_record_id: UUID) -> bytes | None: ...
 

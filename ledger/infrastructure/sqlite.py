@@ -76,6 +76,31 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     found[location.award_id] = location
         return found
 
+    def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
+        wanted = [o.hex for o in originator_ids]
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    originator_id = UUID(row["originator_id"])
+                    found.setdefault(originator_id, []).append(
+                        StoredEvent(
+                            originator_id=originator_id,
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=row["state"],
+                        )
+                    )
+        return found
+
     def learner_key(self, learner_record_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
