@@ -1,0 +1,285 @@
+"""The verification page for employers: ``/verify`` (a form) and ``/verify/{award_id}``
+(the link a learner shares).
+
+Server-rendered HTML (Jinja2, autoescaped), no script, no learner personal data: it
+shows whether the award is valid, revoked (when, why), expired or unknown, what it
+certifies (the EU standard elements) and whether its awarding body is accredited.
+The answer comes from the ledger's event-sourced state at this moment
+(`Ledger.award_status`), so an award issued a millisecond ago is already found, and
+the page never says "valid" about an award whose revocation a view has not caught up
+with yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ledger.application import AwardStatusReport, Ledger
+from ledger.domain.learner_record import AwardStatus
+from ledger.domain.provider import ProviderState
+from ledger.domain.values import AwardRoute
+from ledger.errors import NotFound
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+# Security and caching for every page: status can change at any moment, the URL
+# holds an award id (no referrer), and the page needs nothing but its own stylesheet.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+_UUID_IN_TEXT = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+
+# How each status is told: a word and a symbol, never colour alone.
+STATUS_TEXT = {
+    AwardStatus.VALID: ("valid", "✓", "This credential is valid."),
+    AwardStatus.REVOKED: ("revoked", "✗", "This credential has been revoked."),
+    AwardStatus.EXPIRED: ("expired", "!", "This credential has expired."),
+    AwardStatus.NOT_YET_ISSUED: ("not yet issued", "!", "This credential is not yet issued."),
+    AwardStatus.ISSUER_WITHDRAWN: (
+        "issuer withdrawn",
+        "!",
+        "This credential was issued, but its awarding body has since been withdrawn.",
+    ),
+}
+
+ROUTE_TEXT = {
+    AwardRoute.COURSE: "Completion of the course and its assessment",
+    AwardRoute.PRIOR_LEARNING: "Recognition of prior learning (validation of non-formal or "
+    "informal learning)",
+    AwardRoute.STACKED: "Stacking of component micro-credentials",
+}
+
+COUNTRY_NAMES = {
+    "IE": "Ireland",
+    "FI": "Finland",
+    "MT": "Malta",
+    "EE": "Estonia",
+    "FR": "France",
+    "DE": "Germany",
+    "NL": "Netherlands",
+}
+
+
+def parse_award_id(text: str) -> UUID | None:
+    """An award id typed or pasted by a person: with or without hyphens, braces or
+    spaces, in any case, or a whole verification link."""
+    match = _UUID_IN_TEXT.search(text.strip())
+    if match is None:
+        return None
+    try:
+        return UUID(match.group(0))
+    except ValueError:  # pragma: no cover - the pattern only matches valid hex
+        return None
+
+
+@dataclass(frozen=True)
+class Element:
+    """One line of "what it certifies": a label and a value, or a list of values."""
+
+    label: str
+    value: str | None = None
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the page shows about one award: nothing about the learner."""
+
+    award_id: UUID
+    status: AwardStatus
+    status_word: str
+    status_symbol: str
+    headline: str
+    checked_at: datetime
+    title: str
+    awarding_body: str
+    country: str
+    issued_on: str
+    expires_on: str | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    provider_accredited: bool
+    provider_standing: str
+    elements: tuple[Element, ...]
+
+
+def _level(nqf: int | None, eqf: int | None) -> str | None:
+    parts = []
+    if nqf is not None:
+        parts.append(f"NQF level {nqf}")
+    if eqf is not None:
+        parts.append(f"EQF level {eqf}")
+    return " / ".join(parts) or None
+
+
+def _ects(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return f"{text} ECTS"
+
+
+def _words(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(getattr(value, "value", value))
+    return text.replace("_", " ").capitalize()
+
+
+def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
+    provider = report.provider
+    today = report.at.date()
+    if provider.is_accredited_on(today):
+        until = provider.valid_until.isoformat() if provider.valid_until else "-"
+        return True, f"Accredited by the national authority until {until}"
+    if provider.state is ProviderState.ACCREDITED:
+        until = provider.valid_until.isoformat() if provider.valid_until else "-"
+        return False, f"Not accredited: the accreditation expired on {until}"
+    if provider.state is ProviderState.REGISTERED:
+        return False, "Not accredited: registered with the national authority only"
+    reason = f" ({provider.status_reason})" if provider.status_reason else ""
+    return False, f"Not accredited: accreditation {provider.state.value}{reason}"
+
+
+def verification(report: AwardStatusReport) -> Verification:
+    award, credential, provider = report.award, report.credential, report.provider
+    spec = credential.specification
+    terms = award.terms
+    word, symbol, headline = STATUS_TEXT[report.status]
+    accredited, standing = _provider_standing(report)
+    assessment = award.assessment.method if award.assessment else spec.assessment_type
+    supervision = award.assessment.supervision if award.assessment else spec.supervision
+    route = ROUTE_TEXT[award.route]
+    if award.route is AwardRoute.STACKED:
+        route = f"{route} ({len(award.components)} components)"
+    country = COUNTRY_NAMES.get(provider.country, provider.country)
+    elements = [
+        Element("Title", terms.title),
+        Element("Awarding body", provider.name),
+        Element("Country of the awarding body", country),
+        Element("Date of issuing", award.issued_on.isoformat()),
+        Element("Learning outcomes", items=tuple(spec.learning_outcomes)),
+        Element("Notional workload", _ects(terms.workload_ects)),
+        Element("Level", _level(terms.nqf_level, terms.eqf_level)),
+        Element("Type of assessment", assessment),
+        Element("Form of participation", _words(spec.participation_form)),
+        Element("Type of quality assurance", spec.quality_assurance),
+        Element("How it was awarded", route),
+        Element("Field of study", spec.field_of_study),
+        Element("Supervision and identity verification", _words(supervision)),
+        Element("Prerequisites", spec.prerequisites),
+        Element("Integration and stackability", spec.stackability),
+        Element("Further information", spec.further_information),
+    ]
+    return Verification(
+        award_id=award.award_id,
+        status=report.status,
+        status_word=word,
+        status_symbol=symbol,
+        headline=headline,
+        checked_at=report.at,
+        title=terms.title,
+        awarding_body=provider.name,
+        country=country,
+        issued_on=award.issued_on.isoformat(),
+        expires_on=award.expires_on.isoformat() if award.expires_on else None,
+        revoked_at=award.revoked_at,
+        revocation_reason=award.revocation_reason,
+        provider_accredited=accredited,
+        provider_standing=standing,
+        elements=tuple(e for e in elements if e.value or e.items),
+    )
+
+
+def _ledger(request: Request) -> Ledger:
+    services = getattr(request.app.state, "services", None)
+    ledger: Ledger = services.ledger if services is not None else request.app.state.ledger
+    return ledger
+
+
+def _page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    query: str = "",
+    result: Verification | None = None,
+    not_found: UUID | None = None,
+    invalid: str | None = None,
+) -> HTMLResponse:
+    title = "Verify a micro-credential"
+    if result is not None:
+        title = f"{result.status_word.capitalize()}: {result.title}"
+    elif not_found is not None:
+        title = "Not found"
+    elif invalid is not None:
+        title = "Not an award id"
+    response = templates.TemplateResponse(
+        request,
+        "verify.html",
+        {
+            "page_title": title,
+            "query": query,
+            "result": result,
+            "not_found": not_found,
+            "invalid": invalid,
+        },
+        status_code=status_code,
+        headers=PAGE_HEADERS,
+    )
+    return response
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(
+    request: Request,
+    award_id: str | None = Query(None, max_length=500, description="The award id to check"),
+) -> Response:
+    """The form; submitted (GET ``?award_id=``), it sends the reader to the award's own
+    page, the link they can keep or share."""
+    if award_id is None or not award_id.strip():
+        return _page(request)
+    parsed = parse_award_id(award_id)
+    if parsed is None:
+        return _page(request, status_code=400, query=award_id, invalid=award_id)
+    return RedirectResponse(f"/verify/{parsed}", status_code=303, headers=PAGE_HEADERS)
+
+
+@router.get("/verify/static/verify.css")
+def stylesheet() -> FileResponse:
+    return FileResponse(
+        HERE / "static" / "verify.css",
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/verify/{award_id}", response_class=HTMLResponse)
+def verify_award(request: Request, award_id: str) -> HTMLResponse:
+    """One award's status and what it certifies."""
+    parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
+    if parsed is None:
+        return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
+    try:
+        report = _ledger(request).award_status(parsed)
+    except NotFound:
+        return _page(request, status_code=404, query=str(parsed), not_found=parsed)
+    return _page(request, query=str(parsed), result=verification(report))
