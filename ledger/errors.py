@@ -54,6 +54,10 @@ class ReasonRequired(InvalidRequest):
     """Rule 5/7: the action needs a reason or a decision reference."""
 
 
+class ActorRequired(InvalidRequest):
+    """Rule 7: every state change records who made it."""
+
+
 class InvalidAccreditation(InvalidRequest):
     """The accreditation terms themselves are inconsistent (empty scope, past date)."""
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain import ids
+from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import Assessment, AwardRoute, StackingRule
 from ledger.errors import (
     AwardAlreadyRevoked,
@@ -73,7 +74,7 @@ class Award:
         return AwardStatus.VALID
 
 
-class LearnerRecord(Aggregate):
+class LearnerRecord(AuditedAggregate):
     """Opened on a learner's first award; never closed. Personal data lives here only
     as ciphertext whose key is kept outside the log (crypto-shredding)."""
 
@@ -83,6 +84,7 @@ class LearnerRecord(Aggregate):
 
     @classmethod
     def open(cls, *, learner_id: str, actor: str) -> LearnerRecord:
+        require_actor(actor)
         if not learner_id.strip():
             msg = "a pseudonymous learner id is required"
             raise MissingStandardElement(msg)

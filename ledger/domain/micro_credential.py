@@ -7,9 +7,10 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.domain import ids
+from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import MATERIAL_ELEMENTS, CredentialSpecification, StackingRule
 from ledger.errors import (
     InvalidTransition,
@@ -65,7 +66,7 @@ def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -
         raise LevelNotAllowed(msg)
 
 
-class MicroCredential(Aggregate):
+class MicroCredential(AuditedAggregate):
     """Defined by a provider; accredited, revalidated or withdrawn by the authority."""
 
     @staticmethod
@@ -83,6 +84,7 @@ class MicroCredential(Aggregate):
         policy: NationalPolicy,
         actor: str,
     ) -> MicroCredential:
+        require_actor(actor)
         if not code.strip():
             msg = "a micro-credential code must not be empty"
             raise MissingStandardElement(msg)

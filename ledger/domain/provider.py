@@ -7,9 +7,10 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.domain import ids
+from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import AccreditationScope, ProviderKind
 from ledger.errors import (
     AccreditationExpired,
@@ -36,7 +37,7 @@ def _require(value: str | None, what: str) -> str:
     return value.strip()
 
 
-class Provider(Aggregate):
+class Provider(AuditedAggregate):
     """A provider is registered, then accredited within a scope until a date; the
     authority may suspend, reinstate, renew or withdraw that accreditation."""
 
@@ -48,6 +49,7 @@ class Provider(Aggregate):
     def register(
         cls, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
     ) -> Provider:
+        require_actor(actor)
         for value, what in ((code, "provider code"), (name, "provider name")):
             if not value.strip():
                 msg = f"{what} must not be empty"
