@@ -38,15 +38,41 @@ class NationalPolicy:
     withdrawn_issuer: WithdrawnIssuerRule
     max_batch_size: int = 1000
 
+    def __post_init__(self) -> None:
+        if not Decimal(0) < self.min_ects <= self.max_ects:
+            msg = (
+                f"policy {self.name}: the ECTS bounds must satisfy 0 < min <= max, "
+                f"got {self.min_ects}-{self.max_ects}"
+            )
+            raise ValueError(msg)
+        if not self.allowed_levels:
+            msg = f"policy {self.name}: at least one level must be allowed"
+            raise ValueError(msg)
+        if self.award_validity_years is not None and self.award_validity_years < 1:
+            msg = f"policy {self.name}: award_validity_years must be at least 1 (or null)"
+            raise ValueError(msg)
+        if self.max_batch_size < 1:
+            msg = f"policy {self.name}: max_batch_size must be at least 1"
+            raise ValueError(msg)
+
     @classmethod
     def from_json(cls, text: str) -> NationalPolicy:
-        raw: dict[str, Any] = json.loads(text)
-        known = {f.name for f in fields(cls)}
+        """A policy as JSON: the settings to change, optionally ``based_on`` a named
+        policy (Ireland by default). Unknown settings are refused, not ignored."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            msg = "a policy file holds a JSON object of settings"
+            raise ValueError(msg)
+        known = {f.name for f in fields(cls)} | {"based_on"}
         unknown = set(raw) - known
         if unknown:
             msg = f"unknown policy settings: {', '.join(sorted(unknown))}"
             raise ValueError(msg)
-        base = POLICIES[raw.pop("based_on", "ireland")] if "based_on" in raw else IRELAND
+        base_name = str(raw.pop("based_on", "ireland")).lower()
+        if base_name not in POLICIES:
+            msg = f"based_on must name one of {', '.join(POLICIES)}; got {base_name!r}"
+            raise ValueError(msg)
+        base = POLICIES[base_name]
         converted: dict[str, Any] = {}
         for key, value in raw.items():
             if key in ("min_ects", "max_ects"):
