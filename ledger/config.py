@@ -27,6 +27,23 @@ class DatabaseSettings:
     schema: str = "public"
     pool_size: int = 5
 
+    def __post_init__(self) -> None:
+        # A PostgreSQL URL may name its schema (``?schema=name``); it is the schema the
+        # tables go in, so it must be the one every other part of the ledger sees.
+        if self.is_postgres:
+            in_url = parse_qs(urlparse(self.url).query).get("schema", [None])[0]
+            if in_url is not None and self.schema not in ("public", in_url):
+                msg = (
+                    f"the database URL names schema {in_url!r} but LEDGER_DATABASE_SCHEMA "
+                    f"says {self.schema!r}; give one of them"
+                )
+                raise ValueError(msg)
+            if in_url is not None:
+                object.__setattr__(self, "schema", in_url)
+        if self.pool_size < 1:
+            msg = f"the database pool needs at least one connection, got {self.pool_size}"
+            raise ValueError(msg)
+
     @property
     def is_postgres(self) -> bool:
         return self.url.startswith(("postgresql://", "postgres://"))
@@ -35,7 +52,6 @@ class DatabaseSettings:
         """The environment eventsourcing's infrastructure factories read."""
         if self.is_postgres:
             parsed = urlparse(self.url)
-            query = parse_qs(parsed.query)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "APPLICATION_RECORDER_TOPIC": (
@@ -46,7 +62,7 @@ class DatabaseSettings:
                 "POSTGRES_PORT": str(parsed.port or 5432),
                 "POSTGRES_USER": unquote(parsed.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(parsed.password or ""),
-                "POSTGRES_SCHEMA": query.get("schema", [self.schema])[0],
+                "POSTGRES_SCHEMA": self.schema,
                 "POSTGRES_POOL_SIZE": str(self.pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
                 "POSTGRES_CONNECT_TIMEOUT": "10",
@@ -94,7 +110,12 @@ class Settings:
             )
             raise ValueError(msg)
         schema = env.get("LEDGER_DATABASE_SCHEMA", "").strip() or "public"
-        pool_size = int(env.get("LEDGER_DB_POOL_SIZE", "5"))
+        raw_pool_size = env.get("LEDGER_DB_POOL_SIZE", "").strip() or "5"
+        try:
+            pool_size = int(raw_pool_size)
+        except ValueError:
+            msg = f"LEDGER_DB_POOL_SIZE must be a whole number, got {raw_pool_size!r}"
+            raise ValueError(msg) from None
         return cls(
             database=DatabaseSettings(url=url, schema=schema, pool_size=pool_size),
             policy=load_policy(env.get("LEDGER_POLICY")),
