@@ -1,0 +1,184 @@
+"""The one thing that differs between the two stores: a small SQL dialect shim.
+
+Every statement of the projections is written once, with ``?`` placeholders, ``{s}``
+before a table name (the PostgreSQL schema, nothing on SQLite) and ``{uuid}``,
+``{ts}``, ``{date}``, ``{bool}``, ``{bigint}`` for column types. ``INSERT ... ON
+CONFLICT ... DO UPDATE`` has the same syntax on both. Values cross the boundary
+through the ``to_*``/``from_*`` adapters: PostgreSQL takes and gives native types
+(uuid, timestamptz, date, boolean); SQLite stores canonical text (ISO 8601 UTC with
+microseconds, so text order is time order) and integers for booleans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+
+class Dialect:
+    """SQL and value adaptation for one store, and access to its transactions."""
+
+    name = "abstract"
+    placeholder = "?"
+    types: dict[str, str] = {}
+
+    def __init__(self, datastore: Any, tracking_recorder: TrackingRecorder, tracking_table: str):
+        self.datastore = datastore
+        self.tracking_recorder = tracking_recorder
+        self.prefix = ""
+        self.tracking_table = tracking_table
+        self._cache: dict[str, str] = {}
+
+    # --- SQL --------------------------------------------------------------------------
+    def q(self, statement: str) -> str:
+        """The statement for this store (cached)."""
+        done = self._cache.get(statement)
+        if done is None:
+            tracking = self.prefix + self.tracking_table
+            done = statement.format(s=self.prefix, tracking=tracking, **self.types)
+            if self.placeholder != "?":
+                done = done.replace("?", self.placeholder)
+            self._cache[statement] = done
+        return done
+
+    # --- transactions -----------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        """A cursor in a transaction that commits at the end (rolls back on error)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield cursor
+
+    def rowcount(self, cursor: Any) -> int:
+        return int(cursor.rowcount)
+
+    def insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        """eventsourcing's own tracking record, in the caller's transaction."""
+        self.tracking_recorder._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+
+    # --- values -----------------------------------------------------------------------
+    # (typed loosely: ids arrive as UUID, or as str from eventsourcing's generic typing)
+    to_uuid: Callable[[Any], Any]
+    to_ts: Callable[[Any], Any]
+    to_date: Callable[[Any], Any]
+    to_bool: Callable[[Any], Any]
+    from_uuid: Callable[[Any], Any]
+    from_ts: Callable[[Any], Any]
+    from_date: Callable[[Any], Any]
+
+
+def _str_or_none(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _ts_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+def _date_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _uuid_from_text(value: Any) -> UUID | None:
+    return None if value is None else UUID(value)
+
+
+def _ts_from_text(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _date_from_text(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _ts_native(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC)
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    placeholder = "?"
+    types = {
+        "uuid": "TEXT",
+        "ts": "TEXT",
+        "date": "TEXT",
+        "bool": "INTEGER",
+        "bigint": "INTEGER",
+        "without_rowid": "WITHOUT ROWID",
+    }
+
+    to_uuid = staticmethod(_str_or_none)
+    to_ts = staticmethod(_ts_text)
+    to_date = staticmethod(_date_text)
+    to_bool = staticmethod(int)
+    from_uuid = staticmethod(_uuid_from_text)
+    from_ts = staticmethod(_ts_from_text)
+    from_date = staticmethod(_date_from_text)
+
+    def rowcount(self, cursor: Any) -> int:
+        return int(cursor.sqlite_cursor.rowcount)
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+    placeholder = "%s"
+    types = {
+        "uuid": "uuid",
+        "ts": "timestamptz",
+        "date": "date",
+        "bool": "boolean",
+        "bigint": "bigint",
+        "without_rowid": "",
+    }
+
+    to_uuid = staticmethod(_same)
+    to_ts = staticmethod(_same)
+    to_date = staticmethod(_same)
+    to_bool = staticmethod(bool)
+    from_uuid = staticmethod(_same)
+    from_ts = staticmethod(_ts_native)
+    from_date = staticmethod(_same)
+
+    def __init__(self, datastore: Any, tracking_recorder: TrackingRecorder, tracking_table: str):
+        super().__init__(datastore, tracking_recorder, tracking_table)
+        self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
+
+
+def dialect_for(ledger: Any) -> Dialect:
+    """The dialect of a ``Ledger``'s store, sharing its datastore (connections, locks)."""
+    recorder = ledger.recorder
+    datastore = recorder.datastore
+    if type(datastore).__name__ == "PostgresDatastore":
+        from eventsourcing.postgres import PostgresTrackingRecorder
+
+        table = "projection_tracking"
+        pg_tracking = PostgresTrackingRecorder(datastore, tracking_table_name=table)
+        pg_tracking.create_table()
+        return PostgresDialect(datastore, pg_tracking, table)
+    from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+    sqlite_tracking = SQLiteTrackingRecorder(datastore)
+    sqlite_tracking.create_table()
+    return SQLiteDialect(datastore, sqlite_tracking, "tracking")

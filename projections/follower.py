@@ -1,0 +1,421 @@
+"""The follower: applies the ledger's notification log to the views, page by page.
+
+One design for both stores. A page of notifications (``select_notifications``) is
+decoded once with the application's own mapper, every view turns the events it has not
+seen into bulk SQL, and the page is applied in ONE transaction that also writes each
+view's eventsourcing tracking record (``Tracking(view, last id of the page)``, through
+the tracking recorder's own statement, in the same transaction). So an event is
+applied exactly once, and a stopped follower resumes where the tracking says.
+
+Two followers by mistake (two ``ledger project`` workers, a worker and a rebuild)
+cannot double-apply: each page transaction starts with a compare-and-lock on the
+tracking rows of its views (``UPDATE ... WHERE notification_id = <expected>``). The
+second follower blocks on that row until the first commits, then finds the position
+moved, rolls back, re-reads the positions and carries on from there.
+
+Waking: after a save in this process (the ``Ledger``'s save listeners), on
+PostgreSQL's ``LISTEN`` on the recorder's channel (inserts ``NOTIFY``), and otherwise
+a short poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, Tracking
+
+from ledger.application import Ledger
+from projections.dialect import Dialect, dialect_for
+from projections.read import progress_for
+from projections.views import (
+    TRACKING_PREFIX,
+    VIEW_CLASSES,
+    VIEW_NAMES,
+    AuditTrailView,
+    Ops,
+    PageContext,
+    View,
+)
+
+log = logging.getLogger("ledger.projections")
+
+DEFAULT_PAGE_SIZE = 1000
+DEFAULT_POLL_INTERVAL = 1.0
+
+ProgressCallback = Callable[[int, int], None]
+"""Called after each page with (position reached, last position of the log)."""
+
+
+class PositionConflict(Exception):
+    """Another follower applied the page first; nothing was written."""
+
+
+class UnknownView(ValueError):
+    pass
+
+
+def make_views(dialect: Dialect, names: Sequence[str] | None = None) -> list[View]:
+    """The views by name (all when ``names`` is empty)."""
+    wanted = list(names or VIEW_NAMES)
+    unknown = [n for n in wanted if n not in VIEW_NAMES]
+    if unknown:
+        msg = f"unknown view {unknown[0]!r}; the views are: {', '.join(VIEW_NAMES)}"
+        raise UnknownView(msg)
+    return [cls(dialect) for cls in VIEW_CLASSES if cls.name in wanted]
+
+
+_ensured: set[tuple[int, str]] = set()
+_ensure_lock = threading.Lock()
+
+
+def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
+    """Create the views' tables and indexes and their tracking rows, if missing."""
+    d = dialect or dialect_for(ledger)
+    key = (id(d.datastore), d.prefix)
+    with _ensure_lock:
+        if key in _ensured:
+            return
+        views = make_views(d)
+        with d.write() as c:
+            for view in views:
+                view.create(c)
+                _ensure_tracking_row(d, c, view)
+        _ensured.add(key)
+
+
+def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
+    cursor.execute(
+        d.q(
+            "INSERT INTO {tracking} (application_name, notification_id) VALUES (?, 0) "
+            "ON CONFLICT (application_name) DO NOTHING"
+        ),
+        (view.tracking_name,),
+    )
+
+
+def read_positions(d: Dialect, views: Sequence[View]) -> dict[str, int]:
+    names = [v.tracking_name for v in views]
+    with d.read() as c:
+        c.execute(
+            d.q("SELECT application_name, notification_id FROM {tracking} "
+                "WHERE application_name IN (" + ",".join("?" * len(names)) + ")"),
+            names,
+        )
+        found = {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
+    return {v.name: found.get(v.tracking_name, 0) for v in views}
+
+
+class Follower:
+    """Applies the log to a set of views (all by default), page by page."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        views: Sequence[str] | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.ledger = ledger
+        self.d = dialect_for(ledger)
+        ensure_views(ledger, self.d)
+        self.views = make_views(self.d, views)
+        self.page_size = page_size
+        self.poll_interval = poll_interval
+        self.mapper = ledger.mapper
+        self.recorder: Any = ledger.recorder
+        self.positions: dict[str, int] = {}
+        self.progress = progress_for(self.d.datastore)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.credential_providers: dict[UUID, UUID] = {}
+        self.before_commit: Callable[[list[Notification]], None] | None = None
+        """A test hook, called inside the page transaction before the tracking records
+        (raising there simulates a worker dying in the middle of a page)."""
+        self._raw_state = ledger.mapper.cipher is None and ledger.mapper.compressor is None
+
+    # --- control -----------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def refresh_positions(self) -> dict[str, int]:
+        self.positions = read_positions(self.d, self.views)
+        return dict(self.positions)
+
+    # --- applying ----------------------------------------------------------------------
+    def catch_up(
+        self, progress: ProgressCallback | None = None, max_pages: int | None = None
+    ) -> int:
+        """Apply pages until the views reach the end of the log (or ``max_pages``).
+        Returns how many notifications were read and applied."""
+        self.refresh_positions()
+        applied = 0
+        pages = 0
+        while not self._stop.is_set():
+            try:
+                count = self.apply_next_page()
+            except PositionConflict:
+                log.info("another follower moved the views; re-reading positions")
+                self.refresh_positions()
+                continue
+            if count == 0:
+                break
+            applied += count
+            pages += 1
+            if progress is not None:
+                progress(min(self.positions.values()), self.log_position())
+            if max_pages is not None and pages >= max_pages:
+                break
+        return applied
+
+    def log_position(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def apply_next_page(self) -> int:
+        """Read, decode and apply one page; 0 when there is nothing new."""
+        if not self.positions:
+            self.refresh_positions()
+        start = min(self.positions.values()) + 1
+        notifications = self.recorder.select_notifications(start, self.page_size)
+        if not notifications:
+            return 0
+        to_domain_event = self.mapper.to_domain_event
+        pairs = [(to_domain_event(n), n) for n in notifications]
+        if not self._raw_state:
+            pairs = [(e, self._plain_state(e, n)) for e, n in pairs]
+        last = notifications[-1].id
+        ctx = PageContext(
+            credential_providers=self.credential_providers,
+            resolve_credential_provider=self._credential_provider,
+        )
+        work: list[tuple[View, Ops]] = []
+        for view in self.views:
+            position = self.positions[view.name]
+            if position >= last:
+                continue
+            ops = Ops()
+            if isinstance(view, AuditTrailView):
+                self._prefetch_award_providers(pairs, position, ctx)
+            unseen = pairs if notifications[0].id > position else [
+                p for p in pairs if p[1].id > position
+            ]
+            view.apply(unseen, ops, ctx)
+            work.append((view, ops))
+        if not work:
+            return 0
+        d = self.d
+        with d.write() as c:
+            lock = d.q(
+                "UPDATE {tracking} SET notification_id = notification_id "
+                "WHERE application_name = ? AND notification_id = ?"
+            )
+            for view, _ in sorted(work, key=lambda w: w[0].tracking_name):
+                c.execute(lock, (view.tracking_name, self.positions[view.name]))
+                if d.rowcount(c) != 1:
+                    raise PositionConflict(view.name)
+            for _, ops in work:
+                ops.run(c)
+            if self.before_commit is not None:
+                self.before_commit(list(notifications))
+            for view, _ in work:
+                d.insert_tracking(c, Tracking(view.tracking_name, last))
+        for view, _ in work:
+            self.positions[view.name] = last
+        self.progress.committed()
+        return len(notifications)
+
+    def _prefetch_award_providers(
+        self, pairs: list[tuple[Any, Notification]], position: int, ctx: PageContext
+    ) -> None:
+        wanted = [
+            e.award_id
+            for e, n in pairs
+            if n.id > position and n.topic.endswith(".AwardRevoked")
+        ]
+        if wanted:
+            located = self.ledger.ledger_recorder.locate_awards(wanted)
+            ctx.award_providers.update({a: loc.provider_id for a, loc in located.items()})
+
+    def _credential_provider(self, credential_id: UUID) -> UUID | None:
+        events = list(self.ledger.events.get(credential_id, lte=1))
+        return getattr(events[0], "provider_id", None) if events else None
+
+    def _plain_state(self, event: Any, n: Notification) -> Notification:
+        """With a cipher or compressor the stored state is not JSON: re-encode it."""
+        skip = ("originator_id", "originator_version")
+        state = {k: v for k, v in event.__dict__.items() if k not in skip}
+        return Notification(
+            id=n.id,
+            originator_id=n.originator_id,
+            originator_version=n.originator_version,
+            topic=n.topic,
+            state=self.mapper.transcoder.encode(state),
+        )
+
+    # --- running -----------------------------------------------------------------------
+    def run(self) -> None:
+        """Follow the log until :meth:`stop`: catch up, then sleep until woken (a save
+        in this process, a PostgreSQL NOTIFY) or the poll interval passes. Errors are
+        logged and retried after the poll interval; the transaction of a failed page
+        was rolled back, so nothing is lost or doubled."""
+        listener = _PostgresListener(self) if self.d.name == "postgres" else None
+        if listener is not None:
+            listener.start()
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    self.catch_up()
+                except Exception:
+                    log.exception("projection page failed; retrying")
+                    self.positions = {}
+                    self._stop.wait(self.poll_interval)
+                    continue
+                self._wake.wait(self.poll_interval)
+        finally:
+            if listener is not None:
+                listener.stop()
+
+
+class _PostgresListener:
+    """LISTEN on the recorder's channel in a thread of its own; wakes the follower on
+    each NOTIFY. Reconnects after errors; the follower's poll covers the gaps."""
+
+    def __init__(self, follower: Follower) -> None:
+        self.follower = follower
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="projections-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg
+        from psycopg.sql import SQL, Identifier
+
+        recorder = self.follower.recorder
+        kwargs = dict(recorder.datastore.pool.kwargs)
+        kwargs.pop("row_factory", None)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(autocommit=True, **kwargs) as conn:
+                    conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.25, stop_after=1):
+                            self.follower.wake()
+            except Exception:  # pragma: no cover - the poll covers a lost listener
+                log.warning("LISTEN connection lost; relying on polling", exc_info=True)
+                self._stop.wait(1.0)
+
+
+class EmbeddedProjections:
+    """The views following the log inside the API process (the embedded mode)::
+
+        projections = EmbeddedProjections(ledger)
+        projections.start()      # in the API's lifespan, after creating the ledger
+        ...
+        projections.stop()       # before closing the ledger
+
+    A background thread catches up at start, then applies new events as they are
+    saved (the ledger wakes it after each save), with a short poll as a fallback."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.ledger = ledger
+        self.follower = Follower(ledger, page_size=page_size, poll_interval=poll_interval)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmbeddedProjections:
+        if self._thread is not None:
+            return self
+        listeners = getattr(self.ledger, "save_listeners", None)
+        if listeners is not None:
+            listeners.append(self.follower.wake)
+        self.follower.progress.wakers.append(self.follower.wake)
+        self._thread = threading.Thread(target=self.follower.run, name="projections", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is None:
+            return
+        self.follower.stop()
+        self._thread.join(timeout)
+        self._thread = None
+        listeners = getattr(self.ledger, "save_listeners", None)
+        if listeners is not None and self.follower.wake in listeners:
+            listeners.remove(self.follower.wake)
+        wakers = self.follower.progress.wakers
+        if self.follower.wake in wakers:
+            wakers.remove(self.follower.wake)
+
+    def __enter__(self) -> EmbeddedProjections:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def rebuild(
+    ledger: Ledger,
+    views: Sequence[str] | None = None,
+    *,
+    page_size: int = 5000,
+    progress: ProgressCallback | None = None,
+) -> dict[str, int]:
+    """Drop the views (all, or those named) and rebuild them from the whole log.
+    Secondary indexes are created after the rows are in. Returns the positions reached."""
+    d = dialect_for(ledger)
+    ensure_views(ledger, d)
+    targets = make_views(d, views)
+    with d.write() as c:
+        for view in targets:
+            view.drop(c)
+            c.execute(
+                d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,)
+            )
+            view.create(c, indexes=False)
+            _ensure_tracking_row(d, c, view)
+    follower = Follower(ledger, [v.name for v in targets], page_size=page_size)
+    follower.catch_up(progress=progress)
+    with d.write() as c:
+        for view in targets:
+            view.create_indexes(c)
+    return follower.refresh_positions()
+
+
+def view_names() -> tuple[str, ...]:
+    return VIEW_NAMES
+
+
+__all__ = [
+    "TRACKING_PREFIX",
+    "EmbeddedProjections",
+    "Follower",
+    "PositionConflict",
+    "UnknownView",
+    "ensure_views",
+    "rebuild",
+    "view_names",
+]
