@@ -1,14 +1,68 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: ``create_app(settings) -> FastAPI``.
+
+One router per audience (employers, providers, the authority) plus the operations
+probes. To add a router, append it to `ROUTERS` (or call ``app.include_router`` in
+`create_app`).
+
+The lifespan opens what every request shares: the `Ledger` (write model), the
+`ReadModel` (views), the key and idempotency stores on the same database, and, unless
+``LEDGER_EMBEDDED_PROJECTIONS=0`` (a deployment that runs ``ledger project`` as its own
+worker), a follower that keeps the views up to date inside this process.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from api.idempotency import IdempotencyStore
+from api.keys import KeyStore
+from api.problems import install_problem_handlers
+from api.routers import authority, employers, operations, providers
+from api.services import Services
+from api.sql import SideTables
 from ledger.application import Ledger
 from ledger.config import Settings
+from projections.follower import EmbeddedProjections
+from projections.read import ReadModel
+
+ROUTERS: tuple[APIRouter, ...] = (
+    operations.router,
+    employers.router,
+    providers.router,
+    authority.router,
+)
+
+DESCRIPTION = """\
+The national ledger of micro-credentials: the authority accredits providers and their
+micro-credentials, providers issue and revoke awards, employers check them.
+
+* **employers**: public, no key: status and what a credential certifies.
+* **providers**: with the provider's own API key (`Authorization: Bearer ...`).
+* **authority**: with an authority key.
+
+Every error is `application/problem+json` (RFC 9457). Every write accepts an
+`Idempotency-Key` header and answers with the log position it reached in
+`Ledger-Position`; status reads made after the answer see the write.
+"""
+
+OPENAPI_TAGS = [
+    {"name": "employers", "description": "Public status checks; no learner data."},
+    {"name": "providers", "description": "A provider's own key; acts for that provider only."},
+    {"name": "authority", "description": "The national authority's key."},
+    {"name": "operations", "description": "Probes for orchestrators."},
+]
+
+
+def embedded_projections_enabled() -> bool:
+    return os.environ.get("LEDGER_EMBEDDED_PROJECTIONS", "1").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,16 +70,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.ledger = Ledger(settings)
+        ledger = Ledger(settings)
+        follower: EmbeddedProjections | None = None
         try:
+            tables = SideTables(ledger)
+            read_model = ReadModel(ledger)
+            app.state.services = Services(
+                settings=settings,
+                ledger=ledger,
+                read_model=read_model,
+                keys=KeyStore(tables),
+                idempotency=IdempotencyStore(tables),
+            )
+            if embedded_projections_enabled():
+                follower = EmbeddedProjections(ledger).start()
             yield
         finally:
-            app.state.ledger.close()
+            if follower is not None:
+                follower.stop()
+            ledger.close()
 
-    app = FastAPI(title="National micro-credential ledger", version="1.0.0", lifespan=lifespan)
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app = FastAPI(
+        title="National micro-credential ledger",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

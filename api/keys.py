@@ -1,0 +1,157 @@
+"""API keys: random secrets shown once, stored only as SHA-256 hashes, each with a role.
+
+A key is 256 random bits, so a fast unsalted hash is enough: nobody can guess a
+preimage, and a lookup by hash is one primary-key read. The secret carries its key id
+(``mcl_<key id>_<random>``) only so that operators can tell keys apart in logs; the id
+is never trusted, only the hash is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from uuid import UUID
+
+from api.sql import Row, SideTables
+from ledger.domain import ids
+
+KEY_PREFIX = "mcl"
+
+
+class Role(str, Enum):
+    AUTHORITY = "authority"
+    PROVIDER = "provider"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    role: Role
+    name: str
+    provider_code: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def provider_id(self) -> UUID | None:
+        return None if self.provider_code is None else ids.provider_id(self.provider_code)
+
+    @property
+    def actor(self) -> str:
+        """Who the events record: ``authority:<key name>`` or ``provider:<CODE>:<key id>``."""
+        if self.role is Role.AUTHORITY:
+            return f"authority:{self.name}"
+        return f"provider:{self.provider_code}:{self.key_id}"
+
+    @property
+    def principal(self) -> str:
+        """Who acts, whichever of its keys it uses (idempotency keys are scoped by it)."""
+        return "authority" if self.role is Role.AUTHORITY else f"provider:{self.provider_code}"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key and its secret; the secret exists nowhere else once this is shown."""
+
+    key: ApiKey
+    secret: str
+
+
+class KeyNotFound(LookupError):
+    pass
+
+
+class KeyAlreadyRevoked(ValueError):
+    pass
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class KeyStore:
+    def __init__(self, tables: SideTables) -> None:
+        self._tables = tables
+        tables.create(
+            "CREATE TABLE IF NOT EXISTS {t}api_keys ("
+            " key_id VARCHAR(32) PRIMARY KEY,"
+            " key_hash CHAR(64) NOT NULL UNIQUE,"
+            " role VARCHAR(16) NOT NULL,"
+            " name VARCHAR(100) NOT NULL,"
+            " provider_code VARCHAR(64),"
+            " created_at VARCHAR(40) NOT NULL,"
+            " revoked_at VARCHAR(40))"
+        )
+
+    def create(self, *, role: Role, name: str, provider_code: str | None = None) -> IssuedKey:
+        if (role is Role.PROVIDER) != (provider_code is not None):
+            msg = "a provider key names its provider; an authority key names none"
+            raise ValueError(msg)
+        key_id = secrets.token_hex(6)
+        secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        created = datetime.now(UTC)
+        self._tables.execute(
+            "INSERT INTO {t}api_keys (key_id, key_hash, role, name, provider_code, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (key_id, hash_secret(secret), role.value, name, provider_code, created.isoformat()),
+        )
+        key = ApiKey(key_id, role, name, provider_code, created, None)
+        return IssuedKey(key, secret)
+
+    def authenticate(self, secret: str) -> ApiKey | None:
+        """The live key whose secret this is, or ``None``."""
+        rows = self._tables.query(
+            "SELECT * FROM {t}api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+            (hash_secret(secret),),
+        )
+        return _key(rows[0]) if rows else None
+
+    def get(self, key_id: str) -> ApiKey:
+        rows = self._tables.query("SELECT * FROM {t}api_keys WHERE key_id = ?", (key_id,))
+        if not rows:
+            msg = f"no API key with id {key_id!r}"
+            raise KeyNotFound(msg)
+        return _key(rows[0])
+
+    def list(self, *, provider_code: str | None = None) -> list[ApiKey]:
+        if provider_code is None:
+            rows = self._tables.query("SELECT * FROM {t}api_keys ORDER BY created_at, key_id")
+        else:
+            rows = self._tables.query(
+                "SELECT * FROM {t}api_keys WHERE provider_code = ? ORDER BY created_at, key_id",
+                (provider_code,),
+            )
+        return [_key(row) for row in rows]
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Revoke a key (again is harmless: the first revocation time stays)."""
+        self._tables.execute(
+            "UPDATE {t}api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+            (datetime.now(UTC).isoformat(), key_id),
+        )
+        return self.get(key_id)
+
+    def rotate(self, key_id: str) -> IssuedKey:
+        """A new key for the same holder; the old one stops working now."""
+        old = self.get(key_id)
+        if old.revoked_at is not None:
+            msg = f"API key {key_id!r} was revoked; issue a new key instead of rotating it"
+            raise KeyAlreadyRevoked(msg)
+        issued = self.create(role=old.role, name=old.name, provider_code=old.provider_code)
+        self.revoke(key_id)
+        return issued
+
+
+def _key(row: Row) -> ApiKey:
+    revoked = row["revoked_at"]
+    return ApiKey(
+        key_id=row["key_id"],
+        role=Role(row["role"]),
+        name=row["name"],
+        provider_code=row["provider_code"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        revoked_at=None if revoked is None else datetime.fromisoformat(revoked),
+    )

@@ -1,0 +1,1 @@
+"""Typed request and response models, one module per audience."""

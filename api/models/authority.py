@@ -1,0 +1,167 @@
+"""Requests the national authority sends, and the answers it gets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from api.keys import ApiKey, IssuedKey, Role
+from api.models.common import (
+    Code,
+    LearnerId,
+    Level,
+    Name,
+    Reason,
+    Reference,
+    RequestModel,
+    ResponseModel,
+    Written,
+)
+from ledger.domain.values import AccreditationScope, ProviderKind
+
+
+class RegisterProvider(RequestModel):
+    code: Code = Field(examples=["SETU"])
+    name: Name = Field(examples=["South East Technological University"])
+    country: str = Field(max_length=2, examples=["IE"], description="ISO 3166 alpha-2")
+    kind: ProviderKind
+
+
+class ProviderWritten(Written):
+    provider_id: UUID
+    code: str
+
+
+class ScopeIn(RequestModel):
+    levels: list[Level] = Field(max_length=10, examples=[[5, 6, 7]])
+    fields: list[Name] = Field(max_length=100, examples=[["0688 ICT"]])
+
+    def to_domain(self) -> AccreditationScope:
+        return AccreditationScope(tuple(self.levels), tuple(self.fields))
+
+
+class AccreditProvider(RequestModel):
+    scope: ScopeIn
+    valid_until: date
+    decision_reference: Reference = Field(examples=["QQI/ACC/2026/017"])
+
+
+class RenewProvider(RequestModel):
+    valid_until: date
+    decision_reference: Reference
+    scope: ScopeIn | None = Field(None, description="A new scope; the current one if omitted.")
+
+
+class Decision(RequestModel):
+    """A decision of the authority: why, and under which reference."""
+
+    reason: Reason = Field(examples=["quality review found the assessment unreliable"])
+    decision_reference: Reference = Field(examples=["QQI/DEC/2026/104"])
+
+
+class DecisionReference(RequestModel):
+    decision_reference: Reference = Field(examples=["QQI/VAL/2026/231"])
+
+
+class MicroCredentialDecided(Written):
+    micro_credential_id: UUID
+
+
+class RevokeAnyAward(RequestModel):
+    reason: Reason
+
+
+class EraseLearner(RequestModel):
+    learner_id: LearnerId
+    reason: Reason = Field(examples=["erasure request GDPR-2026-0193"])
+
+
+class NewKey(RequestModel):
+    name: Name = Field(min_length=1, examples=["student-records-system"])
+
+
+class KeyView(ResponseModel):
+    key_id: str
+    role: Role
+    name: str
+    provider_code: str | None
+    actor: str = Field(description="How events written with this key name their actor.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> KeyView:
+        return cls(
+            key_id=key.key_id,
+            role=key.role,
+            name=key.name,
+            provider_code=key.provider_code,
+            actor=key.actor,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
+
+
+class KeyIssued(KeyView):
+    secret: str = Field(
+        description="The key itself. Shown once, now: the ledger keeps only its hash."
+    )
+
+    @classmethod
+    def of_issued(cls, issued: IssuedKey) -> KeyIssued:
+        return cls(**KeyView.of(issued.key).model_dump(), secret=issued.secret)
+
+
+class KeyList(ResponseModel):
+    keys: list[KeyView]
+
+
+class RecordedEvent(ResponseModel):
+    """One event of an aggregate, as stored (personal data shows only as ciphertext size)."""
+
+    version: int
+    type: str = Field(examples=["LearnerRecord.AwardRevoked"])
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+class AggregateHistory(ResponseModel):
+    aggregate_id: UUID
+    events: list[RecordedEvent]
+
+
+class AggregateState(ResponseModel):
+    aggregate_id: UUID
+    type: str = Field(examples=["Provider"])
+    version: int
+    modified_at: datetime
+    state: dict[str, Any]
+
+
+class LearnerErased(Written):
+    learner_record_id: UUID
+
+
+class AuditEntryView(ResponseModel):
+    position: int = Field(description="The event's global position in the log.")
+    timestamp: datetime
+    aggregate_type: str = Field(examples=["LearnerRecord"])
+    aggregate_id: UUID
+    aggregate_version: int
+    event_type: str = Field(examples=["LearnerRecord.AwardRevoked"])
+    actor: str | None = Field(examples=["provider:SETU:3f9a0c1b2d4e"])
+    reason: str | None
+    decision_reference: str | None
+    provider_id: UUID | None
+    award_id: UUID | None
+    data: dict[str, Any]
+
+
+class AuditPageView(ResponseModel):
+    entries: list[AuditEntryView]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null on the last page."
+    )

@@ -1,0 +1,143 @@
+"""Building blocks shared by the request and response models of every audience.
+
+Every request model forbids unknown fields and bounds every string and list, so that a
+malformed request is refused by its shape (a 422 naming the field) before the ledger
+is asked anything.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+from ledger.domain.values import (
+    Assessment,
+    AssessmentSetting,
+    CredentialSpecification,
+    ParticipationForm,
+    StackingRule,
+    Supervision,
+)
+
+MAX_BATCH = 1000
+"""The most items one batch request carries (the national policy may allow fewer)."""
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Name = Annotated[str, StringConstraints(max_length=200)]
+Reference = Annotated[str, StringConstraints(max_length=200)]
+Reason = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+LearnerId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128),
+    Field(description="The learner's pseudonymous id; never a name or a national id."),
+]
+Level = Annotated[int, Field(ge=1, le=10)]
+Ects = Annotated[
+    Decimal,
+    Field(ge=0, le=1000, max_digits=7, decimal_places=2, examples=[10]),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Written(ResponseModel):
+    """What every write answers besides its own fields: the ledger position its events
+    reached (``null`` when nothing new was written, e.g. a repeated issuance)."""
+
+    position: int | None = Field(
+        description="Log position of the last event written; also in the `Ledger-Position` header.",
+        examples=[1042],
+    )
+
+
+class SpecificationIn(RequestModel):
+    """The EU standard elements of a micro-credential (Council Recommendation of
+    16 June 2022, Annex I) that belong to its definition."""
+
+    title: Name = Field(examples=["Data Analytics Fundamentals"])
+    learning_outcomes: list[Text] = Field(
+        max_length=50, examples=[["Clean a data set", "Explain a linear regression"]]
+    )
+    workload_ects: Ects
+    assessment_type: Name = Field(examples=["practical project"])
+    participation_form: ParticipationForm
+    quality_assurance: Name = Field(examples=["QQI validated programme"])
+    field_of_study: Name = Field(examples=["0688 ICT"])
+    nqf_level: Level | None = Field(None, examples=[6])
+    eqf_level: Level | None = Field(None, examples=[5])
+    prerequisites: Text | None = None
+    supervision: Supervision | None = None
+    assessment_setting: AssessmentSetting | None = None
+    stackability: Text | None = None
+    further_information: Text | None = None
+    language: Annotated[str, StringConstraints(max_length=35)] | None = Field(None, examples=["en"])
+
+    def to_domain(self) -> CredentialSpecification:
+        values = self.model_dump()
+        values["learning_outcomes"] = tuple(self.learning_outcomes)
+        return CredentialSpecification(**values)
+
+
+class SpecificationChanges(RequestModel):
+    """Elements to change; the ones left out stay as they are. The assessment method is
+    changed through its own operation, because that triggers revalidation."""
+
+    title: Name | None = None
+    learning_outcomes: list[Text] | None = Field(None, max_length=50)
+    workload_ects: Ects | None = None
+    participation_form: ParticipationForm | None = None
+    quality_assurance: Name | None = None
+    field_of_study: Name | None = None
+    nqf_level: Level | None = None
+    eqf_level: Level | None = None
+    prerequisites: Text | None = None
+    supervision: Supervision | None = None
+    assessment_setting: AssessmentSetting | None = None
+    stackability: Text | None = None
+    further_information: Text | None = None
+    language: Annotated[str, StringConstraints(max_length=35)] | None = None
+
+    def to_domain(self) -> dict[str, Any]:
+        changes = self.model_dump(exclude_unset=True)
+        if "learning_outcomes" in changes and changes["learning_outcomes"] is not None:
+            changes["learning_outcomes"] = tuple(changes["learning_outcomes"])
+        return changes
+
+
+class StackingRuleIn(RequestModel):
+    required_components: list[UUID] = Field(
+        default_factory=list, max_length=50, description="Micro-credential ids required."
+    )
+    min_total_ects: Ects = Decimal(0)
+
+    def to_domain(self) -> StackingRule:
+        return StackingRule(tuple(self.required_components), self.min_total_ects)
+
+
+class AssessmentIn(RequestModel):
+    """How this learner was assessed (rule 1: every award records its assessment)."""
+
+    method: Name = Field(examples=["practical project"])
+    assessed_on: date
+    result: Name = Field(examples=["pass"])
+    grade: Annotated[str, StringConstraints(max_length=50)] | None = Field(None, examples=["B+"])
+    supervision: Supervision | None = None
+    identity_verified: bool = False
+    accommodation: Reason | None = Field(
+        None, description="An individual accommodation for a learner with additional needs."
+    )
+
+    def to_domain(self) -> Assessment:
+        return Assessment(**self.model_dump())

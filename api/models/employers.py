@@ -1,0 +1,78 @@
+"""What an employer or any relying party sees: status and what a credential certifies.
+
+Deliberately no learner data at all, not even the pseudonymous learner id: the award id
+the learner shared is enough to check it, and nobody learns who else holds what.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from uuid import UUID
+
+from pydantic import Field
+
+from api.models.common import MAX_BATCH, Ects, RequestModel, ResponseModel
+
+
+class PublicStatus(str, Enum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_ISSUED = "not_yet_issued"
+    ISSUER_WITHDRAWN = "issuer_withdrawn"
+
+
+class IssuerView(ResponseModel):
+    provider_id: UUID
+    code: str | None = Field(examples=["SETU"])
+    name: str | None = Field(examples=["South East Technological University"])
+    accreditation_state: str | None = Field(
+        description="The provider's accreditation now (or at `as_of`): registered,"
+        " accredited, suspended or withdrawn.",
+        examples=["accredited"],
+    )
+
+
+class CertifiedView(ResponseModel):
+    """What the award certifies, as it stood when it was issued."""
+
+    micro_credential_id: UUID
+    title: str = Field(examples=["Data Analytics Fundamentals"])
+    workload_ects: Ects
+    nqf_level: int | None = Field(None, examples=[6])
+    eqf_level: int | None = Field(None, examples=[5])
+    learning_outcomes: list[str] = Field(examples=[["Clean a data set"]])
+
+
+class CredentialStatus(ResponseModel):
+    award_id: UUID
+    status: PublicStatus
+    as_of: datetime | None = Field(
+        None,
+        description="The moment a point-in-time answer (`?at=`) describes; null for the"
+        " current status.",
+    )
+    credential: CertifiedView
+    issuer: IssuerView
+    issued_on: date
+    expires_on: date | None = None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+    route: str = Field(
+        description="How it was gained: course, prior_learning or stacked", examples=["course"]
+    )
+
+
+class StatusBatchRequest(RequestModel):
+    award_ids: list[UUID] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class StatusBatchItem(ResponseModel):
+    award_id: UUID
+    found: bool
+    credential_status: CredentialStatus | None = None
+
+
+class StatusBatchAnswer(ResponseModel):
+    results: list[StatusBatchItem] = Field(description="One per id asked, in the same order.")

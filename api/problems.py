@@ -1,0 +1,187 @@
+"""Every error answer is ``application/problem+json`` (RFC 9457).
+
+Domain refusals come from the ledger as `LedgerError`s and map by their ``kind``; the
+API's own refusals (authentication, idempotency, request shape) are `ApiProblem`s.
+Whatever goes wrong, the client gets a type it can switch on and a detail a person can
+act on, never an HTML page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.keys import KeyAlreadyRevoked, KeyNotFound
+from ledger.application import BatchRejected
+from ledger.errors import LedgerError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+STATUS_BY_KIND = {"invalid": 422, "conflict": 409, "not_found": 404, "forbidden": 403}
+
+log = logging.getLogger("api.problems")
+
+
+class ItemError(BaseModel):
+    """One refused item of a batch, or one invalid field of a request."""
+
+    index: int | None = Field(None, description="Position of the item in the batch (0-based).")
+    location: list[str | int] | None = Field(None, description="Path to the offending field.")
+    type: str = Field(description="Stable code of the reason, e.g. `assessment-method-mismatch`.")
+    detail: str
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 problem details)."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "revalidation-required"])
+    title: str = Field(examples=["Revalidation required"])
+    status: int = Field(examples=[409])
+    detail: str = Field(
+        examples=[
+            "the assessment method of DA-101 changed; nothing new is issued until the"
+            " authority revalidates it"
+        ]
+    )
+    errors: list[ItemError] | None = None
+
+
+class ApiProblem(Exception):
+    """A refusal decided by the API layer itself (not by the domain)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: Sequence[ItemError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers or {}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: Sequence[ItemError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": _title(code),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def ledger_problem(error: LedgerError) -> Response:
+    errors = None
+    if isinstance(error, BatchRejected):
+        errors = [
+            ItemError(index=f.index, type=f.error.code(), detail=str(f.error))
+            for f in error.failures
+        ]
+    return problem_response(STATUS_BY_KIND[error.kind], error.code(), str(error), errors=errors)
+
+
+def _title(code: str) -> str:
+    return code.replace("-", " ").capitalize()
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_ledger_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, LedgerError)
+        return ledger_problem(error)
+
+    async def on_api_problem(_: Request, error: Exception) -> Response:
+        assert isinstance(error, ApiProblem)
+        return problem_response(
+            error.status, error.code, error.detail, errors=error.errors, headers=error.headers
+        )
+
+    async def on_key_not_found(_: Request, error: Exception) -> Response:
+        return problem_response(404, "key-not-found", str(error))
+
+    async def on_key_revoked(_: Request, error: Exception) -> Response:
+        return problem_response(409, "key-already-revoked", str(error))
+
+    async def on_validation_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return validation_problem(error.errors())
+
+    async def on_http_error(_: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        detail = str(error.detail) if error.detail else code.replace("-", " ")
+        return problem_response(error.status_code, code, detail, headers=dict(error.headers or {}))
+
+    async def on_unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "internal-error",
+            "the ledger could not answer; nothing was written by this"
+            " request unless a retry with the same Idempotency-Key says so",
+        )
+
+    app.add_exception_handler(LedgerError, on_ledger_error)
+    app.add_exception_handler(ApiProblem, on_api_problem)
+    app.add_exception_handler(KeyNotFound, on_key_not_found)
+    app.add_exception_handler(KeyAlreadyRevoked, on_key_revoked)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def validation_problem(raw_errors: Sequence[Any]) -> Response:
+    """422 for a body, query or path that does not match the schema: each field named."""
+    items: list[ItemError] = []
+    index: int | None
+    for raw in raw_errors:
+        location = [p for p in raw.get("loc", ()) if isinstance(p, str | int)]
+        # Point batch item errors at their item, as domain refusals do.
+        index = None
+        if len(location) >= 3 and location[0] == "body" and isinstance(location[2], int):
+            index = location[2]
+        items.append(
+            ItemError(
+                index=index,
+                location=location,
+                type=str(raw.get("type", "invalid")),
+                detail=str(raw.get("msg", "invalid value")),
+            )
+        )
+    if any(item.type == "json_invalid" for item in items):
+        return problem_response(
+            400, "malformed-json", "the request body is not valid JSON", errors=items
+        )
+    fields = ", ".join(".".join(str(p) for p in i.location or []) for i in items[:5])
+    more = "" if len(items) <= 5 else f" and {len(items) - 5} more"
+    return problem_response(
+        422,
+        "invalid-request",
+        f"the request does not match the schema at: {fields}{more}",
+        errors=items,
+    )

@@ -1,0 +1,140 @@
+"""Employers and other relying parties: is this credential genuine, valid or revoked,
+and what does it certify? Public, no key.
+
+The current status is one primary-key read of the projection's status view, turned into
+JSON by hand (orjson on a dict): this is the route that takes thousands of requests a
+second, so it skips response-model validation; `tests/api` checks its answers against
+the documented model. Answers may be cached for a few seconds only, so that a
+revocation is visible almost at once, and carry an ETag for cheap revalidation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime
+
+from api.models.employers import (
+    CredentialStatus,
+    StatusBatchAnswer,
+    StatusBatchRequest,
+)
+from api.problems import Problem, problem_response
+from projections.read import CredentialStatus as StatusRecord
+from projections.read import ReadModel
+
+CACHE_SECONDS = 5
+CACHE_CONTROL = f"public, max-age={CACHE_SECONDS}"
+PROBLEM_CONTENT: dict[str, Any] = {"application/problem+json": {}}
+
+router = APIRouter(prefix="/v1/credentials", tags=["employers"])
+
+
+def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any]:
+    """The public answer: what the award certifies and its status, no learner data and
+    no key ids (``revoked_by`` stays internal)."""
+    return {
+        "award_id": str(record.award_id),
+        "status": record.status,
+        "as_of": record.as_of.isoformat() if point_in_time else None,
+        "credential": {
+            "micro_credential_id": str(record.micro_credential_id),
+            "title": record.title,
+            "workload_ects": float(record.workload_ects),
+            "nqf_level": record.nqf_level,
+            "eqf_level": record.eqf_level,
+            "learning_outcomes": list(record.learning_outcomes),
+        },
+        "issuer": {
+            "provider_id": str(record.provider_id),
+            "code": record.provider_code,
+            "name": record.provider_name,
+            "accreditation_state": record.provider_state,
+        },
+        "issued_on": record.issued_on.isoformat(),
+        "expires_on": None if record.expires_on is None else record.expires_on.isoformat(),
+        "revoked_at": None if record.revoked_at is None else record.revoked_at.isoformat(),
+        "revocation_reason": record.revocation_reason,
+        "route": record.route,
+    }
+
+
+def _not_found(award_id: UUID) -> Response:
+    return problem_response(
+        404,
+        "award-not-found",
+        f"no award {award_id} in the ledger: check the id the learner shared",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/{award_id}/status",
+    response_model=CredentialStatus,
+    operation_id="getCredentialStatus",
+    summary="Is this credential valid, and what does it certify?",
+    responses={
+        304: {"description": "Not modified since the ETag given in If-None-Match"},
+        404: {"model": Problem, "content": PROBLEM_CONTENT, "description": "Unknown award id"},
+        422: {"model": Problem, "content": PROBLEM_CONTENT},
+    },
+)
+def credential_status(
+    award_id: UUID,
+    request: Request,
+    at: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="Answer as of this moment (ISO 8601 with a time zone), reconstructed"
+            " from the events: was it valid on the day we hired her?",
+            examples=["2026-03-01T09:00:00Z"],
+        ),
+    ] = None,
+) -> Response:
+    read_model: ReadModel = request.app.state.services.read_model
+    if at is None:
+        record = read_model.credential_status(award_id)
+        if record is None:
+            return _not_found(award_id)
+    else:
+        record = read_model.credential_status_at(award_id, at)  # AwardNotFound -> 404
+    body = orjson.dumps(public_status(record, point_in_time=at is not None))
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/status:batch",
+    response_model=StatusBatchAnswer,
+    operation_id="getCredentialStatuses",
+    summary="Check up to 1,000 credentials at once",
+    responses={422: {"model": Problem, "content": PROBLEM_CONTENT}},
+)
+def credential_statuses(body: StatusBatchRequest, request: Request) -> Response:
+    read_model: ReadModel = request.app.state.services.read_model
+    found = read_model.credential_statuses(body.award_ids)
+    results = []
+    for award_id in body.award_ids:
+        record = found.get(award_id)
+        results.append(
+            {
+                "award_id": str(award_id),
+                "found": record is not None,
+                "credential_status": None
+                if record is None
+                else public_status(record, point_in_time=False),
+            }
+        )
+    return Response(
+        orjson.dumps({"results": results}),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )

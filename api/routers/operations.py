@@ -1,0 +1,58 @@
+"""Liveness and readiness probes for an orchestrator or a load balancer."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import Field
+
+from api.models.common import ResponseModel
+from api.problems import Problem, problem_response
+from api.services import ServicesDep
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger("api.readiness")
+
+
+class Liveness(ResponseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(ResponseModel):
+    status: str = Field(examples=["ready"])
+    ledger_position: int = Field(description="Position of the newest event in the log.")
+    projection_lag: dict[str, int] = Field(
+        description="Events recorded but not yet applied, per read-model view.",
+        examples=[{"credential_status": 0, "audit": 2}],
+    )
+
+
+@router.get("/healthz", response_model=Liveness, operation_id="healthz", summary="Liveness")
+def healthz() -> Liveness:
+    """The process is up and serving; it says nothing about the database."""
+    return Liveness(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    operation_id="readyz",
+    summary="Readiness: the database answers; projection lag per view",
+    responses={503: {"model": Problem, "content": {"application/problem+json": {}}}},
+)
+def readyz(services: ServicesDep) -> Readiness | Response:
+    try:
+        lag = services.read_model.lag()
+        position = services.read_model.log_position()
+    except Exception as error:  # any database failure means "not ready", not a 500
+        log.warning("not ready: %s", error)
+        return problem_response(
+            503, "not-ready", f"the database does not answer: {type(error).__name__}"
+        )
+    return Readiness(
+        status="ready",
+        ledger_position=position,
+        projection_lag={view: behind.lag for view, behind in lag.items()},
+    )

@@ -1,0 +1,356 @@
+"""Providers: define their micro-credentials and push awards from their own systems.
+
+Every operation acts for the provider in the path, with that provider's key; the actor
+the events record is ``provider:<CODE>:<key id>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.auth import ProviderKey
+from api.models.common import Written
+from api.models.providers import (
+    AmendMicroCredential,
+    AwardsWritten,
+    AwardWritten,
+    ChangeAssessmentMethod,
+    DefineMicroCredential,
+    IssueAward,
+    IssueAwardBatch,
+    IssuedAwardView,
+    LearnerWritten,
+    MicroCredentialWritten,
+    RecognisePriorLearning,
+    RecordPersonalData,
+    RevokeAward,
+    StackAwards,
+)
+from api.problems import Problem
+from api.services import ServicesDep
+from api.writes import IdempotencyKey, perform
+from ledger.application import BatchReceipt
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (400, 401, 403, 404, 409, 422)
+}
+
+router = APIRouter(prefix="/v1/providers/{provider_code}", tags=["providers"], responses=PROBLEMS)
+
+
+def _awards_written(receipt: BatchReceipt) -> AwardsWritten:
+    return AwardsWritten(
+        awards=[
+            IssuedAwardView(
+                award_id=a.award_id,
+                learner_id=a.learner_id,
+                provider_reference=a.provider_reference,
+                created=a.created,
+            )
+            for a in receipt.awards
+        ],
+        position=receipt.position,
+    )
+
+
+@router.post(
+    "/micro-credentials",
+    status_code=201,
+    response_model=MicroCredentialWritten,
+    operation_id="defineMicroCredential",
+    summary="Define a micro-credential (the authority then accredits it)",
+)
+def define_micro_credential(
+    *,
+    body: DefineMicroCredential,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        assert key.provider_id is not None
+        receipt = services.ledger.define_micro_credential(
+            provider_id=key.provider_id,
+            code=body.code,
+            specification=body.specification.to_domain(),
+            stacking_rule=None if body.stacking_rule is None else body.stacking_rule.to_domain(),
+            actor=key.actor,
+        )
+        return MicroCredentialWritten(
+            micro_credential_id=receipt.aggregate_id, position=receipt.position
+        )
+
+    return perform(
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        status_code=201,
+    )
+
+
+@router.patch(
+    "/micro-credentials/{micro_credential_id}",
+    response_model=MicroCredentialWritten,
+    operation_id="amendMicroCredential",
+    summary="Amend non-material elements of a micro-credential",
+)
+def amend_micro_credential(
+    *,
+    micro_credential_id: UUID,
+    body: AmendMicroCredential,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        receipt = services.ledger.amend_micro_credential(
+            micro_credential_id,
+            changes=body.changes.to_domain(),
+            reason=body.reason,
+            actor=key.actor,
+            acting_provider=key.provider_id,
+        )
+        return MicroCredentialWritten(
+            micro_credential_id=receipt.aggregate_id, position=receipt.position
+        )
+
+    return perform(
+        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
+    )
+
+
+@router.post(
+    "/micro-credentials/{micro_credential_id}/assessment-method",
+    response_model=MicroCredentialWritten,
+    operation_id="changeAssessmentMethod",
+    summary="Change the assessment method (puts the micro-credential into revalidation)",
+)
+def change_assessment_method(
+    *,
+    micro_credential_id: UUID,
+    body: ChangeAssessmentMethod,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        receipt = services.ledger.change_assessment_method(
+            micro_credential_id,
+            assessment_type=body.assessment_type,
+            reason=body.reason,
+            actor=key.actor,
+            acting_provider=key.provider_id,
+        )
+        return MicroCredentialWritten(
+            micro_credential_id=receipt.aggregate_id, position=receipt.position
+        )
+
+    return perform(
+        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
+    )
+
+
+@router.post(
+    "/awards",
+    status_code=201,
+    response_model=AwardsWritten,
+    operation_id="issueAward",
+    summary="Issue one award",
+)
+def issue_award(
+    *,
+    body: IssueAward,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        assert key.provider_id is not None
+        receipt = services.ledger.issue_award(
+            provider_id=key.provider_id, request=body.to_domain(), actor=key.actor
+        )
+        return _awards_written(receipt)
+
+    return perform(
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        status_code=201,
+    )
+
+
+@router.post(
+    "/awards:batch",
+    status_code=201,
+    response_model=AwardsWritten,
+    operation_id="issueAwardBatch",
+    summary="Issue up to 1,000 awards, all or nothing",
+    description="If any item is refused, nothing is issued and the 422 problem's `errors`"
+    " lists every refused item with its index and reason.",
+)
+def issue_award_batch(
+    *,
+    body: IssueAwardBatch,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        assert key.provider_id is not None
+        receipt = services.ledger.issue_awards(
+            provider_id=key.provider_id,
+            requests=[item.to_domain() for item in body.awards],
+            actor=key.actor,
+        )
+        return _awards_written(receipt)
+
+    return perform(
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        status_code=201,
+    )
+
+
+@router.post(
+    "/awards/{award_id}/revocation",
+    response_model=AwardWritten,
+    operation_id="revokeAward",
+    summary="Revoke an award this provider issued (it stays in history, shown revoked)",
+)
+def revoke_award(
+    *,
+    award_id: UUID,
+    body: RevokeAward,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        receipt = services.ledger.revoke_award(
+            award_id, reason=body.reason, actor=key.actor, acting_provider=key.provider_id
+        )
+        return AwardWritten(award_id=award_id, position=receipt.position)
+
+    return perform(
+        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
+    )
+
+
+@router.post(
+    "/stacked-awards",
+    status_code=201,
+    response_model=AwardsWritten,
+    operation_id="stackAwards",
+    summary="Combine a learner's valid awards into a larger credential",
+)
+def stack_awards(
+    *,
+    body: StackAwards,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        assert key.provider_id is not None
+        receipt = services.ledger.stack_awards(
+            provider_id=key.provider_id,
+            learner_id=body.learner_id,
+            target_credential_id=body.target_micro_credential_id,
+            component_award_ids=body.component_award_ids,
+            provider_reference=body.provider_reference,
+            actor=key.actor,
+        )
+        return _awards_written(receipt)
+
+    return perform(
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        status_code=201,
+    )
+
+
+@router.post(
+    "/prior-learning-awards",
+    status_code=201,
+    response_model=AwardsWritten,
+    operation_id="recognisePriorLearning",
+    summary="Grant an award by recognition of prior learning (RPL)",
+)
+def recognise_prior_learning(
+    *,
+    body: RecognisePriorLearning,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        assert key.provider_id is not None
+        receipt = services.ledger.recognise_prior_learning(
+            provider_id=key.provider_id,
+            request=body.to_domain(),
+            evidence=body.evidence,
+            actor=key.actor,
+        )
+        return _awards_written(receipt)
+
+    return perform(
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        status_code=201,
+    )
+
+
+@router.post(
+    "/learners/personal-data",
+    response_model=LearnerWritten,
+    operation_id="recordPersonalData",
+    summary="Record a learner's personal data (encrypted; erasable by the authority)",
+)
+def record_personal_data(
+    *,
+    body: RecordPersonalData,
+    key: ProviderKey,
+    services: ServicesDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def command() -> Written:
+        receipt = services.ledger.record_personal_data(
+            body.learner_id, body.fields(), actor=key.actor
+        )
+        return LearnerWritten(learner_record_id=receipt.aggregate_id, position=receipt.position)
+
+    return perform(
+        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
+    )

@@ -1,0 +1,58 @@
+"""Plain SQL on the ledger's own store, for the API's side tables (keys, idempotency).
+
+The tables live beside the events, in the same SQLite file or PostgreSQL schema, and go
+through the connection pool the ledger already holds, so one setting
+(``LEDGER_DATABASE_URL``/``LEDGER_DATABASE_SCHEMA``) places everything. Statements are
+written once with ``?`` placeholders and a ``{t}`` table prefix; this module adapts
+them to psycopg and to the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from ledger.application import Ledger
+
+Row = dict[str, Any]
+
+
+class SideTables:
+    def __init__(self, ledger: Ledger) -> None:
+        datastore: Any = getattr(ledger.recorder, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
+            self.is_postgres = True
+            self._prefix = '"' + datastore.schema.replace('"', '""') + '".'
+        elif isinstance(datastore, SQLiteDatastore):
+            self.is_postgres = False
+            self._prefix = ""
+        else:  # pragma: no cover - only the two stores exist
+            msg = f"unsupported datastore {type(datastore).__name__}"
+            raise TypeError(msg)
+        self._datastore: PostgresDatastore | SQLiteDatastore = datastore
+
+    def statement(self, template: str) -> str:
+        """``template`` with its table prefix and the driver's placeholders."""
+        sql = template.replace("{t}", self._prefix)
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    def query(self, template: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.statement(template), tuple(params))
+            return [dict(row) for row in cursor.fetchall()]
+
+    def execute(self, template: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a write in its own transaction; rows of a ``RETURNING`` clause come back."""
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.statement(template), tuple(params))
+            if "RETURNING" not in template.upper():
+                return []
+            return [dict(row) for row in cursor.fetchall()]
+
+    def create(self, *templates: str) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            for template in templates:
+                cursor.execute(self.statement(template))

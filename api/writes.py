@@ -1,0 +1,105 @@
+"""How every write runs: idempotency, the command, and read-your-writes.
+
+1. With an ``Idempotency-Key``, a request already answered gets that stored answer back
+   (and writes nothing); the same key with another body is refused.
+2. The command runs against the `Ledger`; domain refusals propagate as `LedgerError`s
+   and become problems in `api.problems`.
+3. The answer waits (bounded) until the status view has applied the command's events,
+   so that an employer checking right after a revocation sees it, and carries the log
+   position in ``Ledger-Position``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.idempotency import Claimed, InProgress, Mismatch, Replay, StoredAnswer, fingerprint
+from api.keys import ApiKey
+from api.models.common import Written
+from api.problems import ApiProblem
+from api.services import VIEW_WAIT_SECONDS, Services
+
+POSITION_HEADER = "Ledger-Position"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any unique string (a UUID is good). Retrying with the same key and"
+        " body returns the first answer and writes nothing again.",
+    ),
+]
+
+
+def perform(
+    request: Request,
+    services: Services,
+    *,
+    key: ApiKey,
+    payload: BaseModel | None,
+    idempotency_key: str | None,
+    command: Callable[[], Written],
+    status_code: int = 200,
+) -> Response:
+    """Run ``command`` once per idempotency key and answer with what it returned."""
+    if idempotency_key is None:
+        return _answer(services, _run(command, status_code))
+    request_fingerprint = fingerprint(
+        request.method,
+        request.url.path,
+        None if payload is None else payload.model_dump(mode="json"),
+    )
+    store = services.idempotency
+    claim = store.claim(key.principal, idempotency_key, request_fingerprint)
+    if isinstance(claim, Replay):
+        return _answer(services, claim.answer, replayed=True)
+    if isinstance(claim, Mismatch):
+        raise ApiProblem(
+            422,
+            "idempotency-key-reused",
+            "this Idempotency-Key was already used for a different request; use a new key"
+            " for a new request",
+        )
+    if isinstance(claim, InProgress):
+        raise ApiProblem(
+            409,
+            "idempotency-key-in-use",
+            "a request with this Idempotency-Key is still running; retry in a moment",
+            headers={"Retry-After": "1"},
+        )
+    assert isinstance(claim, Claimed)
+    try:
+        answer = _run(command, status_code)
+    except BaseException:
+        store.release(key.principal, idempotency_key)
+        raise
+    store.complete(key.principal, idempotency_key, answer)
+    return _answer(services, answer)
+
+
+def _run(command: Callable[[], Written], status_code: int) -> StoredAnswer:
+    written = command()
+    return StoredAnswer(status_code, written.model_dump_json().encode("utf-8"), written.position)
+
+
+def _answer(services: Services, answer: StoredAnswer, *, replayed: bool = False) -> Response:
+    headers: dict[str, str] = {}
+    if answer.position is not None:
+        services.read_model.wait_for(answer.position, timeout=VIEW_WAIT_SECONDS)
+        headers[POSITION_HEADER] = str(answer.position)
+    if replayed:
+        headers[REPLAY_HEADER] = "true"
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        media_type="application/json",
+        headers=headers,
+    )

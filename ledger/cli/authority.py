@@ -1,0 +1,100 @@
+"""``ledger authority``: the authority's API keys, managed by an operator on the server.
+
+This is how the first authority key comes to exist (there is no key yet to call the
+API with); later keys, and every provider key, can be issued here or through the API.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from api.keys import KeyNotFound, KeyStore, Role
+from api.sql import SideTables
+from ledger.application import Ledger
+from ledger.cli.app import app, console, fail, user_errors
+from ledger.config import Settings
+from ledger.domain import ids
+
+authority_app = typer.Typer(
+    name="authority",
+    help="Manage API keys: create the first authority key, list and revoke keys.",
+    no_args_is_help=True,
+)
+app.add_typer(authority_app)
+
+
+def _open() -> tuple[Ledger, KeyStore]:
+    with user_errors():
+        ledger = Ledger(Settings.from_env())
+    return ledger, KeyStore(SideTables(ledger))
+
+
+@authority_app.command("create-key")
+def create_key(
+    name: str = typer.Option(
+        ..., "--name", help="Who holds the key, e.g. an officer or a system; events name it."
+    ),
+    provider: str | None = typer.Option(
+        None, "--provider", help="Make a key for this provider code instead of the authority."
+    ),
+) -> None:
+    """Create an API key and print it once: only its hash is stored."""
+    if not name.strip() or len(name) > 200:
+        fail("--name must be 1 to 200 characters")
+    ledger, keys = _open()
+    try:
+        code = None
+        if provider is not None:
+            with user_errors():
+                code = ledger.get_provider(ids.provider_id(provider)).code
+        issued = keys.create(
+            role=Role.PROVIDER if code else Role.AUTHORITY, name=name.strip(), provider_code=code
+        )
+    finally:
+        ledger.close()
+    console.print(f"key id:  {issued.key.key_id}", highlight=False)
+    console.print(f"actor:   {issued.key.actor}", highlight=False)
+    console.print("secret (shown once, store it now; send it as `Authorization: Bearer ...`):")
+    # Plain print so that the secret is one unwrapped, uncoloured line a script can read.
+    print(issued.secret)
+
+
+@authority_app.command("list-keys")
+def list_keys(
+    provider: str | None = typer.Option(None, "--provider", help="Only this provider's keys."),
+) -> None:
+    """List API keys (ids, holders, roles, dates; never secrets)."""
+    ledger, keys = _open()
+    try:
+        found = keys.list(provider_code=None if provider is None else provider.strip().upper())
+    finally:
+        ledger.close()
+    table = Table("key id", "role", "provider", "name", "created", "revoked")
+    for key in found:
+        table.add_row(
+            key.key_id,
+            key.role.value,
+            key.provider_code or "",
+            key.name,
+            key.created_at.isoformat(timespec="seconds"),
+            "" if key.revoked_at is None else key.revoked_at.isoformat(timespec="seconds"),
+        )
+    console.print(table)
+
+
+@authority_app.command("revoke-key")
+def revoke_key(key_id: str = typer.Argument(..., help="The key id (from list-keys).")) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    ledger, keys = _open()
+    try:
+        revoked = keys.revoke(key_id)
+    except KeyNotFound as error:
+        fail(str(error))
+    finally:
+        ledger.close()
+    assert revoked.revoked_at is not None
+    console.print(
+        f"revoked {revoked.key_id} ({revoked.actor}) at {revoked.revoked_at.isoformat()}",
+        highlight=False,
+    )
