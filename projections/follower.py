@@ -324,6 +324,30 @@ class _PostgresListener:
                 self._stop.wait(1.0)
 
 
+def save_listeners(ledger: Ledger) -> list[Callable[[], None]]:
+    """Callables run after every save of this ``Ledger`` instance (in the saving
+    thread, after the commit): the embedded follower's wake-up. Uses the ledger's own
+    ``save_listeners`` list if it has one; otherwise wraps this instance's ``_notify``
+    (eventsourcing calls it after each save) once."""
+    own = getattr(ledger, "save_listeners", None)
+    if isinstance(own, list):
+        return own
+    found: list[Callable[[], None]] | None = ledger.__dict__.get("_projection_listeners")
+    if found is None:
+        listeners: list[Callable[[], None]] = []
+        original = ledger._notify
+
+        def notify(recordings: Any) -> None:
+            original(recordings)
+            for listener in list(listeners):
+                listener()
+
+        ledger.__dict__["_projection_listeners"] = listeners
+        ledger._notify = notify  # type: ignore[method-assign]
+        found = listeners
+    return found
+
+
 class EmbeddedProjections:
     """The views following the log inside the API process (the embedded mode)::
 
@@ -349,9 +373,7 @@ class EmbeddedProjections:
     def start(self) -> EmbeddedProjections:
         if self._thread is not None:
             return self
-        listeners = getattr(self.ledger, "save_listeners", None)
-        if listeners is not None:
-            listeners.append(self.follower.wake)
+        save_listeners(self.ledger).append(self.follower.wake)
         self.follower.progress.wakers.append(self.follower.wake)
         self._thread = threading.Thread(target=self.follower.run, name="projections", daemon=True)
         self._thread.start()
@@ -363,8 +385,8 @@ class EmbeddedProjections:
         self.follower.stop()
         self._thread.join(timeout)
         self._thread = None
-        listeners = getattr(self.ledger, "save_listeners", None)
-        if listeners is not None and self.follower.wake in listeners:
+        listeners = save_listeners(self.ledger)
+        if self.follower.wake in listeners:
             listeners.remove(self.follower.wake)
         wakers = self.follower.progress.wakers
         if self.follower.wake in wakers:

@@ -1,0 +1,125 @@
+"""``ledger project`` (the projection worker) and ``ledger rebuild [VIEW]``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ledger.application import Ledger
+from ledger.cli.app import app, console, fail, user_errors
+from ledger.config import Settings
+
+
+def _open_ledger() -> Ledger:
+    with user_errors():
+        settings = Settings.from_env()
+        try:
+            return Ledger(settings)
+        except Exception as error:  # a store that cannot be opened: one line, exit 1
+            fail(f"cannot open the store {settings.database.describe()}: {error}".splitlines()[0])
+
+
+def _lag_table(ledger: Ledger) -> Table:
+    from projections.read import ReadModel
+
+    table = Table("view", "position", "log", "lag")
+    for lag in ReadModel(ledger).lag().values():
+        table.add_row(lag.view, str(lag.position), str(lag.log_position), str(lag.lag))
+    return table
+
+
+@app.command()
+def project(
+    once: bool = typer.Option(False, "--once", help="Catch up with the log, then exit."),
+    status: bool = typer.Option(
+        False, "--status", help="Only show each view's position and lag, then exit."
+    ),
+    page_size: int = typer.Option(1000, min=1, max=100_000, help="Events per transaction."),
+    poll_interval: float = typer.Option(
+        1.0, min=0.01, help="Seconds between polls when no notification wakes the worker."
+    ),
+) -> None:
+    """Run the projection worker: keep the read views following the event log.
+
+    For PostgreSQL deployments run one (the API processes then set
+    LEDGER_EMBEDDED_PROJECTIONS=0). It wakes on PostgreSQL NOTIFY and polls as a
+    fallback; a second worker by mistake does no harm (tracking serialises them).
+    Stops cleanly on Ctrl-C or SIGTERM and resumes where it stopped."""
+    from projections.follower import Follower
+
+    ledger = _open_ledger()
+    try:
+        if status:
+            console.print(_lag_table(ledger))
+            return
+        with user_errors():
+            follower = Follower(ledger, page_size=page_size, poll_interval=poll_interval)
+        if once:
+            applied = follower.catch_up()
+            console.print(f"applied {applied} event(s)", highlight=False)
+            console.print(_lag_table(ledger))
+            return
+        console.print(
+            f"projection worker on {ledger.settings.database.describe()} "
+            f"(page {page_size}, poll {poll_interval}s); Ctrl-C to stop",
+            highlight=False,
+        )
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            follower.stop()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+        follower.run()
+        console.print("projection worker stopped", highlight=False)
+    finally:
+        ledger.close()
+
+
+@app.command()
+def rebuild(
+    view: str = typer.Argument(
+        None, help="The view to rebuild (all when omitted): credential_status, providers, "
+        "catalogue, transcripts, audit.", show_default=False
+    ),
+    page_size: int = typer.Option(5000, min=1, max=100_000, help="Events per transaction."),
+) -> None:
+    """Drop a view (or all) and rebuild it from the whole event log, with progress."""
+    from projections.follower import make_views, rebuild as rebuild_views
+    from projections.views import VIEW_NAMES
+
+    names = [view] if view else list(VIEW_NAMES)
+    if view and view not in VIEW_NAMES:
+        fail(f"unknown view {view!r}; the views are: {', '.join(VIEW_NAMES)}")
+    ledger = _open_ledger()
+    try:
+        with user_errors():
+            from projections.dialect import dialect_for
+
+            make_views(dialect_for(ledger), names)
+            total = int(ledger.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+            with Progress(
+                TextColumn("rebuilding {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as bar:
+                task = bar.add_task(", ".join(names), total=max(total, 1))
+
+                def advance(position: int, log_position: int) -> None:
+                    bar.update(task, completed=position, total=max(log_position, 1))
+
+                positions = rebuild_views(ledger, names, page_size=page_size, progress=advance)
+                bar.update(task, completed=max(total, 1))
+        for name, position in positions.items():
+            console.print(f"{name}: rebuilt up to position {position}", highlight=False)
+    finally:
+        ledger.close()
