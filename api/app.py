@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from api import observability, verify
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.problems import install_problem_handlers
@@ -100,4 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(verify.router)  # the employers' verification page
+    observability.install(app)  # /metrics, request ids, JSON logs
     return app

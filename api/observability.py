@@ -23,7 +23,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -37,9 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 access_log = logging.getLogger("ledger.access")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -107,7 +105,10 @@ def configure_logging(level: str | None = None) -> None:
 
 # --- metrics ------------------------------------------------------------------------------
 class LagSource(Protocol):
-    def __call__(self) -> dict[str, int]: ...
+    """``ReadModel.lag``: per view, how many log positions it is behind (an int, or
+    an object with a ``lag`` attribute)."""
+
+    def __call__(self) -> Mapping[str, Any]: ...
 
 
 class _ProjectionLag(Collector):
@@ -127,7 +128,7 @@ class _ProjectionLag(Collector):
         if lag is not None:
             try:
                 for view, behind in sorted(lag().items()):
-                    gauge.add_metric([view], float(behind))
+                    gauge.add_metric([view], float(getattr(behind, "lag", behind)))
             except Exception:  # a scrape must not fail because the database blinked
                 logging.getLogger(__name__).warning("projection lag unavailable", exc_info=True)
         yield gauge

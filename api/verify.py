@@ -4,10 +4,13 @@
 Server-rendered HTML (Jinja2, autoescaped), no script, no learner personal data: it
 shows whether the award is valid, revoked (when, why), expired or unknown, what it
 certifies (the EU standard elements) and whether its awarding body is accredited.
-The answer comes from the ledger's event-sourced state at this moment
-(`Ledger.award_status`), so an award issued a millisecond ago is already found, and
-the page never says "valid" about an award whose revocation a view has not caught up
-with yet.
+The status is read from the credential-status view (`ReadModel.credential_status`,
+the same answer the public status API gives); what the view does not hold (the
+assessment the award recorded, the form of participation, the type of quality
+assurance, the awarding body's country and accreditation) comes from the ledger's
+event-sourced state (`Ledger.award_status`), which also answers for an award issued a
+moment ago that the view has not applied yet. A revocation the ledger already holds
+always wins: the page never says "valid" about a revoked award.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ledger.application import AwardStatusReport, Ledger
+from api.services import Services
+from ledger.application import AwardStatusReport
 from ledger.domain.learner_record import AwardStatus
 from ledger.domain.provider import ProviderState
 from ledger.domain.values import AwardRoute
@@ -160,11 +164,15 @@ def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
     return False, f"Not accredited: accreditation {provider.state.value}{reason}"
 
 
-def verification(report: AwardStatusReport) -> Verification:
+def verification(report: AwardStatusReport, status: AwardStatus | None = None) -> Verification:
+    """The page's content for ``report``; ``status`` (from the status view) overrides
+    the report's unless the report knows of a revocation."""
     award, credential, provider = report.award, report.credential, report.provider
     spec = credential.specification
     terms = award.terms
-    word, symbol, headline = STATUS_TEXT[report.status]
+    if status is None or award.revoked_at is not None:
+        status = report.status
+    word, symbol, headline = STATUS_TEXT[status]
     accredited, standing = _provider_standing(report)
     assessment = award.assessment.method if award.assessment else spec.assessment_type
     supervision = award.assessment.supervision if award.assessment else spec.supervision
@@ -192,7 +200,7 @@ def verification(report: AwardStatusReport) -> Verification:
     ]
     return Verification(
         award_id=award.award_id,
-        status=report.status,
+        status=status,
         status_word=word,
         status_symbol=symbol,
         headline=headline,
@@ -210,10 +218,15 @@ def verification(report: AwardStatusReport) -> Verification:
     )
 
 
-def _ledger(request: Request) -> Ledger:
-    services = getattr(request.app.state, "services", None)
-    ledger: Ledger = services.ledger if services is not None else request.app.state.ledger
-    return ledger
+def lookup(request: Request, award_id: UUID) -> Verification | None:
+    """The award's verification, or ``None`` when the ledger has no such award."""
+    services: Services = request.app.state.services
+    view = services.read_model.credential_status(award_id)
+    try:
+        report = services.ledger.award_status(award_id)
+    except NotFound:
+        return None
+    return verification(report, AwardStatus(view.status) if view is not None else None)
 
 
 def _page(
@@ -251,15 +264,15 @@ def _page(
 @router.get("/verify", response_class=HTMLResponse)
 def verify_form(
     request: Request,
-    award_id: str | None = Query(None, max_length=500, description="The award id to check"),
+    award_id: str | None = Query(None, description="The award id to check"),
 ) -> Response:
     """The form; submitted (GET ``?award_id=``), it sends the reader to the award's own
     page, the link they can keep or share."""
     if award_id is None or not award_id.strip():
         return _page(request)
-    parsed = parse_award_id(award_id)
+    parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
     if parsed is None:
-        return _page(request, status_code=400, query=award_id, invalid=award_id)
+        return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
     return RedirectResponse(f"/verify/{parsed}", status_code=303, headers=PAGE_HEADERS)
 
 
@@ -278,8 +291,7 @@ def verify_award(request: Request, award_id: str) -> HTMLResponse:
     parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
     if parsed is None:
         return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
-    try:
-        report = _ledger(request).award_status(parsed)
-    except NotFound:
+    result = lookup(request, parsed)
+    if result is None:
         return _page(request, status_code=404, query=str(parsed), not_found=parsed)
-    return _page(request, query=str(parsed), result=verification(report))
+    return _page(request, query=str(parsed), result=result)

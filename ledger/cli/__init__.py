@@ -3,8 +3,14 @@ itself on the shared Typer app when imported here."""
 
 from __future__ import annotations
 
-from ledger.cli import authority, learners, seed, serve  # noqa: F401  (registers its commands)
-from ledger.cli import projections  # noqa: F401  (ledger project, ledger rebuild)
+from ledger.cli import (  # noqa: F401  (registers its commands)
+    audit,
+    authority,
+    learners,
+    projections,
+    seed,
+    serve,
+)
 from ledger.cli.app import app
 
 
