@@ -33,7 +33,7 @@ from api.models.providers import (
 from api.problems import Problem
 from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
-from ledger.application import BatchReceipt
+from ledger.application import BatchReceipt, BatchRejected
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -178,9 +178,13 @@ def issue_award(
 ) -> Response:
     def command() -> Written:
         assert key.provider_id is not None
-        receipt = services.ledger.issue_award(
-            provider_id=key.provider_id, request=body.to_domain(), actor=key.actor
-        )
+        try:
+            receipt = services.ledger.issue_award(
+                provider_id=key.provider_id, request=body.to_domain(), actor=key.actor
+            )
+        except BatchRejected as rejected:
+            # A batch of one: answer with the refusal itself (409 for a state conflict).
+            raise rejected.failures[0].error from None
         return _awards_written(receipt)
 
     return perform(

@@ -1,0 +1,1 @@
+"""One router per audience: employers, providers, the authority; plus operations."""
