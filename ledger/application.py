@@ -9,6 +9,7 @@ orchestrates and translates storage conflicts into domain errors.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,6 +38,8 @@ from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from ledger.transcoding import OrjsonTranscoder
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+logger = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 3
 
@@ -337,6 +340,9 @@ class Ledger(Application[UUID]):
         batch = self._batch_with_records_of(r.learner_id for r in requests)
         results: list[IssuedAward] = []
         failures: list[ItemFailure] = []
+        # Awards issued earlier in this batch are located too: one reference used twice
+        # in a batch for two learners is a conflict, not a storage race to retry.
+        issued_here: dict[UUID, AwardLocation] = {}
         for index, (request, award_id) in enumerate(zip(requests, award_ids, strict=True)):
             try:
                 if award_id is None:
@@ -346,7 +352,7 @@ class Ledger(Application[UUID]):
                     credential_id=request.micro_credential_id, cache=credentials
                 )
                 self._check_owner(credential, provider_id)
-                located = existing.get(award_id)
+                located = existing.get(award_id) or issued_here.get(award_id)
                 record = self._record_for(request.learner_id, batch, actor, located)
                 if award_id in record.awards:
                     results.append(self._replayed(record, award_id, request))
@@ -362,7 +368,9 @@ class Ledger(Application[UUID]):
                     expires_on=self._expiry(issued_on),
                     actor=actor,
                 )
-                batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+                location = AwardLocation(award_id, record.id, provider_id)
+                batch.locations.append(location)
+                issued_here[award_id] = location
                 reference = request.provider_reference.strip()
                 results.append(IssuedAward(award_id, record.learner_id, reference, True))
             except errors.LedgerError as error:
@@ -513,6 +521,10 @@ class Ledger(Application[UUID]):
         record = self.get_learner_record(learner_id)
         record.erase_personal_data(reason=reason, actor=actor)
         position = self._save_with(record, side_effects=SideEffects(erased_keys=[record.id]))
+        try:
+            self.ledger_recorder.purge_erased_keys()
+        except Exception:  # best effort: the key is already unreadable through the ledger
+            logger.warning("could not purge old versions of erased learner keys", exc_info=True)
         return Receipt(record.id, position)
 
     # --- queries --------------------------------------------------------------------
@@ -551,10 +563,13 @@ class Ledger(Application[UUID]):
         from the events: "was this credential valid on the day we hired her?"."""
         moment = at or self.clock()
         location = self.locate_award(award_id)
-        record = self._get(
-            location.learner_record_id, LearnerRecord, errors.LearnerNotFound, at=moment
-        )
-        if award_id not in record.awards:
+        try:
+            record: LearnerRecord | None = self._get(
+                location.learner_record_id, LearnerRecord, errors.LearnerNotFound, at=moment
+            )
+        except errors.LearnerNotFound:
+            record = None  # the learner's record itself was opened after that moment
+        if record is None or award_id not in record.awards:
             # The award exists now but had not been issued yet at that moment.
             current = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
             award = current.award(award_id)
