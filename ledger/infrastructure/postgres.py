@@ -49,6 +49,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
+        self._vacuum_keys = SQL("VACUUM {0}.learner_keys").format(schema)
         self._select_key = SQL(
             "SELECT aes_key FROM {0}.learner_keys WHERE learner_record_id = %s"
         ).format(schema)
@@ -103,6 +104,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     )
                 )
         return found
+
+    def purge_erased_keys(self) -> None:
+        # An UPDATE leaves the old tuple, key and all, in the table file until VACUUM
+        # reclaims it. VACUUM cannot run inside a transaction; pool connections are in
+        # autocommit mode, so this statement runs on its own.
+        with self.datastore.get_connection() as conn:
+            conn.execute(self._vacuum_keys)
 
     def learner_key(self, learner_record_id: UUID) -> bytes | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -100,6 +102,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                         )
                     )
         return found
+
+    def purge_erased_keys(self) -> None:
+        # secure_delete zeroes the freed cell in the new page version, but the old page
+        # (key and all) stays in the write-ahead log until a checkpoint copies the new
+        # one into the database file; TRUNCATE also empties the log file.
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:
+            return
+        # Its own autocommit connection: a checkpoint cannot run inside a transaction.
+        with contextlib.closing(
+            sqlite3.connect(pool.db_name, timeout=5, isolation_level=None)
+        ) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def learner_key(self, learner_record_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
