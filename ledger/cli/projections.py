@@ -91,7 +91,8 @@ def rebuild(
     page_size: int = typer.Option(5000, min=1, max=100_000, help="Events per transaction."),
 ) -> None:
     """Drop a view (or all) and rebuild it from the whole event log, with progress."""
-    from projections.follower import make_views, rebuild as rebuild_views
+    from projections.follower import make_views
+    from projections.follower import rebuild as rebuild_views
     from projections.views import VIEW_NAMES
 
     names = [view] if view else list(VIEW_NAMES)
@@ -103,7 +104,7 @@ def rebuild(
             from projections.dialect import dialect_for
 
             make_views(dialect_for(ledger), names)
-            total = int(ledger.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+            total = int(ledger.recorder.max_notification_id() or 0)
             with Progress(
                 TextColumn("rebuilding {task.description}"),
                 BarColumn(),
