@@ -1,0 +1,138 @@
+"""Who may call what: every endpoint the app serves, called with no key, a wrong
+provider's key, the right provider's key and an authority key.
+
+The endpoints are read from the app itself, so a new endpoint is in the matrix the
+moment it exists: under ``/v1/providers/{provider_code}`` it must take that provider's
+key only, under ``/v1/authority`` the authority's key only, and anything else must be
+listed in `PUBLIC` on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Headers, World
+
+PUBLIC = {
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/credentials/{award_id}/status",
+    "/v1/credentials/status:batch",
+    "/verify",
+    "/verify/{award_id}",
+    "/verify/static/verify.css",
+}
+
+
+def endpoints(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """(method, path template) of every route, including those of included routers.
+
+    FastAPI 0.16x keeps included routers as nested route groups; their
+    ``effective_candidates()`` are the routes as mounted (with their prefix)."""
+
+    def walk(routes: list[Any]) -> Iterator[tuple[str, str]]:
+        for route in routes:
+            if hasattr(route, "effective_candidates"):
+                yield from walk(route.effective_candidates())
+                continue
+            original = getattr(route, "original_route", route)
+            for method in sorted(getattr(original, "methods", None) or ()):
+                if method != "HEAD":
+                    yield method, route.path
+
+    yield from walk(list(app.routes))
+
+
+def concrete(path: str, world: World) -> str:
+    values = {
+        "provider_code": world.setu.code,
+        "micro_credential_id": world.credential_id,
+        "key_id": "0123456789ab",
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), path)
+
+
+def call(client: TestClient, method: str, path: str, headers: Headers) -> Any:
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    return client.request(method, path, json=body, headers=headers)
+
+
+def test_every_endpoint_answers_each_kind_of_caller_as_it_should(
+    client: TestClient, authority: Headers, world: World
+) -> None:
+    routes = list(endpoints(client.app))  # type: ignore[arg-type]
+    assert len(routes) > 30
+    callers: dict[str, Headers] = {
+        "no key": {},
+        "invalid key": {"Authorization": "Bearer mcl_000000000000_not-a-key"},
+        "wrong provider": world.atu.headers,
+        "provider": world.setu.headers,
+        "authority": authority,
+    }
+    unexpected: list[str] = []
+    for method, template in routes:
+        path = concrete(template, world)
+        if template.startswith("/v1/providers/"):
+            audience = "provider"
+        elif template.startswith("/v1/authority/"):
+            audience = "authority"
+        else:
+            assert template in PUBLIC, f"{method} {template}: new public endpoint? list it"
+            audience = "public"
+        for caller, headers in callers.items():
+            response = call(client, method, path, headers)
+            status = response.status_code
+            assert status < 500, f"{method} {path} as {caller}: {response.text}"
+            if audience == "public" or caller == audience:
+                expected_ok = status not in (401, 403)
+            elif caller in ("no key", "invalid key"):
+                expected_ok = status == 401 and "Bearer" in response.headers["WWW-Authenticate"]
+            else:
+                expected_ok = status == 403
+            if status >= 400:
+                assert response.headers["content-type"].startswith(
+                    ("application/problem+json", "text/html")
+                ), f"{method} {path} as {caller}: {response.headers['content-type']}"
+            if not expected_ok:
+                unexpected.append(f"{method} {template} as {caller}: {status}")
+    assert unexpected == []
+
+
+@pytest.mark.parametrize("caller", ["wrong provider", "authority"])
+def test_a_provider_key_acts_for_its_own_provider_only(
+    client: TestClient, authority: Headers, world: World, caller: str
+) -> None:
+    headers = world.atu.headers if caller == "wrong provider" else authority
+    refused = client.post(
+        world.setu.path("/micro-credentials"),
+        json={"code": "X-1", "specification": {}},
+        headers=headers,
+    )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"]
+
+
+def test_a_provider_cannot_touch_another_providers_credential_or_award(
+    client: TestClient, world: World
+) -> None:
+    # ATU, acting on its own path, names SETU's micro-credential: the ledger refuses.
+    refused = client.post(
+        world.atu.path(f"/micro-credentials/{world.credential_id}/assessment-method"),
+        json={"assessment_type": "oral exam", "reason": "take over"},
+        headers=world.atu.headers,
+    )
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/not-your-object")
