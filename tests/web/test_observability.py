@@ -1,0 +1,177 @@
+"""Operations: ``/metrics`` in Prometheus format, request ids, JSON logs."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from datetime import date
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.keys import Role
+from api.observability import JsonFormatter
+from ledger.application import IssueRequest
+from ledger.demo import DemoSummary, credential_id, provider_id
+from ledger.domain.values import Assessment
+
+
+def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of ``/metrics``, keyed by name and sorted labels."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_requests_are_counted_and_timed_by_route_template(
+    client: TestClient, demo: DemoSummary
+) -> None:
+    before = scrape(client)
+
+    for award in (demo.valid_award, demo.revoked_award, demo.stacked_award):
+        assert client.get(f"/verify/{award}").status_code == 200
+        assert client.get(f"/v1/credentials/{award}/status").status_code == 200
+    client.get("/verify/00000000-0000-4000-8000-000000000000")
+    client.get("/no/such/page")
+    after = scrape(client)
+
+    page = {"method": "GET", "route": "/verify/{award_id}"}
+    assert (
+        value(after, "ledger_http_requests_total", **page, status="200")
+        - value(before, "ledger_http_requests_total", **page, status="200")
+        == 3
+    )
+    assert value(after, "ledger_http_requests_total", **page, status="404") == 1
+    api = {"method": "GET", "route": "/v1/credentials/{award_id}/status"}
+    assert value(after, "ledger_http_requests_total", **api, status="200") == 3
+    assert value(after, "ledger_http_request_duration_seconds_count", **api) == 3
+    assert value(after, "ledger_http_request_duration_seconds_sum", **api) > 0
+    assert (
+        value(after, "ledger_http_requests_total", method="GET", route="<unmatched>", status="404")
+        == 1
+    )
+    raw_paths = [
+        labels for (_, labels) in after if ("route", f"/verify/{demo.valid_award}") in labels
+    ]
+    assert raw_paths == []
+
+
+def test_issuances_and_revocations_move_their_counters(
+    client: TestClient, demo: DemoSummary
+) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    key = services.keys.create(role=Role.PROVIDER, name="registry", provider_code="SETU")
+    headers = {"Authorization": f"Bearer {key.secret}"}
+    before = scrape(client)
+
+    revoked = client.post(
+        f"/v1/providers/SETU/awards/{demo.valid_award}/revocation",
+        json={"reason": "issued in error: wrong learner"},
+        headers=headers,
+    )
+    after = scrape(client)
+
+    assert revoked.status_code == 200, revoked.text
+    assert (
+        value(after, "ledger_awards_revoked_total")
+        == value(before, "ledger_awards_revoked_total") + 1
+    )
+    assert (
+        value(after, "ledger_events_recorded_total", event="LearnerRecord.AwardRevoked")
+        == value(before, "ledger_events_recorded_total", event="LearnerRecord.AwardRevoked") + 1
+    )
+
+
+def test_an_issuance_moves_the_issued_counter(client: TestClient, demo: DemoSummary) -> None:
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    before = scrape(client)
+
+    ledger.issue_awards(
+        provider_id=provider_id("GRIDSKILLS"),
+        requests=[
+            IssueRequest(
+                learner_id=f"METRICS-{n}",
+                micro_credential_id=credential_id("GRIDSKILLS", "HEATPUMP"),
+                provider_reference=f"METRICS-{n}",
+                assessment=Assessment("practical demonstration", date.today(), "pass"),
+            )
+            for n in range(4)
+        ],
+        actor="provider:GRIDSKILLS:test",
+    )
+    after = scrape(client)
+
+    assert (
+        value(after, "ledger_awards_issued_total", route="course")
+        == value(before, "ledger_awards_issued_total", route="course") + 4
+    )
+
+
+def test_projection_lag_is_reported_per_view(client: TestClient) -> None:
+    samples = scrape(client)
+
+    views = {
+        dict(labels)["view"] for (name, labels) in samples if name == "ledger_projection_lag_events"
+    }
+    assert {"credential_status", "providers", "catalogue", "transcripts", "audit"} <= views
+    for view in views:
+        assert value(samples, "ledger_projection_lag_events", view=view) >= 0
+
+
+def test_the_request_id_is_echoed_or_made(client: TestClient, demo: DemoSummary) -> None:
+    given = client.get("/verify", headers={"X-Request-ID": "support-ticket-42"})
+    made = client.get("/verify")
+    hostile = client.get("/verify", headers={"X-Request-ID": "a b\tinjected=yes " + "a" * 300})
+
+    assert given.headers["x-request-id"] == "support-ticket-42"
+    assert len(made.headers["x-request-id"]) == 32
+    assert hostile.headers["x-request-id"] != made.headers["x-request-id"]
+    assert "injected" not in hostile.headers["x-request-id"]
+    not_found = client.get("/v1/credentials/00000000-0000-4000-8000-000000000000/status")
+    assert not_found.status_code == 404
+    assert not_found.headers["x-request-id"]
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """What the JSON log handler writes, captured."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+
+
+def test_logs_are_json_lines_carrying_the_request_id(
+    client: TestClient, demo: DemoSummary, json_log: io.StringIO
+) -> None:
+    client.get(f"/verify/{demo.revoked_award}", headers={"X-Request-ID": "trace-abc-1"})
+
+    lines = [orjson.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
+    access = [line for line in lines if line["logger"] == "ledger.access"]
+    assert access, lines
+    entry = access[-1]
+    assert entry["request_id"] == "trace-abc-1"
+    assert entry["route"] == "/verify/{award_id}"
+    assert entry["status"] == 200
+    assert entry["duration_ms"] > 0
+    assert entry["level"] == "info"
+    assert entry["time"].endswith("+00:00")
