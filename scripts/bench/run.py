@@ -1,0 +1,615 @@
+"""Run every measure on PostgreSQL and write the table to docs/benchmarks.md.
+
+    .venv/bin/python -m scripts.bench [--awards 1000000] [--small 10000] [--seconds 10]
+
+Steps, all in one database of the run's own (dropped and re-created: ``ledger_bench``):
+
+1. seed ``--small`` awards (scripts/seed.py, through `Ledger.issue_awards`), build the views;
+2. baselines: a raw batched INSERT of event-shaped rows; a constant JSON route;
+3. API (uvicorn, one worker, as ``ledger serve``) + projection worker (``ledger project``)
+   as separate processes; load from wrk in a third:
+   status checks of random award ids (req/s, p50/p99, API RSS), revocation visibility,
+   issuance through the provider batch API until the status view shows the last award;
+4. grow the data set to ``--awards`` (same generator), rebuild every view from the log
+   (÷ a raw server-side cursor scan of the events table), and measure status checks again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from scripts import seed as seeding
+from scripts.bench import baselines, serving
+from scripts.bench.report import Figure, Machine, Report, write_into
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class Options:
+    admin_url: str
+    database: str
+    awards: int
+    small: int
+    issue: int
+    seconds: float
+    connections: int
+    threads: int
+    insert_rows: int
+    status_ids: int
+    output: Path | None
+    keep: bool
+    quiet: bool
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the database --------------------------------------------------------------------
+@contextmanager
+def fresh_database(admin_url: str, name: str, *, keep: bool) -> Iterator[str]:
+    """A database of this run's own, dropped and re-created; its URL."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        if not keep:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+def postgres_version(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]).split()[0] if row else "?"
+
+
+def ledger_env(url: str) -> dict[str, str]:
+    return {
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_DATABASE_SCHEMA": "public",
+        "LEDGER_POLICY": "ireland",
+        # The documented PostgreSQL deployment: one projection worker, stateless APIs.
+        "LEDGER_EMBEDDED_PROJECTIONS": "0",
+    }
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def ledger_cli(
+    *args: str, env: dict[str, str], quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from ledger.cli import main; main()", *args]
+    done = subprocess.run(
+        command, cwd=REPO, env={**os.environ, **env}, capture_output=quiet, text=True, check=False
+    )
+    if done.returncode != 0:
+        msg = f"ledger {' '.join(args)} failed ({done.returncode}): {(done.stderr or '')[-800:]}"
+        raise RuntimeError(msg)
+    return done
+
+
+@contextmanager
+def projection_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    command = [
+        sys.executable,
+        "-c",
+        "from ledger.cli import main; main()",
+        "project",
+        "--poll-interval",
+        "0.1",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def sample_award_ids(url: str, count: int) -> list[str]:
+    """Random award ids of the whole data set (the status view's, so they exist)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT award_id FROM award_index ORDER BY random() LIMIT %s", (count,)
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def count_rows(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- seeding ---------------------------------------------------------------------------
+def seed_step(env: dict[str, str], plan: seeding.SeedPlan, quiet: bool) -> seeding.SeedReport:
+    from ledger.application import Ledger
+    from ledger.config import Settings
+
+    with environment(env):
+        ledger = Ledger(Settings.from_env())
+        try:
+            return seeding.run_with_progress(ledger, plan, quiet=quiet)
+        finally:
+            ledger.close()
+
+
+# --- measures --------------------------------------------------------------------------
+def measure_status(
+    server: serving.ApiServer, ids: list[str], opts: Options, workdir: Path, label: str
+) -> tuple[serving.Load, serving.Load]:
+    """(constant route, status route) under the same load, one after the other."""
+    # Warm both paths (connections, prepared statements) before measuring.
+    serving.run_load(
+        server.base_url,
+        path="/bench/constant",
+        seconds=1,
+        connections=opts.connections,
+        threads=opts.threads,
+    )
+    constant = serving.run_load(
+        server.base_url,
+        path="/bench/constant",
+        seconds=opts.seconds,
+        connections=opts.connections,
+        threads=opts.threads,
+    )
+    with serving.ids_file(workdir / f"ids-{label}.txt", ids) as path:
+        serving.run_load(
+            server.base_url,
+            ids_file=path,
+            seconds=1,
+            connections=opts.connections,
+            threads=opts.threads,
+        )
+        status = serving.run_load(
+            server.base_url,
+            ids_file=path,
+            seconds=opts.seconds,
+            connections=opts.connections,
+            threads=opts.threads,
+        )
+    log(
+        f"{label}: constant {constant.requests_per_second:,.0f} req/s; status "
+        f"{status.requests_per_second:,.0f} req/s p50 {status.p50_ms:.1f} ms "
+        f"p99 {status.p99_ms:.1f} ms, non-2xx {status.non_2xx}, errors {status.errors}"
+    )
+    return constant, status
+
+
+def create_provider_keys(env: dict[str, str], codes: list[str]) -> dict[str, str]:
+    from api.keys import KeyStore, Role
+    from api.sql import SideTables
+    from ledger.application import Ledger
+    from ledger.config import Settings
+
+    with environment(env):
+        ledger = Ledger(Settings.from_env())
+        try:
+            store = KeyStore(SideTables(ledger))
+            return {
+                code: store.create(role=Role.PROVIDER, name="bench", provider_code=code).secret
+                for code in codes
+            }
+        finally:
+            ledger.close()
+
+
+def _award_json(request: Any) -> dict[str, Any]:
+    a = request.assessment
+    return {
+        "learner_id": request.learner_id,
+        "micro_credential_id": str(request.micro_credential_id),
+        "provider_reference": request.provider_reference,
+        "assessment": {
+            "method": a.method,
+            "assessed_on": a.assessed_on.isoformat(),
+            "result": a.result,
+            "grade": a.grade,
+        },
+        "issued_on": request.issued_on.isoformat() if request.issued_on else None,
+    }
+
+
+def measure_issuance(
+    server: serving.ApiServer,
+    env: dict[str, str],
+    plan: seeding.SeedPlan,
+    opts: Options,
+    workdir: Path,
+) -> tuple[float, dict[str, Any]]:
+    """Awards per second through POST /v1/providers/{code}/awards:batch, from a separate
+    process, until the status view answers for every batch's last award."""
+    from ledger.application import Ledger
+    from ledger.config import Settings
+
+    with environment(env):
+        ledger = Ledger(Settings.from_env())
+        try:
+            providers = seeding.seed_providers(ledger, plan)
+        finally:
+            ledger.close()
+    issue_plan = seeding.SeedPlan(
+        **{
+            **plan.__dict__,
+            "awards": opts.issue,
+            "first_award": 900_000_000,
+            "batch_size": 500,
+            "stacked_share": 0.0,
+        }
+    )
+    batches = list(seeding.batches(issue_plan, providers, date.today()))
+    keys = create_provider_keys(env, sorted({p.code for p, _, _ in batches}))
+    path = workdir / "batches.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for provider, requests, _ in batches:
+            body = {"awards": [_award_json(r) for r in requests]}
+            f.write(json.dumps({"code": provider.code, "key": keys[provider.code], "body": body}))
+            f.write("\n")
+    done = subprocess.run(
+        [sys.executable, str(serving.HERE / "issue_client.py"), server.base_url, str(path), "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    result: dict[str, Any] | None = None
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            result = json.loads(line[len("BENCH_JSON ") :])
+    if result is None:
+        msg = f"the issuing client failed: {done.stderr[-800:]}"
+        raise RuntimeError(msg)
+    if result["failed"]:
+        msg = f"{result['failed']} batch(es) were refused: {result['failures']}"
+        raise RuntimeError(msg)
+    # End to end: every batch's last award answers from the status view.
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        for award_id in result["last_award_ids"]:
+            while client.get(f"/v1/credentials/{award_id}/status").status_code != 200:
+                time.sleep(0.005)
+    visible = time.time()
+    seconds = visible - result["started"]
+    rate = result["awards"] / seconds if seconds > 0 else 0.0
+    log(
+        f"issuance: {result['awards']:,} awards in {seconds:.2f} s = {rate:,.0f} awards/s "
+        f"(client done after {result['finished'] - result['started']:.2f} s)"
+    )
+    return rate, result
+
+
+def measure_revocation(
+    server: serving.ApiServer, env: dict[str, str], ids: list[str], rounds: int = 5
+) -> float:
+    """Seconds from revoking an award (by another process than the API, as a second API
+    worker or the authority's CLI would) until a status check of it says revoked, after
+    the status route has answered valid for it. The worst of ``rounds``."""
+    from ledger.application import Ledger
+    from ledger.config import Settings
+
+    worst = 0.0
+    with environment(env):
+        ledger = Ledger(Settings.from_env())
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            done = 0
+            for award_id in random.sample(ids, min(len(ids), 50)):
+                before = client.get(f"/v1/credentials/{award_id}/status")
+                if before.status_code != 200 or before.json()["status"] != "valid":
+                    continue
+                started = time.perf_counter()
+                ledger.revoke_award(
+                    UUID(award_id),
+                    reason="benchmark: revocation visibility",
+                    actor="authority:bench",
+                )
+                while True:
+                    answer = client.get(f"/v1/credentials/{award_id}/status")
+                    if answer.status_code == 200 and answer.json()["status"] == "revoked":
+                        break
+                    if time.perf_counter() - started > 30:
+                        msg = f"award {award_id} still not revoked after 30 s"
+                        raise RuntimeError(msg)
+                    time.sleep(0.002)
+                worst = max(worst, time.perf_counter() - started)
+                done += 1
+                if done >= rounds:
+                    break
+    finally:
+        ledger.close()
+    log(f"revocation visible to status checks after at most {worst * 1000:.0f} ms")
+    return worst
+
+
+def measure_rebuild(url: str, env: dict[str, str]) -> tuple[float, float, int, float]:
+    """(events/s rebuilding every view with ``ledger rebuild``, raw scan rows/s, events,
+    seconds)."""
+    scan_rate, events = baselines.raw_scan_rows_per_second(url, "public")
+    started = time.perf_counter()
+    ledger_cli("rebuild", env=env)
+    seconds = time.perf_counter() - started
+    rate = events / seconds if seconds else 0.0
+    log(
+        f"rebuild: {events:,} events in {seconds:.1f} s = {rate:,.0f} events/s; "
+        f"raw scan {scan_rate:,.0f} rows/s"
+    )
+    return rate, scan_rate, events, seconds
+
+
+# --- the run ---------------------------------------------------------------------------
+def run(opts: Options, command: str) -> Report:
+    workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    with fresh_database(opts.admin_url, opts.database, keep=opts.keep) as url:
+        report = Report(command=command, machine=Machine.here(postgres_version(url)))
+        env = ledger_env(url)
+        small_plan = seeding.SeedPlan.for_size(opts.small, total=opts.awards)
+        log(
+            f"seeding {opts.small:,} awards ({small_plan.providers} providers) into {opts.database}"
+        )
+        seeded = seed_step(env, small_plan, opts.quiet)
+        ledger_cli("project", "--once", env=env)
+
+        state_size = _state_size(url)
+        insert_rate = baselines.raw_insert_rows_per_second(
+            url, "public", rows=opts.insert_rows, state_size=state_size
+        )
+        log(f"raw INSERT baseline: {insert_rate:,.0f} rows/s ({state_size} B states)")
+
+        ids_small = sample_award_ids(url, opts.status_ids)
+        with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
+            constant_small, status_small = measure_status(server, ids_small, opts, workdir, "small")
+            rss_small = server.rss_mib()
+            revocation = measure_revocation(server, env, ids_small)
+            issue_rate, _ = measure_issuance(server, env, small_plan, opts, workdir)
+
+        grow = opts.awards - opts.small
+        grown: seeding.SeedReport | None = None
+        if grow > 0:
+            plan = seeding.SeedPlan.for_size(grow, total=opts.awards, first_award=opts.small)
+            log(f"growing the data set by {grow:,} awards")
+            grown = seed_step(env, plan, opts.quiet)
+        rebuild_rate, scan_rate, events, rebuild_seconds = measure_rebuild(url, env)
+
+        ids_large = sample_award_ids(url, opts.status_ids)
+        awards_total = count_rows(url, "award_index")
+        with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
+            constant_large, status_large = measure_status(server, ids_large, opts, workdir, "large")
+            rss_large = server.rss_mib()
+
+        tool = status_small.tool
+        small_n, large_n = f"{opts.small:,}", f"{awards_total:,}"
+        report.add(
+            Figure(
+                "Issuance: provider batch API, end to end (events stored, status view updated)",
+                issue_rate,
+                "awards/s",
+                insert_rate,
+                "raw psycopg INSERT, 100 rows/statement",
+                "rows/s",
+                "≥ 0.25",
+                None,
+                f"{opts.issue:,} awards in batches of 500, 2 in flight",
+            )
+        )
+        report.add(
+            Figure(
+                f"Status checks, random ids of {small_n} awards",
+                status_small.requests_per_second,
+                "req/s",
+                constant_small.requests_per_second,
+                "constant JSON route, same app",
+                "req/s",
+                "≥ 0.8, p99 ≤ 20 ms",
+                None,
+                f"{tool}; p50 {status_small.p50_ms:.1f} ms, p99 {status_small.p99_ms:.1f} ms",
+            )
+        )
+        report.add(
+            Figure(
+                f"Status checks, random ids of {large_n} awards",
+                status_large.requests_per_second,
+                "req/s",
+                constant_large.requests_per_second,
+                "constant JSON route, same app",
+                "req/s",
+                "≥ 0.8, p99 ≤ 20 ms",
+                None,
+                f"{tool}; p50 {status_large.p50_ms:.1f} ms, p99 {status_large.p99_ms:.1f} ms",
+            )
+        )
+        report.add(
+            Figure(
+                "Revocation visible to status checks (worst of 5)",
+                revocation * 1000,
+                "ms",
+                goal="≤ 1,000 ms",
+                met=revocation <= 1.0,
+            )
+        )
+        report.add(
+            Figure(
+                f"Rebuild of every view from the log ({events:,} events)",
+                rebuild_rate,
+                "events/s",
+                scan_rate,
+                "raw server-side cursor scan of the events",
+                "rows/s",
+                "≥ 0.2",
+                None,
+                f"{rebuild_seconds:.1f} s",
+            )
+        )
+        latency_growth = status_large.p99_ms / status_small.p99_ms if status_small.p99_ms else None
+        report.add(
+            Figure(
+                f"Scale: status p50 / p99 at {small_n} → {large_n} awards",
+                status_large.p99_ms,
+                "ms p99",
+                status_small.p99_ms,
+                f"p99 at {small_n}",
+                "ms",
+                "within 1.5x",
+                None if latency_growth is None else latency_growth <= 1.5,
+                f"p50 {status_small.p50_ms:.1f} → {status_large.p50_ms:.1f} ms",
+            )
+        )
+        report.add(
+            Figure(
+                f"Scale: API process RSS at {small_n} → {large_n} awards",
+                rss_large,
+                "MiB",
+                rss_small,
+                f"RSS at {small_n}",
+                "MiB",
+                "not growing (≤ 1.25x)",
+                rss_large <= rss_small * 1.25,
+            )
+        )
+        issuance, status_s, status_l, _, rebuild = report.figures[:5]
+        issuance.met = (issuance.ratio or 0) >= 0.25
+        status_s.met = (status_s.ratio or 0) >= 0.8 and status_small.p99_ms <= 20
+        status_l.met = (status_l.ratio or 0) >= 0.8 and status_large.p99_ms <= 20
+        rebuild.met = (rebuild.ratio or 0) >= 0.2
+        report.facts += [
+            ("seed, first step", _seed_fact(seeded)),
+            ("seed, growth step", _seed_fact(grown) if grown else "none"),
+            (
+                "data set",
+                f"{awards_total:,} awards, {events:,} events, "
+                f"{small_plan.providers} providers, {small_plan.learners:,} learners planned",
+            ),
+            ("average stored event state", f"{state_size} bytes"),
+            (
+                "status load",
+                f"{tool}, {opts.seconds:g} s per run after 1 s of warm-up, "
+                f"ids drawn from a random sample of {len(ids_small):,} awards",
+            ),
+        ]
+    return report
+
+
+def _seed_fact(seeded: seeding.SeedReport) -> str:
+    return (
+        f"{seeded.awards_issued:,} awards at {seeded.awards_per_second:,.0f} awards/s through "
+        f"Ledger.issue_awards, {seeded.awards_stacked:,} stacked, "
+        f"{seeded.awards_revoked:,} revoked, {seeded.total_seconds:,.0f} s in all"
+    )
+
+
+def _state_size(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return baselines.average_state_size(conn, "public")
+
+
+def parse(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description="Run the ledger's benchmarks on PostgreSQL.")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("LEDGER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
+        help="a database on the server to create the run's database from",
+    )
+    parser.add_argument(
+        "--database", default="ledger_bench", help="the run's database (re-created)"
+    )
+    parser.add_argument("--awards", type=int, default=1_000_000, help="the large data set")
+    parser.add_argument("--small", type=int, default=10_000, help="the small data set")
+    parser.add_argument("--issue", type=int, default=20_000, help="awards posted through the API")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--insert-rows", type=int, default=50_000, help="rows of the INSERT baseline"
+    )
+    parser.add_argument(
+        "--status-ids", type=int, default=100_000, help="award ids sampled for the status load"
+    )
+    parser.add_argument(
+        "--output",
+        default=str(REPO / "docs" / "benchmarks.md"),
+        help="the Markdown file to write the table into ('-' for stdout only)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if not 0 < args.small <= args.awards:
+        parser.error("need 0 < --small <= --awards")
+    return Options(
+        admin_url=args.admin_url,
+        database=args.database,
+        awards=args.awards,
+        small=args.small,
+        issue=args.issue,
+        seconds=args.seconds,
+        connections=args.connections,
+        threads=args.threads,
+        insert_rows=args.insert_rows,
+        status_ids=args.status_ids,
+        output=None if args.output == "-" else Path(args.output),
+        keep=args.keep,
+        quiet=args.quiet,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(argv)
+    shown = sys.argv[1:] if argv is None else argv
+    command = ".venv/bin/python -m scripts.bench " + shlex.join(shown)
+    report = run(opts, command.strip())
+    print(report.markdown())
+    if opts.output is not None:
+        write_into(opts.output, report)
+        log(f"wrote {opts.output}")
+    return 0
