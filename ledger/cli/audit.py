@@ -236,4 +236,4 @@ def audit(
         ledger.close()
     if output is not None:
         records = written - (1 if fmt is Format.CSV else 0)
-        err_console.print(f"wrote {records} events to {output}", highlight=False)
+        err_console.print(f"wrote {records} events to {output}", highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ from ledger.cli import app
     [
         ("seed", "Seed a demo country"),
         ("erase-learner", "Erase a learner's personal data"),
+        ("audit", "Query the audit trail"),
     ],
 )
 def test_every_command_has_help(command: str, expected: str) -> None:
