@@ -142,9 +142,18 @@ class Ledger(Application[UUID]):
 
     # --- providers ------------------------------------------------------------------
     def register_provider(
-        self, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+        self,
+        *,
+        code: str,
+        name: str,
+        country: str,
+        kind: ProviderKind,
+        actor: str,
+        website: str | None = None,
     ) -> Receipt:
-        provider = Provider.register(code=code, name=name, country=country, kind=kind, actor=actor)
+        provider = Provider.register(
+            code=code, name=name, country=country, kind=kind, actor=actor, website=website
+        )
         if self._exists(provider.id):
             msg = f"a provider with code {provider.code} is already registered"
             raise errors.ProviderAlreadyRegistered(msg)

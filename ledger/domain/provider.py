@@ -47,7 +47,14 @@ class Provider(AuditedAggregate):
 
     @classmethod
     def register(
-        cls, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+        cls,
+        *,
+        code: str,
+        name: str,
+        country: str,
+        kind: ProviderKind,
+        actor: str,
+        website: str | None = None,
     ) -> Provider:
         require_actor(actor)
         for value, what in ((code, "provider code"), (name, "provider name")):
@@ -57,22 +64,51 @@ class Provider(AuditedAggregate):
         if len(country.strip()) != 2 or not country.strip().isalpha():
             msg = f"country must be a two-letter ISO 3166 code, got {country!r}"
             raise MissingStandardElement(msg)
+        if website is not None and not website.strip().startswith(("https://", "http://")):
+            msg = f"a provider's website is an http(s) address, got {website!r}"
+            raise MissingStandardElement(msg)
         return cls(
             code=code.strip().upper(),
             name=name.strip(),
             country=country.strip().upper(),
             kind=kind,
             actor=actor,
+            website=website.strip() if website else None,
         )
 
-    @event("Registered")
+    class Registered(AuditedAggregate.Created):
+        """Version 2 added the provider's website. Events stored as version 1 (before
+        it existed) are upcast on reading: they had no website."""
+
+        class_version = 2
+
+        code: str
+        name: str
+        country: str
+        kind: ProviderKind
+        actor: str
+        website: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["website"] = None
+
+    @event(Registered)
     def __init__(
-        self, *, code: str, name: str, country: str, kind: ProviderKind, actor: str
+        self,
+        *,
+        code: str,
+        name: str,
+        country: str,
+        kind: ProviderKind,
+        actor: str,
+        website: str | None = None,
     ) -> None:
         self.code = code
         self.name = name
         self.country = country
         self.kind = kind
+        self.website = website
         self.state = ProviderState.REGISTERED
         self.scope: AccreditationScope | None = None
         self.valid_until: date | None = None

@@ -29,8 +29,9 @@ class RawStore:
         if self.is_postgres:
             text = statement.replace("{schema}", f'"{self.database.schema}".').replace("?", "%s")
             with psycopg.connect(self.database.url, autocommit=True) as conn:
-                return conn.execute(sql.SQL(text), params).fetchall()  # type: ignore[arg-type]
-        with closing(sqlite3.connect(self.database.sqlite_path)) as conn:
+                cursor = conn.execute(sql.SQL(text), params)
+                return cursor.fetchall() if cursor.description else []
+        with closing(sqlite3.connect(self.database.sqlite_path, isolation_level=None)) as conn:
             return conn.execute(statement.replace("{schema}", ""), params).fetchall()
 
     def _uuid(self, value: UUID) -> Any:
