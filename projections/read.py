@@ -644,7 +644,7 @@ class ReadModel:
                 d.q(
                     "SELECT t.*, p.state AS provider_state FROM {s}proj_transcript t "
                     "LEFT JOIN {s}proj_providers p ON p.provider_id = t.provider_id "
-                    "WHERE t.learner_record_id = ? ORDER BY t.position"
+                    "WHERE t.learner_record_id = ? ORDER BY t.issued_position"
                 ),
                 (record_id,),
             )

@@ -461,7 +461,8 @@ class TranscriptView(View):
             "eqf_level INTEGER, route TEXT NOT NULL, provider_reference TEXT NOT NULL, "
             "components TEXT, evidence TEXT, assessment TEXT, issued_on {date} NOT NULL, "
             "issued_at {ts} NOT NULL, expires_on {date}, revoked_at {ts}, "
-            "revocation_reason TEXT, position {bigint} NOT NULL, "
+            "revocation_reason TEXT, issued_position {bigint} NOT NULL, "
+            "position {bigint} NOT NULL, "
             "PRIMARY KEY (learner_record_id, award_id)) {without_rowid}",
         ]
 
@@ -479,8 +480,8 @@ class TranscriptView(View):
         insert = d.q(
             "INSERT INTO {s}proj_transcript (learner_record_id, award_id, micro_credential_id, "
             "provider_id, title, workload_ects, nqf_level, eqf_level, route, provider_reference, "
-            "components, evidence, assessment, issued_on, issued_at, expires_on, position) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            "components, evidence, assessment, issued_on, issued_at, expires_on, "
+            "issued_position, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
         revoke = d.q(
             "UPDATE {s}proj_transcript SET revoked_at = ?, revocation_reason = ?, position = ? "
@@ -519,6 +520,7 @@ class TranscriptView(View):
                         to_date(e.issued_on),
                         to_ts(e.timestamp),
                         to_date(e.expires_on),
+                        n.id,
                         n.id,
                     ),
                 )
