@@ -142,6 +142,13 @@ def _ects(value: Decimal) -> str:
     return f"{text} ECTS"
 
 
+SUPERVISION_TEXT = {
+    "unsupervised": "Unsupervised",
+    "supervised_without_id_check": "Supervised, without identity verification",
+    "supervised_with_id_check": "Supervised, with identity verification",
+}
+
+
 def _words(value: Any) -> str | None:
     if value is None:
         return None
@@ -193,7 +200,10 @@ def verification(report: AwardStatusReport, status: AwardStatus | None = None) -
         Element("Type of quality assurance", spec.quality_assurance),
         Element("How it was awarded", route),
         Element("Field of study", spec.field_of_study),
-        Element("Supervision and identity verification", _words(supervision)),
+        Element(
+            "Supervision and identity verification",
+            SUPERVISION_TEXT.get(supervision.value) if supervision else None,
+        ),
         Element("Prerequisites", spec.prerequisites),
         Element("Integration and stackability", spec.stackability),
         Element("Further information", spec.further_information),

@@ -1,0 +1,185 @@
+"""The verification page in a real headless Chromium (Debian's ``chromium`` package,
+driven by Playwright for Python), against ``ledger serve`` running as a user runs it.
+
+It also takes the screenshot the README shows (``docs/verify.png``). In CI
+(``CI=true``) a missing browser is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledger.application import Ledger
+from ledger.config import DatabaseSettings, Settings
+from ledger.demo import DemoSummary, seed_demo
+from ledger.policy import IRELAND
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "verify.png"
+
+
+def chromium_or_skip() -> str:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is required in CI (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    demo: DemoSummary
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``ledger serve`` in its own process on a seeded SQLite file."""
+    database = tmp_path_factory.mktemp("browser") / "ledger.sqlite3"
+    ledger = Ledger(
+        Settings(database=DatabaseSettings(url=f"sqlite:///{database}"), policy=IRELAND)
+    )
+    try:
+        demo = seed_demo(ledger)
+    finally:
+        ledger.close()
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": f"sqlite:///{database}",
+        "LEDGER_POLICY": "ireland",
+        "LEDGER_ACCESS_LOG": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from ledger.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield Server(url, demo)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"ledger serve exited with {process.returncode}: {stderr}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"ledger serve did not answer on {url}")
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[object]:
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_an_employer_checks_valid_revoked_and_unknown_ids(server: Server, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 900, "height": 1200})
+
+    page.goto(f"{server.url}/verify")
+    expect(page).to_have_title(re.compile("Verify a micro-credential"))
+    page.get_by_label("Award id", exact=True).fill(str(server.demo.revoked_award))
+    page.get_by_role("button", name="Check").click()
+
+    expect(page).to_have_url(f"{server.url}/verify/{server.demo.revoked_award}")
+    outcome = page.locator("#outcome")
+    expect(outcome).to_contain_text("Revoked")
+    revocation = page.locator(".revocation")
+    expect(revocation).to_contain_text(
+        re.compile(r"Revoked on\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+    )
+    expect(revocation).to_contain_text("academic integrity investigation")
+
+    page.get_by_label("Award id", exact=True).fill("00000000-0000-4000-8000-000000000000")
+    page.get_by_label("Award id", exact=True).press("Enter")
+    expect(page.locator("#outcome")).to_contain_text("Not found")
+
+    page.get_by_label("Award id", exact=True).fill("this is not an id")
+    page.keyboard.press("Enter")
+    expect(page.locator("#outcome")).to_contain_text("Not an award id")
+
+    page.get_by_label("Award id", exact=True).fill(str(server.demo.valid_award))
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#outcome")).to_contain_text("Valid")
+    expect(page.locator(".certifies")).to_contain_text("Data Analytics Fundamentals")
+    expect(page.locator(".provider")).to_contain_text("Accredited by the national authority")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_form_works_from_the_keyboard_alone(server: Server, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+
+    page.goto(f"{server.url}/verify")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Award id", exact=True)).to_be_focused()
+    page.keyboard.type(str(server.demo.stacked_award))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Check")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#outcome")).to_contain_text("Valid")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # no sideways scrolling on a phone
