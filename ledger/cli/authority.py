@@ -70,15 +70,18 @@ def list_keys(
         found = keys.list(provider_code=None if provider is None else provider.strip().upper())
     finally:
         ledger.close()
-    table = Table("key id", "role", "provider", "name", "created", "revoked")
+    table = Table()
+    for column in ("key id", "role", "provider", "name", "created", "revoked"):
+        # Fold rather than truncate: an operator copies key ids and names from here.
+        table.add_column(column, overflow="fold")
     for key in found:
         table.add_row(
             key.key_id,
             key.role.value,
             key.provider_code or "",
             key.name,
-            key.created_at.isoformat(timespec="seconds"),
-            "" if key.revoked_at is None else key.revoked_at.isoformat(timespec="seconds"),
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            "" if key.revoked_at is None else f"{key.revoked_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
 
