@@ -97,10 +97,14 @@ def configure_logging(level: str | None = None) -> None:
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     root.setLevel(level or os.environ.get("LEDGER_LOG_LEVEL", "INFO").upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
+    # Our access line (route template, duration, request id) replaces uvicorn's.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers.clear()
+    uvicorn_access.propagate = False
 
 
 # --- metrics ------------------------------------------------------------------------------
