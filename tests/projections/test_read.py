@@ -330,10 +330,10 @@ def test_audit_holds_every_event_with_its_actor_in_order(world: World) -> None:
     assert revoked[0].reason == "fraud" and revoked[0].award_id == award
     assert revoked[0].provider_id == world.provider_id
     assert revoked[0].data["award_id"] == str(award) and revoked[0].data["reason"] == "fraud"
-    accredited = [e for e in entries if e.event_type == "Provider.Accredited"][0]
+    accredited = next(e for e in entries if e.event_type == "Provider.Accredited")
     assert accredited.decision_reference == "ACC-P0"
     assert accredited.data["scope"]["levels"] == [5, 6, 7]
-    personal = [e for e in entries if e.event_type == "LearnerRecord.PersonalDataRecorded"][0]
+    personal = next(e for e in entries if e.event_type == "LearnerRecord.PersonalDataRecorded")
     assert isinstance(personal.data["ciphertext"], str)
     assert "Mary" not in json.dumps([e.to_json() for e in entries])
 
