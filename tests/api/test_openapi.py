@@ -1,0 +1,98 @@
+"""The OpenAPI document is complete enough for a provider to generate a client from it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.config import DatabaseSettings, Settings
+from ledger.policy import IRELAND
+
+OPERATION_ID = re.compile(r"^[a-z][A-Za-z]+$")
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    """The app without its lifespan: the document needs no store (nothing is opened)."""
+    settings = Settings(database=DatabaseSettings(url="sqlite:///never-opened"), policy=IRELAND)
+    return TestClient(create_app(settings))
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_every_operation_has_a_unique_generator_friendly_id_and_a_summary(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+    assert all(OPERATION_ID.match(i) for i in ids), ids
+    assert all(op.get("summary") for _, _, op in operations(document))
+
+
+def test_keys_are_a_declared_security_scheme_on_every_protected_operation(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    scheme = document["components"]["securitySchemes"]["ApiKey"]
+    assert scheme == {"type": "http", "scheme": "bearer", "description": scheme["description"]}
+    for method, path, op in operations(document):
+        protected = path.startswith(("/v1/providers/", "/v1/authority/"))
+        assert (op.get("security") == [{"ApiKey": []}]) == protected, (method, path)
+        if protected:
+            assert "401" in op["responses"] and "403" in op["responses"], (method, path)
+
+
+def test_writes_document_idempotency_problems_and_example_bodies(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for method, path, op in operations(document):
+        if method not in ("post", "patch") or not path.startswith("/v1/"):
+            continue
+        if path.startswith("/v1/authority/keys/"):
+            continue  # rotation and revocation of a key take no body and write no event
+        body = resolve(document, op["requestBody"]["content"]["application/json"]["schema"])
+        assert body.get("additionalProperties") is False, path  # unknown fields refused
+        if path.endswith("/keys"):
+            continue  # issuing a key is not an event write
+        if path.startswith("/v1/credentials/"):
+            continue  # a read that takes a body
+        headers = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
+        assert "Idempotency-Key" in headers, path
+        assert "application/problem+json" in op["responses"]["422"]["content"], path
+
+
+def test_request_models_carry_examples(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in (
+        "RegisterProvider",
+        "AccreditProvider",
+        "DefineMicroCredential",
+        "SpecificationIn",
+        "IssueAward",
+        "AssessmentIn",
+        "RevokeAward",
+    ):
+        properties = schemas[name]["properties"]
+        assert any("examples" in p for p in properties.values()), name
+
+
+def test_the_interactive_documentation_is_served(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
