@@ -48,6 +48,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _aware(moment: datetime) -> datetime:
+    """A moment to compare with event times; a naive one is read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _reference(provider_reference: str) -> str:
+    """The provider's own reference for an award, which names the award."""
+    if not provider_reference.strip():
+        msg = "the provider's own reference for the award is required"
+        raise errors.MissingStandardElement(msg)
+    return provider_reference
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What a command wrote: the aggregate it concerned and the log position of its
@@ -250,7 +263,11 @@ class Ledger(Application[UUID]):
         if self._exists(credential.id):
             msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
             raise errors.MicroCredentialAlreadyDefined(msg)
-        return self._save(credential)
+        try:
+            return self._save(credential)
+        except errors.ConcurrentUpdate:
+            msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
+            raise errors.MicroCredentialAlreadyDefined(msg) from None
 
     def amend_micro_credential(
         self,
@@ -395,7 +412,7 @@ class Ledger(Application[UUID]):
         provider = self.get_provider(provider_id)
         credential = self.get_micro_credential(request.micro_credential_id)
         self._check_owner(credential, provider_id)
-        award_id = ids.award_id(provider_id, request.provider_reference or "-")
+        award_id = ids.award_id(provider_id, _reference(request.provider_reference))
         located = self.ledger_recorder.locate_awards([award_id]).get(award_id)
         batch = _Batch()
         record = self._record_for(request.learner_id, batch, actor, located)
@@ -447,7 +464,7 @@ class Ledger(Application[UUID]):
             field_of_study=target.specification.field_of_study,
             on=today,
         )
-        award_id = ids.award_id(provider_id, provider_reference or "-")
+        award_id = ids.award_id(provider_id, _reference(provider_reference))
         record = self.get_learner_record(learner_id)
         if award_id in record.awards:
             existing = record.awards[award_id]
@@ -570,7 +587,7 @@ class Ledger(Application[UUID]):
     def award_status(self, award_id: UUID, *, at: datetime | None = None) -> AwardStatusReport:
         """The status of an award as it was at ``at`` (now by default), reconstructed
         from the events: "was this credential valid on the day we hired her?"."""
-        moment = at or self.clock()
+        moment = _aware(at) if at is not None else self.clock()
         location = self.locate_award(award_id)
         try:
             record: LearnerRecord | None = self._get(
@@ -640,7 +657,7 @@ class Ledger(Application[UUID]):
             if at is None:
                 aggregate = self.repository.get(aggregate_id, version=version)
             else:
-                aggregate = self._project_until(aggregate_id, at)
+                aggregate = self._project_until(aggregate_id, _aware(at))
         except AggregateNotFoundError:
             aggregate = None
         if aggregate is None or not isinstance(aggregate, kind):
