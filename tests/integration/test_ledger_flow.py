@@ -439,3 +439,51 @@ class TestProviderScoping:
                 provider_reference="X",
                 actor="provider:ATU",
             )
+
+
+def test_an_unknown_micro_credential_is_not_found(ledger: Ledger) -> None:
+    setup = ready_to_issue(ledger)
+    with pytest.raises(errors.MicroCredentialNotFound):
+        accredited_credential(
+            ledger, setup.provider, code="STACK", stacking_rule=StackingRule((uuid4(),))
+        )
+    with pytest.raises(BatchRejected) as refused:
+        ledger.issue_award(
+            provider_id=setup.provider, request=request(setup, "R1", credential=uuid4()), actor="p"
+        )
+    assert isinstance(refused.value.failures[0].error, errors.MicroCredentialNotFound)
+
+
+def test_prior_learning_sent_again_is_the_same_award(ledger: Ledger) -> None:
+    setup = ready_to_issue(ledger)
+    first = ledger.recognise_prior_learning(
+        provider_id=setup.provider, request=request(setup, "RPL-1"), evidence="e", actor="p"
+    )
+    high_water = ledger.recorder.max_notification_id()
+    again = ledger.recognise_prior_learning(
+        provider_id=setup.provider, request=request(setup, "RPL-1"), evidence="e", actor="p"
+    )
+    assert again.awards[0].award_id == first.awards[0].award_id
+    assert not again.awards[0].created
+    assert ledger.recorder.max_notification_id() == high_water
+
+
+def test_an_empty_reference_never_names_an_existing_award(ledger: Ledger) -> None:
+    """A blank reference is refused, even where a placeholder reference exists."""
+    setup = ready_to_issue(ledger)
+    issue_one(ledger, setup, "-")
+    with pytest.raises(errors.MissingStandardElement):
+        ledger.recognise_prior_learning(
+            provider_id=setup.provider, request=request(setup, ""), evidence="e", actor="p"
+        )
+    with pytest.raises(errors.MissingStandardElement):
+        ledger.stack_awards(
+            provider_id=setup.provider,
+            learner_id="learner-0001",
+            target_credential_id=accredited_credential(
+                ledger, setup.provider, code="T", stacking_rule=StackingRule()
+            ),
+            component_award_ids=[],
+            provider_reference="",
+            actor="p",
+        )

@@ -138,3 +138,12 @@ def test_a_moment_in_the_future_is_the_present(ledger: Ledger) -> None:
     award_id = issue_one(ledger, setup, "R1")
     later = datetime.now(UTC) + timedelta(days=1)
     assert ledger.award_status(award_id, at=later).status is AwardStatus.VALID
+
+
+def test_a_moment_without_a_timezone_is_read_as_utc(ledger: Ledger) -> None:
+    setup = ready_to_issue(ledger)
+    before_issue = moment()
+    award_id = issue_one(ledger, setup, "R1")
+    naive = before_issue.replace(tzinfo=None)
+    assert ledger.award_status(award_id, at=naive).status is AwardStatus.NOT_YET_ISSUED
+    assert ledger.get_provider(setup.provider, at=naive).state is ProviderState.ACCREDITED
