@@ -17,6 +17,7 @@ own counters (Prometheus sums them per instance).
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
 import os
 import re
@@ -51,6 +52,12 @@ _ISSUING_EVENTS = {
 _REVOKING_EVENT = "LearnerRecord.AwardRevoked"
 
 
+# Generated ids: a random per-process prefix and a counter (32 hex digits), unique
+# across processes and several times cheaper than uuid4() (no system call).
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_id_counter = itertools.count(1)
+
+
 def current_request_id() -> str | None:
     """The id of the request being served, for code that wants to mention it."""
     return _request_id.get()
@@ -61,7 +68,7 @@ def sane_request_id(value: str | None) -> str:
     client cannot inject log lines or headers through it."""
     if value and _SANE_REQUEST_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 # --- logging ------------------------------------------------------------------------------
