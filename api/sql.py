@@ -9,9 +9,11 @@ them to psycopg and to the schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -53,6 +55,16 @@ class SideTables:
             return [dict(row) for row in cursor.fetchall()]
 
     def create(self, *templates: str) -> None:
-        with self._datastore.transaction(commit=True) as cursor:
-            for template in templates:
-                cursor.execute(self.statement(template))
+        """Create tables if missing. Two processes starting together (uvicorn workers)
+        can both miss the table and collide in PostgreSQL's catalog; the loser simply
+        tries again and then finds the table there."""
+        for attempt in range(3):
+            try:
+                with self._datastore.transaction(commit=True) as cursor:
+                    for template in templates:
+                        cursor.execute(self.statement(template))
+                return
+            except PersistenceError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
