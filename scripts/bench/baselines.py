@@ -25,7 +25,7 @@ def average_state_size(conn: psycopg.Connection[tuple[object, ...]], schema: str
             sql.Identifier(schema)
         )
     ).fetchone()
-    return int(row[0]) if row else 600
+    return int(str(row[0])) if row else 600
 
 
 def raw_insert_rows_per_second(url: str, schema: str, *, rows: int, state_size: int) -> float:

@@ -53,6 +53,7 @@ class Options:
     small: int
     issue: int
     seconds: float
+    warmup: float
     connections: int
     threads: int
     insert_rows: int
@@ -196,7 +197,7 @@ def measure_status(
     serving.run_load(
         server.base_url,
         path="/bench/constant",
-        seconds=1,
+        seconds=opts.warmup,
         connections=opts.connections,
         threads=opts.threads,
     )
@@ -211,7 +212,7 @@ def measure_status(
         serving.run_load(
             server.base_url,
             ids_file=path,
-            seconds=1,
+            seconds=opts.warmup,
             connections=opts.connections,
             threads=opts.threads,
         )
@@ -534,7 +535,7 @@ def run(opts: Options, command: str) -> Report:
             ("average stored event state", f"{state_size} bytes"),
             (
                 "status load",
-                f"{tool}, {opts.seconds:g} s per run after 1 s of warm-up, "
+                f"{tool}, {opts.seconds:g} s per run after {opts.warmup:g} s of warm-up, "
                 f"ids drawn from a random sample of {len(ids_small):,} awards",
             ),
         ]
@@ -568,6 +569,9 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--small", type=int, default=10_000, help="the small data set")
     parser.add_argument("--issue", type=int, default=20_000, help="awards posted through the API")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="load before each measured run (seconds)"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
@@ -593,6 +597,7 @@ def parse(argv: list[str] | None) -> Options:
         small=args.small,
         issue=args.issue,
         seconds=args.seconds,
+        warmup=args.warmup,
         connections=args.connections,
         threads=args.threads,
         insert_rows=args.insert_rows,

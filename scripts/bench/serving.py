@@ -135,6 +135,8 @@ def run_load(
     threads: int,
 ) -> Load:
     """Hammer ``path`` (or the status of random ids from ``ids_file``) for ``seconds``."""
+    if seconds <= 0:
+        return Load(0.0, 0.0, 0.0, 0, 0, 0, "none")
     env = {**os.environ, "BENCH_PATH": path or "/", "BENCH_IDS": str(ids_file or "")}
     wrk = shutil.which("wrk")
     if wrk:

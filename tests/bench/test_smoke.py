@@ -1,0 +1,63 @@
+"""The benchmark harness, run end to end at toy sizes so that it cannot rot.
+
+It asserts that the harness produces a complete table of numeric figures, never how
+fast anything is: the real runs (``python -m scripts.bench``) are not part of CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from scripts.bench.run import main
+from tests.conftest import ADMIN_URL
+
+pytestmark = pytest.mark.postgres
+
+MEASURES = (
+    "Issuance",
+    "Status checks, random ids of 150 awards",
+    "Status checks, random ids of",
+    "Revocation visible",
+    "Rebuild",
+    "Scale: status p50 / p99",
+    "Scale: API process RSS",
+)
+NUMBER = re.compile(r"^[\d,]+(\.\d+)? ")
+
+
+def test_the_harness_writes_a_complete_table_of_figures(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    del postgres_database  # only to fail (or skip) like every PostgreSQL test
+    output = tmp_path / "benchmarks.md"
+    output.write_text("# Benchmarks\n\nProse that the harness keeps.\n", encoding="utf-8")
+    args = [
+        "--admin-url", ADMIN_URL,
+        "--database", f"ledger_bench_smoke_{os.getpid()}",
+        "--awards", "300", "--small", "150", "--issue", "60",
+        "--seconds", "1", "--warmup", "0", "--connections", "4", "--threads", "1",
+        "--insert-rows", "300", "--status-ids", "100",
+        "--output", str(output), "--quiet",
+    ]
+
+    assert main(args) == 0
+
+    text = output.read_text(encoding="utf-8")
+    assert "Prose that the harness keeps." in text
+    assert "python -m scripts.bench" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    body = rows[1:]  # after the header
+    assert len(body) == len(MEASURES)
+    for measure, row in zip(MEASURES, body, strict=True):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[0].startswith(measure), row
+        assert NUMBER.match(cells[1] + " "), f"no figure in {row}"
+        assert cells[5] in ("yes", "**no**"), f"no verdict in {row}"
+    ratio_rows = [r for r in body if not r.startswith("| Revocation")]
+    for row in ratio_rows:
+        ratio = row.strip("|").split("|")[3].strip()
+        assert re.fullmatch(r"\d+\.\d\d", ratio), f"no ratio in {row}"
