@@ -61,6 +61,13 @@ class Dialect:
     def rowcount(self, cursor: Any) -> int:
         return int(cursor.rowcount)
 
+    def bulk_insert(self, cursor: Any, statement: str, rows: list[Any]) -> None:
+        """Insert many rows with one ``INSERT ... VALUES (?, ...)`` statement."""
+        if len(rows) == 1:
+            cursor.execute(statement, rows[0])
+        else:
+            cursor.executemany(statement, rows)
+
     def insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
         """eventsourcing's own tracking record, in the caller's transaction."""
         self.tracking_recorder._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
@@ -164,6 +171,24 @@ class PostgresDialect(Dialect):
     def __init__(self, datastore: Any, tracking_recorder: TrackingRecorder, tracking_table: str):
         super().__init__(datastore, tracking_recorder, tracking_table)
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
+        self._copies: dict[str, str] = {}
+
+    def bulk_insert(self, cursor: Any, statement: str, rows: list[Any]) -> None:
+        """Many rows go in by ``COPY ... FROM STDIN`` (one round trip, no per-row
+        statement): the INSERT's table and columns, the rows as they are."""
+        if len(rows) < 3:
+            super().bulk_insert(cursor, statement, rows)
+            return
+        copy_statement = self._copies.get(statement)
+        if copy_statement is None:
+            head = statement.split(" VALUES ", 1)[0]
+            assert head.startswith("INSERT INTO "), statement
+            copy_statement = "COPY " + head[len("INSERT INTO ") :] + " FROM STDIN"
+            self._copies[statement] = copy_statement
+        with cursor.copy(copy_statement) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
 
 
 def dialect_for(ledger: Any) -> Dialect:

@@ -21,8 +21,10 @@ a short poll.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -109,6 +111,15 @@ def read_positions(d: Dialect, views: Sequence[View]) -> dict[str, int]:
     return {v.name: found.get(v.tracking_name, 0) for v in views}
 
 
+@dataclass
+class _Page:
+    notifications: Sequence[Notification]
+    work: list[tuple[View, Ops]]
+    expected: dict[str, int]
+    """Each view's position the page starts from (checked when it is committed)."""
+    last: int
+
+
 class Follower:
     """Applies the log to a set of views (all by default), page by page."""
 
@@ -159,24 +170,24 @@ class Follower:
         self, progress: ProgressCallback | None = None, max_pages: int | None = None
     ) -> int:
         """Apply pages until the views reach the end of the log (or ``max_pages``).
-        Returns how many notifications were read and applied."""
+        Returns how many notifications were read and applied.
+
+        With a backlog of more than one page, reading and decoding the next page
+        overlaps with the writing of the previous one (a writer thread commits the
+        pages strictly in order; the database's work is done while Python decodes)."""
         self.refresh_positions()
         applied = 0
-        pages = 0
         while not self._stop.is_set():
             try:
-                count = self.apply_next_page()
+                count, more = self._catch_up_pipelined(progress, max_pages)
             except PositionConflict:
                 log.info("another follower moved the views; re-reading positions")
                 self.refresh_positions()
                 continue
-            if count == 0:
-                break
             applied += count
-            pages += 1
-            if progress is not None:
-                progress(min(self.positions.values()), self.log_position())
-            if max_pages is not None and pages >= max_pages:
+            if not more:
+                break
+            if max_pages is not None:
                 break
         return applied
 
@@ -187,10 +198,66 @@ class Follower:
         """Read, decode and apply one page; 0 when there is nothing new."""
         if not self.positions:
             self.refresh_positions()
-        start = min(self.positions.values()) + 1
+        page = self._prepare(self.positions)
+        if page is None:
+            return 0
+        self._commit(page)
+        return len(page.notifications)
+
+    def _catch_up_pipelined(
+        self, progress: ProgressCallback | None, max_pages: int | None
+    ) -> tuple[int, bool]:
+        """(notifications applied, whether to go on)."""
+        first = self._prepare(self.positions)
+        if first is None:
+            return 0, False
+        if len(first.notifications) < self.page_size or max_pages == 1:
+            self._commit(first)
+            if progress is not None:
+                progress(min(self.positions.values()), self.log_position())
+            return len(first.notifications), len(first.notifications) >= self.page_size
+        pages: queue.Queue[_Page | None] = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+        applied = [0]
+
+        def write() -> None:
+            while (page := pages.get()) is not None:
+                if failure:
+                    continue
+                try:
+                    self._commit(page)
+                    applied[0] += len(page.notifications)
+                    if progress is not None:
+                        progress(page.last, self.log_position())
+                except BaseException as error:
+                    failure.append(error)
+
+        writer = threading.Thread(target=write, name="projections-writer", daemon=True)
+        writer.start()
+        planned = dict(self.positions)
+        page: _Page | None = first
+        count = 0
+        try:
+            while page is not None and not failure and not self._stop.is_set():
+                pages.put(page)
+                count += 1
+                planned.update(dict.fromkeys(page.expected, page.last))
+                if max_pages is not None and count >= max_pages:
+                    break
+                page = self._prepare(planned)
+        finally:
+            pages.put(None)
+            writer.join()
+        if failure:
+            raise failure[0]
+        return applied[0], page is not None and max_pages is None
+
+    def _prepare(self, positions: dict[str, int]) -> _Page | None:
+        """Read and decode the page after ``positions``; turn it into each view's SQL."""
+        start = min(positions.values()) + 1
         notifications = self.recorder.select_notifications(start, self.page_size)
         if not notifications:
-            return 0
+            return None
         to_domain_event = self.mapper.to_domain_event
         pairs = [(to_domain_event(n), n) for n in notifications]
         if not self._raw_state:
@@ -201,8 +268,9 @@ class Follower:
             resolve_credential_provider=self._credential_provider,
         )
         work: list[tuple[View, Ops]] = []
+        expected: dict[str, int] = {}
         for view in self.views:
-            position = self.positions[view.name]
+            position = positions[view.name]
             if position >= last:
                 continue
             ops = Ops()
@@ -213,28 +281,33 @@ class Follower:
             ]
             view.apply(unseen, ops, ctx)
             work.append((view, ops))
+            expected[view.name] = position
         if not work:
-            return 0
+            return None
+        return _Page(notifications, work, expected, last)
+
+    def _commit(self, page: _Page) -> None:
+        """One transaction: lock and check each view's tracking row, the views' SQL,
+        the tracking records."""
         d = self.d
+        lock = d.q(
+            "UPDATE {tracking} SET notification_id = notification_id "
+            "WHERE application_name = ? AND notification_id = ?"
+        )
         with d.write() as c:
-            lock = d.q(
-                "UPDATE {tracking} SET notification_id = notification_id "
-                "WHERE application_name = ? AND notification_id = ?"
-            )
-            for view, _ in sorted(work, key=lambda w: w[0].tracking_name):
-                c.execute(lock, (view.tracking_name, self.positions[view.name]))
+            for view, _ in sorted(page.work, key=lambda w: w[0].tracking_name):
+                c.execute(lock, (view.tracking_name, page.expected[view.name]))
                 if d.rowcount(c) != 1:
                     raise PositionConflict(view.name)
-            for _, ops in work:
-                ops.run(c)
+            for _, ops in page.work:
+                ops.run(c, d)
             if self.before_commit is not None:
-                self.before_commit(list(notifications))
-            for view, _ in work:
-                d.insert_tracking(c, Tracking(view.tracking_name, last))
-        for view, _ in work:
-            self.positions[view.name] = last
+                self.before_commit(list(page.notifications))
+            for view, _ in page.work:
+                d.insert_tracking(c, Tracking(view.tracking_name, page.last))
+        for view, _ in page.work:
+            self.positions[view.name] = page.last
         self.progress.committed()
-        return len(notifications)
 
     def _prefetch_award_providers(
         self, pairs: list[tuple[Any, Notification]], position: int, ctx: PageContext

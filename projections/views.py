@@ -28,29 +28,45 @@ TRACKING_PREFIX = "projections."
 
 
 class Ops:
-    """Ordered SQL operations of one view for one page, grouped for executemany."""
+    """The SQL of one view for one page.
 
-    __slots__ = ("groups",)
+    Plain INSERTs commute with each other and with every UPDATE of another row, and a
+    row is always inserted (created) before any event updates it; so all inserts of a
+    page run first, in bulk, one batch per statement (COPY on PostgreSQL,
+    executemany on SQLite), then the UPDATEs in event order, consecutive ones with the
+    same statement as one executemany."""
+
+    __slots__ = ("inserts", "updates")
 
     def __init__(self) -> None:
-        self.groups: list[tuple[str, list[Sequence[Any]]]] = []
+        self.inserts: dict[str, list[Sequence[Any]]] = {}
+        self.updates: list[tuple[str, list[Sequence[Any]]]] = []
 
-    def add(self, statement: str, params: Sequence[Any]) -> None:
-        groups = self.groups
-        if groups and groups[-1][0] is statement:
-            groups[-1][1].append(params)
+    def insert(self, statement: str, params: Sequence[Any]) -> None:
+        rows = self.inserts.get(statement)
+        if rows is None:
+            self.inserts[statement] = [params]
         else:
-            groups.append((statement, [params]))
+            rows.append(params)
 
-    def run(self, cursor: Any) -> None:
-        for statement, rows in self.groups:
+    def update(self, statement: str, params: Sequence[Any]) -> None:
+        updates = self.updates
+        if updates and updates[-1][0] is statement:
+            updates[-1][1].append(params)
+        else:
+            updates.append((statement, [params]))
+
+    def run(self, cursor: Any, dialect: Dialect) -> None:
+        for statement, rows in self.inserts.items():
+            dialect.bulk_insert(cursor, statement, rows)
+        for statement, rows in self.updates:
             if len(rows) == 1:
                 cursor.execute(statement, rows[0])
             else:
                 cursor.executemany(statement, rows)
 
     def __len__(self) -> int:
-        return sum(len(rows) for _, rows in self.groups)
+        return sum(len(r) for r in self.inserts.values()) + sum(len(r) for _, r in self.updates)
 
 
 @dataclass
@@ -171,7 +187,7 @@ class CredentialStatusView(View):
             def handle(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
                 t = e.terms
                 components = getattr(e, "component_award_ids", None)
-                ops.add(
+                ops.insert(
                     insert,
                     (
                         to_uuid(e.award_id),
@@ -193,7 +209,7 @@ class CredentialStatusView(View):
             return handle
 
         def revoked(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(revoke, (to_ts(e.timestamp), e.reason, e.actor, n.id, to_uuid(e.award_id)))
+            ops.update(revoke, (to_ts(e.timestamp), e.reason, e.actor, n.id, to_uuid(e.award_id)))
 
         return {
             _event(LearnerRecord, "AwardIssued"): issued("course"),
@@ -247,14 +263,14 @@ class ProviderRegisterView(View):
 
         def registered(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
             ts = to_ts(e.timestamp)
-            ops.add(
+            ops.insert(
                 insert,
                 (to_uuid(n.originator_id), e.code, e.name, e.country, e.kind.value,
                  "registered", ts, ts, n.id),
             )
 
         def accredited(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 accredit,
                 ("accredited", _json(list(e.scope.levels)), _json(list(e.scope.fields)),
                  to_date(e.valid_until), e.decision_reference, to_ts(e.timestamp), n.id,
@@ -262,7 +278,7 @@ class ProviderRegisterView(View):
             )
 
         def renewed(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 renew,
                 (_json(list(e.scope.levels)), _json(list(e.scope.fields)),
                  to_date(e.valid_until), e.decision_reference, to_ts(e.timestamp), n.id,
@@ -271,7 +287,7 @@ class ProviderRegisterView(View):
 
         def state(new_state: str, keeps_reason: bool) -> Handler:
             def handle(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-                ops.add(
+                ops.update(
                     change_state,
                     (new_state, e.decision_reference, e.reason if keeps_reason else None,
                      to_ts(e.timestamp), n.id, to_uuid(n.originator_id)),
@@ -389,7 +405,7 @@ class CatalogueView(View):
             rule = e.stacking_rule
             ctx.credential_providers[e.originator_id] = e.provider_id
             *spec, search = _spec_values(e.specification)
-            ops.add(
+            ops.insert(
                 insert,
                 (to_uuid(n.originator_id), to_uuid(e.provider_id), e.code,
                  *spec, e.code.lower() + " " + search,
@@ -401,14 +417,14 @@ class CatalogueView(View):
             )
 
         def amended(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 amend,
                 (*_spec_values(e.specification), to_ts(e.timestamp), n.id,
                  to_uuid(n.originator_id)),
             )
 
         def changed_method(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 method_changed,
                 (e.assessment_type, e.assessment_type.lower(),
                  to_bool(e.regime is RevalidationRegime.FLEXIBLE), to_ts(e.timestamp), n.id,
@@ -416,14 +432,14 @@ class CatalogueView(View):
             )
 
         def accredited(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 change_state,
                 ("accredited", e.decision_reference, to_bool(False), to_ts(e.timestamp), n.id,
                  to_uuid(n.originator_id)),
             )
 
         def withdrawn(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 withdraw,
                 (e.decision_reference, to_ts(e.timestamp), n.id, to_uuid(n.originator_id)),
             )
@@ -490,7 +506,7 @@ class TranscriptView(View):
         dumps = orjson.dumps
 
         def opened(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.insert(
                 open_record,
                 (to_uuid(n.originator_id), e.learner_id, to_ts(e.timestamp), to_bool(False),
                  to_bool(False), n.id),
@@ -501,7 +517,7 @@ class TranscriptView(View):
                 t = e.terms
                 components = getattr(e, "component_award_ids", None)
                 assessment = getattr(e, "assessment", None)
-                ops.add(
+                ops.insert(
                     insert,
                     (
                         to_uuid(n.originator_id),
@@ -528,17 +544,17 @@ class TranscriptView(View):
             return handle
 
         def revoked(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(
+            ops.update(
                 revoke,
                 (to_ts(e.timestamp), e.reason, n.id, to_uuid(n.originator_id),
                  to_uuid(e.award_id)),
             )
 
         def recorded(_e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(personal, (to_bool(True), to_bool(False), n.id, to_uuid(n.originator_id)))
+            ops.update(personal, (to_bool(True), to_bool(False), n.id, to_uuid(n.originator_id)))
 
         def erased(_e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
-            ops.add(personal, (to_bool(False), to_bool(True), n.id, to_uuid(n.originator_id)))
+            ops.update(personal, (to_bool(False), to_bool(True), n.id, to_uuid(n.originator_id)))
 
         return {
             _event(LearnerRecord, "Opened"): opened,
@@ -627,7 +643,7 @@ class AuditTrailView(View):
             else:
                 provider_id = None
             state = n.state
-            ops.add(
+            ops.insert(
                 insert,
                 (
                     n.id,
