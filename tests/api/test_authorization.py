@@ -65,7 +65,7 @@ def concrete(path: str, world: World) -> str:
 
 
 def call(client: TestClient, method: str, path: str, headers: Headers) -> Any:
-    body = {} if method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
     return client.request(method, path, json=body, headers=headers)
 
 

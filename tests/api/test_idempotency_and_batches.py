@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from ledger.domain import ids
 from tests.api.conftest import World, award, event_count, ok
 
 
-def batch_of(world: World, size: int, prefix: str = "REF") -> dict[str, list[dict[str, object]]]:
+def batch_of(world: World, size: int, prefix: str = "REF") -> dict[str, list[dict[str, Any]]]:
     return {
         "awards": [
             award(f"learner-{i}", f"{prefix}-{i:04d}", world.credential_id) for i in range(size)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.cli import app as cli
+from ledger.cli.app import app as cli
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, award, bearer, ok
