@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ledger.application import Ledger
-from ledger.cli import app
+from ledger.cli.app import app  # importing the package registers every command
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 

@@ -14,9 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.keys import Role
 from api.observability import JsonFormatter
-from ledger.application import IssueRequest
-from ledger.demo import DemoSummary, credential_id, provider_id
-from ledger.domain.values import Assessment
+from ledger.demo import DemoSummary, credential_id
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -49,21 +47,17 @@ def test_requests_are_counted_and_timed_by_route_template(
     client.get("/no/such/page")
     after = scrape(client)
 
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
     page = {"method": "GET", "route": "/verify/{award_id}"}
-    assert (
-        value(after, "ledger_http_requests_total", **page, status="200")
-        - value(before, "ledger_http_requests_total", **page, status="200")
-        == 3
-    )
-    assert value(after, "ledger_http_requests_total", **page, status="404") == 1
+    assert moved("ledger_http_requests_total", **page, status="200") == 3
+    assert moved("ledger_http_requests_total", **page, status="404") == 1
     api = {"method": "GET", "route": "/v1/credentials/{award_id}/status"}
-    assert value(after, "ledger_http_requests_total", **api, status="200") == 3
-    assert value(after, "ledger_http_request_duration_seconds_count", **api) == 3
-    assert value(after, "ledger_http_request_duration_seconds_sum", **api) > 0
-    assert (
-        value(after, "ledger_http_requests_total", method="GET", route="<unmatched>", status="404")
-        == 1
-    )
+    assert moved("ledger_http_requests_total", **api, status="200") == 3
+    assert moved("ledger_http_request_duration_seconds_count", **api) == 3
+    assert moved("ledger_http_request_duration_seconds_sum", **api) > 0
+    assert moved("ledger_http_requests_total", method="GET", route="<unmatched>", status="404") == 1
     raw_paths = [
         labels for (_, labels) in after if ("route", f"/verify/{demo.valid_award}") in labels
     ]
@@ -74,12 +68,12 @@ def test_issuances_and_revocations_move_their_counters(
     client: TestClient, demo: DemoSummary
 ) -> None:
     services = client.app.state.services  # type: ignore[attr-defined]
-    key = services.keys.create(role=Role.PROVIDER, name="registry", provider_code="SETU")
+    key = services.keys.create(role=Role.PROVIDER, name="registry-setu", provider_code="SETU")
     headers = {"Authorization": f"Bearer {key.secret}"}
     before = scrape(client)
 
     revoked = client.post(
-        f"/v1/providers/SETU/awards/{demo.valid_award}/revocation",
+        f"/v1/providers/SETU/awards/{demo.stacked_award}/revocation",
         json={"reason": "issued in error: wrong learner"},
         headers=headers,
     )
@@ -97,24 +91,33 @@ def test_issuances_and_revocations_move_their_counters(
 
 
 def test_an_issuance_moves_the_issued_counter(client: TestClient, demo: DemoSummary) -> None:
-    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    services = client.app.state.services  # type: ignore[attr-defined]
+    key = services.keys.create(role=Role.PROVIDER, name="registry-grid", provider_code="GRIDSKILLS")
+    assessment = {
+        "method": "practical demonstration",
+        "assessed_on": date.today().isoformat(),
+        "result": "pass",
+    }
     before = scrape(client)
 
-    ledger.issue_awards(
-        provider_id=provider_id("GRIDSKILLS"),
-        requests=[
-            IssueRequest(
-                learner_id=f"METRICS-{n}",
-                micro_credential_id=credential_id("GRIDSKILLS", "HEATPUMP"),
-                provider_reference=f"METRICS-{n}",
-                assessment=Assessment("practical demonstration", date.today(), "pass"),
-            )
-            for n in range(4)
-        ],
-        actor="provider:GRIDSKILLS:test",
+    issued = client.post(
+        "/v1/providers/GRIDSKILLS/awards:batch",
+        json={
+            "awards": [
+                {
+                    "learner_id": f"METRICS-{n}",
+                    "micro_credential_id": str(credential_id("GRIDSKILLS", "HEATPUMP")),
+                    "provider_reference": f"METRICS-{n}",
+                    "assessment": assessment,
+                }
+                for n in range(4)
+            ]
+        },
+        headers={"Authorization": f"Bearer {key.secret}"},
     )
     after = scrape(client)
 
+    assert issued.status_code == 201, issued.text
     assert (
         value(after, "ledger_awards_issued_total", route="course")
         == value(before, "ledger_awards_issued_total", route="course") + 4
