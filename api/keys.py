@@ -33,7 +33,9 @@ class ApiKey:
     name: str
     provider_code: str | None
     created_at: datetime
+    created_by: str | None
     revoked_at: datetime | None
+    revoked_by: str | None
 
     @property
     def provider_id(self) -> UUID | None:
@@ -83,10 +85,22 @@ class KeyStore:
             " name VARCHAR(100) NOT NULL,"
             " provider_code VARCHAR(64),"
             " created_at VARCHAR(40) NOT NULL,"
-            " revoked_at VARCHAR(40))"
+            " created_by VARCHAR(300),"
+            " revoked_at VARCHAR(40),"
+            " revoked_by VARCHAR(300))"
         )
 
-    def create(self, *, role: Role, name: str, provider_code: str | None = None) -> IssuedKey:
+    def create(
+        self,
+        *,
+        role: Role,
+        name: str,
+        provider_code: str | None = None,
+        created_by: str | None = None,
+    ) -> IssuedKey:
+        """A new key; ``created_by`` is who asked for it (an authority key's actor, or
+        ``cli:<operator>`` for a key made on the server). The API and the CLI always
+        say; only code that embeds the store may leave it unrecorded."""
         if (role is Role.PROVIDER) != (provider_code is not None):
             msg = "a provider key names its provider; an authority key names none"
             raise ValueError(msg)
@@ -94,11 +108,20 @@ class KeyStore:
         secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         created = datetime.now(UTC)
         self._tables.execute(
-            "INSERT INTO {t}api_keys (key_id, key_hash, role, name, provider_code, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (key_id, hash_secret(secret), role.value, name, provider_code, created.isoformat()),
+            "INSERT INTO {t}api_keys"
+            " (key_id, key_hash, role, name, provider_code, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                key_id,
+                hash_secret(secret),
+                role.value,
+                name,
+                provider_code,
+                created.isoformat(),
+                created_by,
+            ),
         )
-        key = ApiKey(key_id, role, name, provider_code, created, None)
+        key = ApiKey(key_id, role, name, provider_code, created, created_by, None, None)
         return IssuedKey(key, secret)
 
     def authenticate(self, secret: str) -> ApiKey | None:
@@ -126,22 +149,25 @@ class KeyStore:
             )
         return [_key(row) for row in rows]
 
-    def revoke(self, key_id: str) -> ApiKey:
-        """Revoke a key (again is harmless: the first revocation time stays)."""
+    def revoke(self, key_id: str, *, revoked_by: str) -> ApiKey:
+        """Revoke a key (again is harmless: the first revocation stays on record)."""
         self._tables.execute(
-            "UPDATE {t}api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-            (datetime.now(UTC).isoformat(), key_id),
+            "UPDATE {t}api_keys SET revoked_at = ?, revoked_by = ?"
+            " WHERE key_id = ? AND revoked_at IS NULL",
+            (datetime.now(UTC).isoformat(), revoked_by, key_id),
         )
         return self.get(key_id)
 
-    def rotate(self, key_id: str) -> IssuedKey:
+    def rotate(self, key_id: str, *, rotated_by: str) -> IssuedKey:
         """A new key for the same holder; the old one stops working now."""
         old = self.get(key_id)
         if old.revoked_at is not None:
             msg = f"API key {key_id!r} was revoked; issue a new key instead of rotating it"
             raise KeyAlreadyRevoked(msg)
-        issued = self.create(role=old.role, name=old.name, provider_code=old.provider_code)
-        self.revoke(key_id)
+        issued = self.create(
+            role=old.role, name=old.name, provider_code=old.provider_code, created_by=rotated_by
+        )
+        self.revoke(key_id, revoked_by=rotated_by)
         return issued
 
 
@@ -153,5 +179,7 @@ def _key(row: Row) -> ApiKey:
         name=row["name"],
         provider_code=row["provider_code"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        created_by=row["created_by"],
         revoked_at=None if revoked is None else datetime.fromisoformat(revoked),
+        revoked_by=row["revoked_by"],
     )

@@ -90,7 +90,9 @@ class KeyView(ResponseModel):
     provider_code: str | None
     actor: str = Field(description="How events written with this key name their actor.")
     created_at: datetime
+    created_by: str | None = Field(examples=["authority:chief-registrar"])
     revoked_at: datetime | None
+    revoked_by: str | None
 
     @classmethod
     def of(cls, key: ApiKey) -> KeyView:
@@ -101,7 +103,9 @@ class KeyView(ResponseModel):
             provider_code=key.provider_code,
             actor=key.actor,
             created_at=key.created_at,
+            created_by=key.created_by,
             revoked_at=key.revoked_at,
+            revoked_by=key.revoked_by,
         )
 
 

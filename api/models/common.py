@@ -12,7 +12,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 from ledger.domain.values import (
     Assessment,
@@ -90,6 +97,18 @@ class SpecificationIn(RequestModel):
         return CredentialSpecification(**values)
 
 
+MANDATORY_ELEMENTS = frozenset(
+    {
+        "title",
+        "learning_outcomes",
+        "workload_ects",
+        "participation_form",
+        "quality_assurance",
+        "field_of_study",
+    }
+)
+
+
 class SpecificationChanges(RequestModel):
     """Elements to change; the ones left out stay as they are. The assessment method is
     changed through its own operation, because that triggers revalidation."""
@@ -108,6 +127,19 @@ class SpecificationChanges(RequestModel):
     stackability: Text | None = None
     further_information: Text | None = None
     language: Annotated[str, StringConstraints(max_length=35)] | None = None
+
+    @model_validator(mode="after")
+    def _mandatory_elements_are_not_removed(self) -> SpecificationChanges:
+        # Omitting an element keeps it; null removes it, which only optional elements allow.
+        removed = sorted(
+            name
+            for name in self.model_fields_set & MANDATORY_ELEMENTS
+            if getattr(self, name) is None
+        )
+        if removed:
+            msg = f"mandatory standard elements cannot be removed: {', '.join(removed)}"
+            raise ValueError(msg)
+        return self
 
     def to_domain(self) -> dict[str, Any]:
         changes = self.model_dump(exclude_unset=True)

@@ -255,7 +255,9 @@ def issue_provider_key(
     *, provider_code: ProviderCode, body: NewKey, key: AuthorityKey, services: ServicesDep
 ) -> KeyIssued:
     provider = services.ledger.get_provider(ids.provider_id(provider_code))
-    issued = services.keys.create(role=Role.PROVIDER, name=body.name, provider_code=provider.code)
+    issued = services.keys.create(
+        role=Role.PROVIDER, name=body.name, provider_code=provider.code, created_by=key.actor
+    )
     return KeyIssued.of_issued(issued)
 
 
@@ -285,7 +287,7 @@ def list_keys(
 def rotate_key(
     *, key_id: Annotated[str, Path(max_length=32)], key: AuthorityKey, services: ServicesDep
 ) -> KeyIssued:
-    return KeyIssued.of_issued(services.keys.rotate(key_id))
+    return KeyIssued.of_issued(services.keys.rotate(key_id, rotated_by=key.actor))
 
 
 @router.post(
@@ -297,7 +299,7 @@ def rotate_key(
 def revoke_key(
     *, key_id: Annotated[str, Path(max_length=32)], key: AuthorityKey, services: ServicesDep
 ) -> KeyView:
-    return KeyView.of(services.keys.revoke(key_id))
+    return KeyView.of(services.keys.revoke(key_id, revoked_by=key.actor))
 
 
 # --- micro-credentials ----------------------------------------------------------------

@@ -6,6 +6,9 @@ API with); later keys, and every provider key, can be issued here or through the
 
 from __future__ import annotations
 
+import getpass
+import os
+
 import typer
 from rich.table import Table
 
@@ -30,6 +33,15 @@ def _open() -> tuple[Ledger, KeyStore]:
     return ledger, KeyStore(SideTables(ledger))
 
 
+def _operator() -> str:
+    """Who ran the command on the server, as the key table records it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. in a container)
+        user = str(os.getuid())
+    return f"cli:{user}"
+
+
 @authority_app.command("create-key")
 def create_key(
     name: str = typer.Option(
@@ -49,7 +61,10 @@ def create_key(
             with user_errors():
                 code = ledger.get_provider(ids.provider_id(provider)).code
         issued = keys.create(
-            role=Role.PROVIDER if code else Role.AUTHORITY, name=name.strip(), provider_code=code
+            role=Role.PROVIDER if code else Role.AUTHORITY,
+            name=name.strip(),
+            provider_code=code,
+            created_by=_operator(),
         )
     finally:
         ledger.close()
@@ -91,7 +106,7 @@ def revoke_key(key_id: str = typer.Argument(..., help="The key id (from list-key
     """Revoke a key: requests with it are refused from now on."""
     ledger, keys = _open()
     try:
-        revoked = keys.revoke(key_id)
+        revoked = keys.revoke(key_id, revoked_by=_operator())
     except KeyNotFound as error:
         fail(str(error))
     finally:

@@ -34,7 +34,8 @@ def client(database: DatabaseSettings) -> Iterator[TestClient]:
 @pytest.fixture
 def authority(client: TestClient) -> Headers:
     """Headers carrying a fresh authority key (actor ``authority:registrar``)."""
-    issued = client.app.state.services.keys.create(role=Role.AUTHORITY, name="registrar")  # type: ignore[attr-defined]
+    keys = client.app.state.services.keys  # type: ignore[attr-defined]
+    issued = keys.create(role=Role.AUTHORITY, name="registrar", created_by="cli:test")
     return bearer(issued.secret)
 
 

@@ -137,8 +137,12 @@ def test_rotation_replaces_a_key_and_revocation_stops_it_at_once(
     listed = ok(
         client.get("/v1/authority/keys", params={"provider_code": "setu"}, headers=authority)
     )
-    states = {k["key_id"]: k["revoked_at"] is not None for k in listed["keys"]}
-    assert states == {old.key_id: True, rotated["key_id"]: False}
+    states = {k["key_id"]: (k["revoked_at"] is not None, k["revoked_by"]) for k in listed["keys"]}
+    assert states == {
+        old.key_id: (True, "authority:registrar"),
+        rotated["key_id"]: (False, None),
+    }
+    assert rotated["created_by"] == "authority:registrar"
     assert all("secret" not in k for k in listed["keys"])
 
     ok(client.post(f"/v1/authority/keys/{rotated['key_id']}/revocation", headers=authority))

@@ -44,6 +44,14 @@ def test_material_elements_of_an_accredited_credential_cannot_be_amended(
     assert refused.status_code == 422
     assert refused.json()["type"].endswith("/material-change-not-allowed")
 
+    removed = client.patch(
+        world.setu.path(f"/micro-credentials/{world.credential_id}"),
+        json={"changes": {"title": None}, "reason": "oops"},
+        headers=world.setu.headers,
+    )
+    assert removed.status_code == 422
+    assert "title" in removed.json()["errors"][0]["detail"]
+
 
 def test_policy_bounds_are_the_ledgers_to_enforce(client: TestClient, world: World) -> None:
     too_big = client.post(
