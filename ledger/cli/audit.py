@@ -185,9 +185,12 @@ def audit(
         typer.Option("--catch-up/--no-catch-up", help="Bring the audit view up to date first."),
     ] = True,
 ) -> None:
-    """Query the audit trail: who changed what, when, under which decision and why.
-    Export it with --format jsonl|csv --output FILE (CSV: header row, ISO 8601 times,
-    UTF-8)."""
+    """Query the audit trail, or export it as JSON lines or CSV.
+
+    Who changed what, when, under which decision and why.
+    Export everything with --format jsonl|csv --output FILE.
+    CSV: a header row, ISO 8601 times, UTF-8 (--bom for Excel).
+    """
     from projections.read import AuditFilter, ReadModel
 
     filters = AuditFilter(

@@ -35,8 +35,11 @@ def erase_learner(
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Erase a learner's personal data (crypto-shredding). Their awards, status and
-    history stay checkable; the personal data can never be read again."""
+    """Erase a learner's personal data (crypto-shredding), on their request.
+
+    Their awards, status and history stay checkable.
+    The personal data can never be read again.
+    """
     if not reason.strip():
         fail("--reason must not be empty: record why the data is erased")
     with user_errors():

@@ -29,9 +29,12 @@ def seed(
         help="Where `ledger serve` answers, for the verification links printed.",
     ),
 ) -> None:
-    """Seed a demo country: an authority, providers, micro-credentials, learners and
-    awards, one revocation, one stack and one revalidation. Safe to run again: what
-    is already there is kept, and the same ids are printed."""
+    """Seed a demo country and print award ids to try on the verification page.
+
+    Providers, micro-credentials across levels and fields, learners and awards,
+    one revocation, one stack and one revalidation.
+    Safe to run again: what is there is kept, and the same ids are printed.
+    """
     if awards < demo.MIN_AWARDS:
         fail(f"--awards must be at least {demo.MIN_AWARDS}, got {awards}")
     with user_errors():

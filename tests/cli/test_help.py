@@ -11,9 +11,9 @@ from ledger.cli.app import app  # importing the package registers every command
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("seed", "Seed a demo country"),
+        ("seed", "Seed a demo country and print award ids"),
         ("erase-learner", "Erase a learner's personal data"),
-        ("audit", "Query the audit trail"),
+        ("audit", "Query the audit trail, or export it"),
     ],
 )
 def test_every_command_has_help(command: str, expected: str) -> None:
