@@ -1,4 +1,5 @@
-"""``ledger serve`` as a real process, spoken to over a TCP socket."""
+"""``ledger serve`` as a real process (with its projection worker on PostgreSQL), spoken
+to over a TCP socket."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.keys import KeyStore, Role
+from api.sql import SideTables
+from ledger.application import Ledger
+from ledger.config import DatabaseSettings, Settings
+from ledger.policy import IRELAND
 from tests.api.conftest import award, specification
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
@@ -25,30 +31,50 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(base URL, authority key) of a ``ledger serve`` on a SQLite file in tmp."""
+def served(database: DatabaseSettings) -> Iterator[tuple[str, str]]:
+    """(base URL, authority key) of a running ``ledger serve``.
+
+    On SQLite, one process follows the log itself (the embedded default). On
+    PostgreSQL, the deployment of ``docker-compose.yml``: two uvicorn workers without
+    embedded projections, and a separate ``ledger project`` worker."""
     env = {
         **os.environ,
-        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_DATABASE_SCHEMA": database.schema,
         "LEDGER_ACCESS_LOG": "0",
     }
-    created = subprocess.run(
-        [LEDGER, "authority", "create-key", "--name", "operator"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    secret = created.stdout.strip().splitlines()[-1]
-    port = free_port()
-    server = subprocess.Popen(
-        [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # The key as `ledger authority create-key` makes it (tested in test_keys.py),
+    # without paying for another process start here.
+    ledger = Ledger(Settings(database=database, policy=IRELAND))
+    try:
+        secret = KeyStore(SideTables(ledger)).create(role=Role.AUTHORITY, name="operator").secret
+    finally:
+        ledger.close()
+    processes: list[subprocess.Popen[bytes]] = []
+    serve = [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port := free_port())]
+    if database.is_postgres:
+        env["LEDGER_EMBEDDED_PROJECTIONS"] = "0"
+        processes.append(
+            subprocess.Popen(
+                [LEDGER, "project", "--poll-interval", "0.5"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        serve += ["--workers", "2"]
+    server = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    processes.append(server)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -64,12 +90,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
             time.sleep(0.1)
         yield base, secret
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in processes:
+            stop(process)
 
 
 def test_a_served_ledger_issues_and_answers_status_over_a_socket(
@@ -134,4 +156,17 @@ def test_a_served_ledger_issues_and_answers_status_over_a_socket(
         assert status.status_code == 200
         assert status.json()["status"] == "valid"
         assert status.headers["content-type"] == "application/json"
+
+        # Read-your-writes across processes: once the revocation has answered, every
+        # worker's status answer says revoked.
+        assert (
+            http.post(
+                f"/v1/providers/MTU/awards/{award_id}/revocation",
+                headers=provider,
+                json={"reason": "issued in error"},
+            ).status_code
+            == 200
+        )
+        for _ in range(6):
+            assert http.get(f"/v1/credentials/{award_id}/status").json()["status"] == "revoked"
         assert http.get("/openapi.json").json()["info"]["title"]
