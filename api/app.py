@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI
 from api import observability, verify
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
+from api.limits import BodySizeLimit, max_body_bytes
 from api.problems import install_problem_handlers
 from api.routers import authority, employers, operations, providers
 from api.services import Services
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page

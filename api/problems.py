@@ -133,7 +133,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large"}.get(
+            error.status_code, "http-error"
+        )
         detail = str(error.detail) if error.detail else code.replace("-", " ")
         return problem_response(error.status_code, code, detail, headers=dict(error.headers or {}))
 

@@ -3,6 +3,7 @@ partial write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -151,3 +152,30 @@ def test_an_unknown_path_and_a_wrong_method_are_problems(client: TestClient) -> 
     wrong_method = client.delete("/v1/credentials/status:batch")
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"] == "application/problem+json"
+
+
+@SHAPE_ONLY
+def test_an_oversized_body_is_a_413_problem_declared_or_streamed(
+    client: TestClient, world: World
+) -> None:
+    huge = b'{"awards": [' + b" " * (17 * 1024 * 1024) + b"]}"
+    declared = client.post(
+        world.setu.path("/awards:batch"),
+        content=huge,
+        headers={**world.setu.headers, "Content-Type": "application/json"},
+    )
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+    assert declared.json()["type"].endswith("/request-too-large")
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(17):
+            yield b" " * (1024 * 1024)
+
+    streamed = client.post(
+        world.setu.path("/awards:batch"),
+        content=chunks(),
+        headers={**world.setu.headers, "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    assert streamed.json()["type"].endswith("/request-too-large")
