@@ -23,7 +23,7 @@ from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
 from api.problems import install_problem_handlers
-from api.routers import authority, employers, operations, providers
+from api.routers import authority, employers, operations, providers, registers
 from api.services import Services
 from api.sql import SideTables
 from ledger.application import Ledger
@@ -34,6 +34,7 @@ from projections.read import ReadModel
 ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     employers.router,
+    registers.router,
     providers.router,
     authority.router,
 )
@@ -53,6 +54,7 @@ Every error is `application/problem+json` (RFC 9457). Every write accepts an
 
 OPENAPI_TAGS = [
     {"name": "employers", "description": "Public status checks; no learner data."},
+    {"name": "registers", "description": "Public registers of providers and micro-credentials."},
     {"name": "providers", "description": "A provider's own key; acts for that provider only."},
     {"name": "authority", "description": "The national authority's key."},
     {"name": "operations", "description": "Probes for orchestrators."},

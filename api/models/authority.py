@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.keys import ApiKey, IssuedKey, Role
 from api.models.common import (
     Code,
+    Ects,
     LearnerId,
     Level,
     Name,
@@ -169,3 +170,37 @@ class AuditPageView(ResponseModel):
     next_after: int | None = Field(
         description="Pass as `after` for the next page; null on the last page."
     )
+
+
+class TranscriptAwardView(ResponseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    award_id: UUID
+    micro_credential_id: UUID
+    provider_id: UUID
+    title: str
+    status: str
+    route: str
+    workload_ects: Ects
+    nqf_level: int | None
+    eqf_level: int | None
+    provider_reference: str
+    components: list[UUID]
+    evidence: str | None
+    assessment: dict[str, Any] | None
+    issued_on: date
+    expires_on: date | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+
+class TranscriptView(ResponseModel):
+    """A learner's record by pseudonymous id; personal data is never in it."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    learner_id: str
+    opened_at: datetime
+    personal_data_recorded: bool
+    personal_data_erased: bool
+    awards: list[TranscriptAwardView]

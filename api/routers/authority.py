@@ -38,6 +38,7 @@ from api.models.authority import (
     RegisterProvider,
     RenewProvider,
     RevokeAnyAward,
+    TranscriptView,
 )
 from api.models.common import Written
 from api.models.providers import AwardWritten
@@ -45,6 +46,7 @@ from api.problems import Problem
 from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.domain import ids
+from ledger.errors import LearnerNotFound
 from projections.read import AuditFilter
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -438,6 +440,24 @@ def erase_learner(
     return perform(
         request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
     )
+
+
+@router.get(
+    "/transcripts",
+    response_model=TranscriptView,
+    operation_id="learnerTranscript",
+    summary="A learner's transcript (awards, stacked credentials, prior learning)",
+)
+def learner_transcript(
+    key: AuthorityKey,
+    services: ServicesDep,
+    learner_id: Annotated[str, Query(min_length=1, max_length=128)],
+) -> TranscriptView:
+    transcript = services.read_model.transcript(learner_id)
+    if transcript is None:
+        msg = f"the ledger has no record for learner {learner_id!r}"
+        raise LearnerNotFound(msg)
+    return TranscriptView.model_validate(transcript)
 
 
 # --- audit of the write model ---------------------------------------------------------

@@ -279,3 +279,27 @@ def test_readiness_reports_the_log_position_and_projection_lag(
     assert ready["ledger_position"] > 0
     assert ready["projection_lag"]["credential_status"] == 0
     assert ok(client.get("/healthz")) == {"status": "ok"}
+
+
+def test_the_authority_reads_a_learners_transcript(
+    client: TestClient, authority: Headers, world: World
+) -> None:
+    ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("t-1", "R-1", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    transcript = ok(
+        client.get("/v1/authority/transcripts", params={"learner_id": "t-1"}, headers=authority)
+    )
+    assert transcript["learner_id"] == "t-1"
+    assert [(a["provider_reference"], a["status"]) for a in transcript["awards"]] == [
+        ("R-1", "valid")
+    ]
+    missing = client.get(
+        "/v1/authority/transcripts", params={"learner_id": "nobody"}, headers=authority
+    )
+    assert missing.status_code == 404

@@ -30,6 +30,8 @@ PUBLIC = {
     "/metrics",
     "/v1/credentials/{award_id}/status",
     "/v1/credentials/status:batch",
+    "/v1/register/providers",
+    "/v1/register/micro-credentials",
     "/verify",
     "/verify/{award_id}",
     "/verify/static/verify.css",

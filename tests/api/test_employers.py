@@ -129,3 +129,21 @@ def test_a_batch_check_answers_every_id_in_order(client: TestClient, world: Worl
     assert [r["found"] for r in answer["results"]] == [True, False, True, True]
     assert answer["results"][1]["credential_status"] is None
     assert answer["results"][0]["credential_status"]["status"] == "valid"
+
+
+def test_the_public_registers_show_providers_and_the_catalogue(
+    client: TestClient, world: World
+) -> None:
+    providers = ok(client.get("/v1/register/providers", params={"state": "accredited"}))
+    assert [p["code"] for p in providers["items"]] == ["ATU", "SETU"]
+    assert all(p["accredited_now"] for p in providers["items"])
+    assert providers["total"] == 2 and providers["next_offset"] is None
+
+    found = ok(
+        client.get("/v1/register/micro-credentials", params={"text": "analytics", "level": 6})
+    )
+    assert [c["credential_id"] for c in found["items"]] == [world.credential_id]
+    assert found["items"][0]["state"] == "accredited"
+    assert found["items"][0]["workload_ects"] == 10
+    none = ok(client.get("/v1/register/micro-credentials", params={"provider_code": "ATU"}))
+    assert none["items"] == [] and none["total"] == 0

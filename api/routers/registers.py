@@ -1,0 +1,86 @@
+"""Public registers from the read views: which providers are accredited, and which
+micro-credentials exist, with their standard elements and state. No key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.models.registers import (
+    CatalogueEntryView,
+    CataloguePage,
+    ProviderEntryView,
+    ProviderPage,
+)
+from api.problems import Problem
+from api.services import ServicesDep
+from ledger.domain import ids
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "content": {"application/problem+json": {}}}
+}
+
+router = APIRouter(prefix="/v1/register", tags=["registers"], responses=PROBLEMS)
+
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get(
+    "/providers",
+    response_model=ProviderPage,
+    operation_id="listProviders",
+    summary="The provider register: every provider and its accreditation",
+)
+def list_providers(
+    services: ServicesDep,
+    state: Annotated[
+        str | None, Query(max_length=32, description="registered, accredited, ...")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> ProviderPage:
+    page = services.read_model.providers(state=state, offset=offset, limit=limit)
+    return ProviderPage(
+        items=[ProviderEntryView.model_validate(p) for p in page.items],
+        offset=page.offset,
+        limit=page.limit,
+        total=page.total,
+        next_offset=page.next_offset,
+    )
+
+
+@router.get(
+    "/micro-credentials",
+    response_model=CataloguePage,
+    operation_id="searchCatalogue",
+    summary="The micro-credential catalogue, searchable",
+)
+def search_catalogue(
+    *,
+    services: ServicesDep,
+    provider_code: Annotated[str | None, Query(max_length=64)] = None,
+    level: Annotated[int | None, Query(ge=1, le=10, description="NQF level")] = None,
+    field_of_study: Annotated[str | None, Query(max_length=200)] = None,
+    text: Annotated[str | None, Query(max_length=200, description="Every word must appear")] = None,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> CataloguePage:
+    page = services.read_model.catalogue(
+        provider_id=None if provider_code is None else ids.provider_id(provider_code),
+        level=level,
+        field_of_study=field_of_study,
+        text=text,
+        state=state,
+        offset=offset,
+        limit=limit,
+    )
+    return CataloguePage(
+        items=[CatalogueEntryView.model_validate(c) for c in page.items],
+        offset=page.offset,
+        limit=page.limit,
+        total=page.total,
+        next_offset=page.next_offset,
+    )
