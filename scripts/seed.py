@@ -25,9 +25,11 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -35,7 +37,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger import errors
-from ledger.application import IssueRequest, Ledger
+from ledger.application import BatchReceipt, IssueRequest, Ledger, Receipt
 from ledger.config import Settings
 from ledger.domain import ids
 from ledger.domain.values import (
@@ -348,11 +350,28 @@ def seed_awards(
     return pending
 
 
+FOLLOW_UP_THREADS = 4
+"""Stacks and revocations are one command (one transaction) each, as providers send
+them; a few in flight overlap their round trips and commits."""
+
+
+def _retrying(command: Callable[[], Receipt | BatchReceipt]) -> int | None:
+    """Run a command, again if it raced another one on the same learner's record."""
+    for attempt in range(5):
+        try:
+            return command().position
+        except errors.ConcurrentUpdate:
+            if attempt == 4:
+                raise
+    return None
+
+
 def seed_stacks_and_revocations(
     ledger: Ledger, pending: _Pending, report: SeedReport, progress: Progress | None = None
 ) -> None:
-    for provider, learner, number, pair in pending.stacks:
-        receipt = ledger.stack_awards(
+    stacks = [
+        partial(
+            ledger.stack_awards,
             provider_id=provider.provider_id,
             learner_id=learner,
             target_credential_id=provider.stacked_target,
@@ -360,21 +379,29 @@ def seed_stacks_and_revocations(
             provider_reference=f"ST-{number:010d}",
             actor=f"provider:{provider.code}:seed",
         )
-        report.awards_stacked += 1
-        report.last_position = receipt.position or report.last_position
-        if progress:
-            progress("stacks", 1)
-    for award_id, provider in pending.revocations:
-        done = ledger.revoke_award(
+        for provider, learner, number, pair in pending.stacks
+    ]
+    revocations = [
+        partial(
+            ledger.revoke_award,
             award_id,
             reason="assessment result withdrawn after an academic integrity review",
             actor=f"provider:{provider.code}:seed",
             acting_provider=provider.provider_id,
         )
-        report.awards_revoked += 1
-        report.last_position = done.position or report.last_position
-        if progress:
-            progress("revocations", 1)
+        for award_id, provider in pending.revocations
+    ]
+    with ThreadPoolExecutor(FOLLOW_UP_THREADS) as pool:
+        for phase, commands in (("stacks", stacks), ("revocations", revocations)):
+            for position in pool.map(_retrying, commands):
+                if phase == "stacks":
+                    report.awards_stacked += 1
+                else:
+                    report.awards_revoked += 1
+                if position is not None:
+                    report.last_position = max(report.last_position or 0, position)
+                if progress:
+                    progress(phase, 1)
 
 
 def seed(ledger: Ledger, plan: SeedPlan, progress: Progress | None = None) -> SeedReport:
