@@ -419,7 +419,9 @@ class Ledger(Application[UUID]):
         if award_id in record.awards:
             return BatchReceipt([self._replayed(record, award_id, request)], None)
         issued_on = request.issued_on or self._today()
-        self._check_may_issue(provider, credential, request.assessment, issued_on)
+        self._check_may_issue(
+            provider, credential, request.assessment, issued_on, through_course=False
+        )
         record.recognise_prior_learning(
             award_id=award_id,
             terms=self._terms(credential),
@@ -705,9 +707,17 @@ class Ledger(Application[UUID]):
             raise errors.NotYourObject(msg)
 
     def _check_may_issue(
-        self, provider: Provider, credential: MicroCredential, assessment: Assessment, on: date
+        self,
+        provider: Provider,
+        credential: MicroCredential,
+        assessment: Assessment,
+        on: date,
+        *,
+        through_course: bool = True,
     ) -> None:
-        """Rules 1, 3 and 4 across the provider and the credential."""
+        """Rules 1, 3 and 4 across the provider and the credential. Prior learning is
+        validated by its own method (a portfolio review, a challenge test), so only a
+        course award must use the credential's stated assessment method."""
         provider.check_may_issue(
             level=credential.specification.nqf_level,
             field_of_study=credential.specification.field_of_study,
@@ -717,7 +727,7 @@ class Ledger(Application[UUID]):
         if on > self._today():
             msg = f"an award cannot be issued in the future ({on.isoformat()})"
             raise errors.InvalidAssessment(msg)
-        if assessment.method.strip() != credential.specification.assessment_type:
+        if through_course and assessment.method.strip() != credential.specification.assessment_type:
             msg = (
                 f"the assessment method {assessment.method!r} differs from the stated method "
                 f"{credential.specification.assessment_type!r}; record an individual "

@@ -371,6 +371,26 @@ def test_prior_learning_is_recognised_with_evidence(ledger: Ledger) -> None:
     assert report.status is AwardStatus.VALID
 
 
+def test_prior_learning_is_assessed_by_its_own_validation_method(ledger: Ledger) -> None:
+    """A portfolio review validates prior learning; the course's exam method does not apply."""
+    setup = ready_to_issue(ledger)
+    receipt = ledger.recognise_prior_learning(
+        provider_id=setup.provider,
+        request=request(setup, "RPL-2", taken=assessment(method="portfolio review")),
+        evidence="employer references and a work portfolio",
+        actor=PROVIDER_ACTOR,
+    )
+    report = ledger.award_status(receipt.awards[0].award_id)
+    assert report.award.assessment is not None
+    assert report.award.assessment.method == "portfolio review"
+    with pytest.raises(errors.AssessmentMethodMismatch):
+        ledger.issue_award(
+            provider_id=setup.provider,
+            request=request(setup, "R-course", taken=assessment(method="portfolio review")),
+            actor=PROVIDER_ACTOR,
+        )
+
+
 def test_an_accommodation_is_recorded_on_the_award(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     receipt = ledger.issue_award(
