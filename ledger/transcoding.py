@@ -22,12 +22,18 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 _TYPE = "_type_"
 _DATA = "_data_"
+# Hot path (every event written or read): values of these exact types are returned as
+# they are, without a call. orjson decodes to exactly dict, list, str, int, float, bool
+# and None, so on the way back only dicts and lists need a look.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_NESTED = frozenset({dict, list})
 
 
 class OrjsonTranscoder(Transcoder):
     def __init__(self) -> None:
         self._topics: dict[type, str] = {}
         self._types: dict[str, type] = {}
+        self._field_names: dict[type, tuple[str, ...]] = {}
 
     def encode(self, obj: Any) -> bytes:
         return orjson.dumps(self._tag(obj))
@@ -52,7 +58,7 @@ class OrjsonTranscoder(Transcoder):
         if o is None or type(o) in (str, int, float, bool):
             return o
         if isinstance(o, dict):
-            return {k: self._tag(v) for k, v in o.items()}
+            return {k: v if type(v) in _PLAIN else self._tag(v) for k, v in o.items()}
         if isinstance(o, list):
             return [self._tag(v) for v in o]
         if isinstance(o, tuple):
@@ -70,14 +76,20 @@ class OrjsonTranscoder(Transcoder):
         if isinstance(o, Enum):
             return {_TYPE: "enum", _DATA: [self._topic(type(o)), self._tag(o.value)]}
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
-            state = {f.name: self._tag(getattr(o, f.name)) for f in dataclasses.fields(o)}
+            names = self._field_names.get(type(o))
+            if names is None:
+                names = self._field_names[type(o)] = tuple(f.name for f in dataclasses.fields(o))
+            state = {}
+            for name in names:
+                value = getattr(o, name)
+                state[name] = value if type(value) in _PLAIN else self._tag(value)
             return {_TYPE: "dataclass", _DATA: [self._topic(type(o)), state]}
         msg = f"cannot store a {type(o).__qualname__} in an event"
         raise TypeError(msg)
 
     def _untag(self, o: Any) -> Any:
         if isinstance(o, list):
-            return [self._untag(v) for v in o]
+            return [self._untag(v) if type(v) in _NESTED else v for v in o]
         if not isinstance(o, dict):
             return o
         if len(o) == 2 and _TYPE in o and _DATA in o:
@@ -91,12 +103,14 @@ class OrjsonTranscoder(Transcoder):
             if kind == "decimal_str":
                 return Decimal(data)
             if kind == "tuple":
-                return tuple(self._untag(v) for v in data)
+                return tuple(self._untag(v) if type(v) in _NESTED else v for v in data)
             if kind == "bytes_b64":
                 return base64.b64decode(data)
             if kind == "enum":
                 return self._resolve(data[0])(self._untag(data[1]))
             if kind == "dataclass":
                 cls = self._resolve(data[0])
-                return cls(**{k: self._untag(v) for k, v in data[1].items()})
-        return {k: self._untag(v) for k, v in o.items()}
+                return cls(
+                    **{k: self._untag(v) if type(v) in _NESTED else v for k, v in data[1].items()}
+                )
+        return {k: self._untag(v) if type(v) in _NESTED else v for k, v in o.items()}
