@@ -383,12 +383,13 @@ def test_prior_learning_is_assessed_by_its_own_validation_method(ledger: Ledger)
     report = ledger.award_status(receipt.awards[0].award_id)
     assert report.award.assessment is not None
     assert report.award.assessment.method == "portfolio review"
-    with pytest.raises(errors.AssessmentMethodMismatch):
+    with pytest.raises(BatchRejected) as refused:
         ledger.issue_award(
             provider_id=setup.provider,
             request=request(setup, "R-course", taken=assessment(method="portfolio review")),
             actor=PROVIDER_ACTOR,
         )
+    assert isinstance(refused.value.failures[0].error, errors.AssessmentMethodMismatch)
 
 
 def test_an_accommodation_is_recorded_on_the_award(ledger: Ledger) -> None:
