@@ -167,6 +167,12 @@ def sample_award_ids(url: str, count: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def analyze(url: str) -> None:
+    """Planner statistics after a bulk load, as autovacuum would gather them shortly."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def count_rows(url: str, table: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(
@@ -402,6 +408,7 @@ def run(opts: Options, command: str) -> Report:
         )
         seeded = seed_step(env, small_plan, opts.quiet)
         ledger_cli("project", "--once", env=env)
+        analyze(url)
 
         state_size = _state_size(url)
         insert_rate = baselines.raw_insert_rows_per_second(
@@ -423,6 +430,7 @@ def run(opts: Options, command: str) -> Report:
             log(f"growing the data set by {grow:,} awards")
             grown = seed_step(env, plan, opts.quiet)
         rebuild_rate, scan_rate, events, rebuild_seconds = measure_rebuild(url, env)
+        analyze(url)
 
         ids_large = sample_award_ids(url, opts.status_ids)
         awards_total = count_rows(url, "award_index")
