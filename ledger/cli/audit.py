@@ -27,8 +27,8 @@ from rich.progress import (
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.cli.app import app, console, err_console, fail, user_errors
-from ledger.config import Settings
+from ledger.cli.app import app, console, err_console, fail
+from ledger.cli.store import open_ledger
 from ledger.domain import ids
 
 if TYPE_CHECKING:
@@ -209,34 +209,36 @@ def audit(
     if output is not None and fmt is Format.TABLE:
         fail("--output needs --format jsonl or csv")
 
-    with user_errors():
-        ledger = Ledger(Settings.from_env())
-    try:
-        with user_errors():
-            if refresh:
-                catch_up(ledger)
-            read = ReadModel(ledger)
-            if fmt is Format.TABLE:
-                page = read.audit(filters, limit=min(limit or 50, 1000))
-                if not page.entries:
-                    console.print("no events match")
-                    return
-                console.print(_table(page.entries))
-                if page.next_after is not None:
-                    console.print(
-                        "more events match: use --limit, or --format jsonl|csv to export them all",
-                        highlight=False,
-                    )
+    with open_ledger() as ledger:
+        if refresh:
+            catch_up(ledger)
+        read = ReadModel(ledger)
+        if fmt is Format.TABLE:
+            page = read.audit(filters, limit=min(limit or 50, 1000))
+            if not page.entries:
+                console.print("no events match")
                 return
-            lines = _lines(read, fmt, filters, limit)
-            if output is None:
-                written = _write(lines, sys.stdout, show_progress=False)
-            else:
-                encoding = "utf-8-sig" if bom else "utf-8"
-                with output.open("w", encoding=encoding, newline="") as out:
+            console.print(_table(page.entries))
+            if page.next_after is not None:
+                console.print(
+                    "more events match: use --limit, or --format jsonl|csv to export them all",
+                    highlight=False,
+                )
+            return
+        lines = _lines(read, fmt, filters, limit)
+        if output is None:
+            written = _write(lines, sys.stdout, show_progress=False)
+        else:
+            # Written beside the target and renamed at the end: an interrupted export
+            # never leaves a truncated file under the name asked for.
+            partial = output.with_name(output.name + ".part")
+            encoding = "utf-8-sig" if bom else "utf-8"
+            try:
+                with partial.open("w", encoding=encoding, newline="") as out:
                     written = _write(lines, out, show_progress=True)
-    finally:
-        ledger.close()
+                partial.replace(output)
+            finally:
+                partial.unlink(missing_ok=True)
     if output is not None:
         records = written - (1 if fmt is Format.CSV else 0)
         err_console.print(f"wrote {records} events to {output}", highlight=False, soft_wrap=True)

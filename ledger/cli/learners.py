@@ -6,9 +6,8 @@ import getpass
 
 import typer
 
-from ledger.application import Ledger
-from ledger.cli.app import app, console, fail, user_errors
-from ledger.config import Settings
+from ledger.cli.app import app, console, fail
+from ledger.cli.store import open_ledger
 from ledger.errors import LearnerNotFound
 
 
@@ -42,25 +41,17 @@ def erase_learner(
     """
     if not reason.strip():
         fail("--reason must not be empty: record why the data is erased")
-    with user_errors():
-        settings = Settings.from_env()
-        ledger = Ledger(settings)
-    try:
-        with user_errors():
-            try:
-                ledger.get_learner_record(learner_id)
-            except LearnerNotFound:
-                fail(f"no learner {learner_id!r} in the ledger")
-            if not yes and not typer.confirm(
-                f"Erase the personal data of learner {learner_id}? This cannot be undone",
-                default=False,
-            ):
-                fail("nothing erased", code=1)
-            receipt = ledger.erase_learner(
-                learner_id, reason=reason, actor=actor or default_actor()
-            )
-    finally:
-        ledger.close()
+    with open_ledger() as ledger:
+        try:
+            ledger.get_learner_record(learner_id)
+        except LearnerNotFound:
+            fail(f"no learner {learner_id!r} in the ledger")
+        if not yes and not typer.confirm(
+            f"Erase the personal data of learner {learner_id}? This cannot be undone",
+            default=False,
+        ):
+            fail("nothing erased", code=1)
+        receipt = ledger.erase_learner(learner_id, reason=reason, actor=actor or default_actor())
     console.print(
         f"erased the personal data of learner {learner_id} (log position {receipt.position}); "
         "their awards stay verifiable",

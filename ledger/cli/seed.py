@@ -6,9 +6,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ledger import demo
-from ledger.application import Ledger
-from ledger.cli.app import app, console, fail, user_errors
-from ledger.config import Settings
+from ledger.cli.app import app, console, fail
+from ledger.cli.store import open_ledger
 
 
 @app.command()
@@ -37,25 +36,20 @@ def seed(
     """
     if awards < demo.MIN_AWARDS:
         fail(f"--awards must be at least {demo.MIN_AWARDS}, got {awards}")
-    with user_errors():
-        settings = Settings.from_env()
-        ledger = Ledger(settings)
-    try:
+    with open_ledger() as ledger:
+        settings = ledger.settings
         console.print(
             f"seeding {settings.database.describe()} (policy {settings.policy.name})",
             highlight=False,
         )
-        with (
-            user_errors(),
-            Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=console,
-                transient=False,
-            ) as progress,
-        ):
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
             task = progress.add_task("issuing awards", total=awards)
             summary = demo.seed_demo(
                 ledger,
@@ -63,8 +57,6 @@ def seed(
                 batch_size=batch_size,
                 progress=lambda done: progress.advance(task, done),
             )
-    finally:
-        ledger.close()
 
     console.print(
         f"{summary.providers} providers, {summary.micro_credentials} micro-credentials, "

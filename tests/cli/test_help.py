@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from ledger.cli.app import app  # importing the package registers every command
+from tests.cli.conftest import one_line_error
 
 
 @pytest.mark.parametrize(
@@ -29,3 +32,17 @@ def test_a_missing_required_option_is_a_usage_error_not_a_traceback() -> None:
     assert result.exit_code == 2
     assert "Missing option '--reason'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["seed"], ["audit"], ["erase-learner", "L-1", "--reason", "request 1", "--yes"]],
+)
+def test_a_store_that_cannot_be_opened_is_a_one_line_error(
+    command: list[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "ledger.sqlite3"
+
+    result = CliRunner().invoke(app, command, env={"LEDGER_DATABASE_URL": f"sqlite:///{missing}"})
+
+    assert "cannot be used: unable to open database file" in one_line_error(result)
