@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 
 from ledger.application import IssueRequest, Ledger
+from ledger.config import DatabaseSettings
 from ledger.domain import ids
 from ledger.domain.values import StackingRule
 from ledger.errors import AwardNotFound
@@ -420,3 +421,25 @@ def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
     assert json.loads(last["data"])["award_id"] == str(award)
     only = list(read.audit_csv(AuditFilter(award_id=award)))
     assert len(only) == 3  # header, issued, revoked
+
+
+def test_postgres_wakes_the_follower_on_notify(
+    make_ledger: Callable[..., Ledger], database: DatabaseSettings
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite followers poll")
+    ledger = make_ledger()
+    world = make_world(ledger)
+    writer = make_ledger()  # another process's ledger: only NOTIFY can wake the follower
+    with EmbeddedProjections(ledger, poll_interval=60):
+        read = ReadModel(ledger)
+        assert read.wait_for(read.log_position(), timeout=10)
+        time.sleep(0.3)  # the follower is now asleep until woken
+        started = time.monotonic()
+        receipt = writer.issue_award(
+            provider_id=world.provider_id,
+            request=IssueRequest("l9", world.credential_id, "REF-9", assessment()),
+            actor="provider:P0:key-1",
+        )
+        assert read.wait_for(receipt.position, timeout=10)
+        assert time.monotonic() - started < 5
