@@ -26,6 +26,7 @@ from api.problems import install_problem_handlers
 from api.routers import authority, employers, operations, providers, registers
 from api.services import Services
 from api.sql import SideTables
+from api.status_reads import AsyncStatusReader
 from ledger.application import Ledger
 from ledger.config import Settings
 from projections.follower import EmbeddedProjections
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = Ledger(settings)
         follower: EmbeddedProjections | None = None
+        status_reader: AsyncStatusReader | None = None
         try:
             tables = SideTables(ledger)
             read_model = ReadModel(ledger)
@@ -86,12 +88,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 keys=KeyStore(tables),
                 idempotency=IdempotencyStore(tables),
             )
+            if settings.database.is_postgres:
+                # The status route's reads, off the event loop's critical path.
+                status_reader = AsyncStatusReader(read_model, settings)
+                await status_reader.open()
+            app.state.status_reader = status_reader
             if embedded_projections_enabled():
                 follower = EmbeddedProjections(ledger).start()
             yield
         finally:
             if follower is not None:
                 follower.stop()
+            if status_reader is not None:
+                await status_reader.close()
             ledger.close()
 
     app = FastAPI(

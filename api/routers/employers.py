@@ -26,6 +26,7 @@ from api.models.employers import (
     StatusBatchRequest,
 )
 from api.problems import Problem, problem_response
+from api.status_reads import AsyncStatusReader
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
 
@@ -102,7 +103,13 @@ async def credential_status(
 ) -> Response:
     read_model: ReadModel = request.app.state.services.read_model
     if at is None:
-        record = read_model.credential_status(award_id)
+        # On PostgreSQL an asyncio read (api/status_reads.py): the loop serves other
+        # requests during the round trip. SQLite's read is in-process and quick.
+        reader: AsyncStatusReader | None = request.app.state.status_reader
+        if reader is not None:
+            record = await reader.credential_status(award_id)
+        else:
+            record = read_model.credential_status(award_id)
         if record is None:
             return _not_found(award_id)
     else:
