@@ -294,7 +294,9 @@ class ObservabilityMiddleware:
                         }
                     },
                 )
-            _request_id.reset(token)
+        # Not reached when the app raised: the server's own error line then still
+        # carries the request id (each request runs in a task of its own).
+        _request_id.reset(token)
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:
@@ -331,12 +333,21 @@ def install(app: FastAPI) -> Metrics:
 
     configure_logging()
     app.state.metrics = metrics
-    app.add_middleware(
-        ObservabilityMiddleware,
-        metrics=metrics,
-        on_startup=on_startup,
-        access_log_enabled=os.environ.get("LEDGER_ACCESS_LOG", "1") not in ("0", "false", "no"),
-    )
+    access_log_enabled = os.environ.get("LEDGER_ACCESS_LOG", "1") not in ("0", "false", "no")
+    # Outermost, around Starlette's ServerErrorMiddleware: the 500 answer to an
+    # unexpected error is counted, carries the request id header, and the error's log
+    # line carries the request id too.
+    build_inner = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return ObservabilityMiddleware(
+            build_inner(),
+            metrics=metrics,
+            on_startup=on_startup,
+            access_log_enabled=access_log_enabled,
+        )
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def prometheus_metrics() -> Response:

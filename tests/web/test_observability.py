@@ -12,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.app import create_app
 from api.keys import Role
 from api.observability import JsonFormatter
+from ledger.config import Settings
 from ledger.demo import DemoSummary, credential_id
 
 
@@ -178,3 +180,28 @@ def test_logs_are_json_lines_carrying_the_request_id(
     assert entry["duration_ms"] > 0
     assert entry["level"] == "info"
     assert entry["time"].endswith("+00:00")
+
+
+def test_an_unexpected_error_is_counted_and_traceable_by_its_request_id(
+    settings: Settings, demo: DemoSummary, json_log: io.StringIO
+) -> None:
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as failing:
+        response = failing.get("/boom", headers={"X-Request-ID": "incident-7"})
+        samples = scrape(failing)
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "incident-7"
+    assert (
+        value(samples, "ledger_http_requests_total", method="GET", route="/boom", status="500") == 1
+    )
+    lines = [orjson.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
+    errors = [line for line in lines if line["level"] == "error"]
+    assert errors
+    assert all(line["request_id"] == "incident-7" for line in errors)
+    assert "RuntimeError: a bug" in errors[0]["exception"]
