@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.idempotency import Claimed, fingerprint
+from api.models.providers import IssueAward
 from ledger.domain import ids
 from tests.api.conftest import World, award, event_count, ok
 
@@ -143,4 +145,27 @@ def test_re_sending_awards_already_issued_returns_them_without_writing(
     assert [a["award_id"] for a in again["awards"]] == [a["award_id"] for a in first["awards"]]
     assert not any(a["created"] for a in again["awards"])
     assert again["position"] is None
+    assert event_count(client) == before
+
+
+def test_a_retry_while_the_first_attempt_still_runs_is_told_to_wait(
+    client: TestClient, world: World
+) -> None:
+    body = award("l-1", "R-1", world.credential_id)
+    path = world.setu.path("/awards")
+    # The first attempt has claimed the key and not answered yet (as a slow request would).
+    services = client.app.state.services  # type: ignore[attr-defined]
+    same_request = fingerprint(
+        "POST", path, IssueAward.model_validate(body).model_dump(mode="json")
+    )
+    assert isinstance(services.idempotency.claim("provider:SETU", "slow-1", same_request), Claimed)
+    before = event_count(client)
+
+    retry = client.post(
+        path, json=body, headers={**world.setu.headers, "Idempotency-Key": "slow-1"}
+    )
+
+    assert retry.status_code == 409
+    assert retry.json()["type"].endswith("/idempotency-key-in-use")
+    assert retry.headers["Retry-After"] == "1"
     assert event_count(client) == before
