@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -65,6 +66,16 @@ STATUS_TEXT = {
         "!",
         "This credential was issued, but its awarding body has since been withdrawn.",
     ),
+}
+
+# The same, for a check as of a past day ("was it valid when we hired her?").
+PAST_HEADLINE = {
+    AwardStatus.VALID: "At the end of {day}, this credential was valid.",
+    AwardStatus.REVOKED: "At the end of {day}, this credential had been revoked.",
+    AwardStatus.EXPIRED: "At the end of {day}, this credential had expired.",
+    AwardStatus.NOT_YET_ISSUED: "At the end of {day}, this credential had not yet been issued.",
+    AwardStatus.ISSUER_WITHDRAWN: "At the end of {day}, this credential's awarding body had"
+    " been withdrawn.",
 }
 
 ROUTE_TEXT = {
@@ -116,6 +127,8 @@ class Verification:
     status_symbol: str
     headline: str
     checked_at: datetime
+    as_of: date | None
+    """The day asked about, for a point-in-time check; ``None`` for now."""
     title: str
     awarding_body: str
     country: str
@@ -171,15 +184,21 @@ def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
     return False, f"Not accredited: accreditation {provider.state.value}{reason}"
 
 
-def verification(report: AwardStatusReport, status: AwardStatus | None = None) -> Verification:
+def verification(
+    report: AwardStatusReport, status: AwardStatus | None = None, as_of: date | None = None
+) -> Verification:
     """The page's content for ``report``; ``status`` (from the status view) overrides
-    the report's unless the report knows of a revocation."""
+    the report's unless the report knows of a revocation. ``as_of`` is the day of a
+    point-in-time check (the report is then as of the end of that day)."""
     award, credential, provider = report.award, report.credential, report.provider
     spec = credential.specification
     terms = award.terms
     if status is None or award.revoked_at is not None:
         status = report.status
     word, symbol, headline = STATUS_TEXT[status]
+    if as_of is not None:
+        headline = PAST_HEADLINE[status].format(day=as_of.isoformat())
+    revoked = status is AwardStatus.REVOKED
     accredited, standing = _provider_standing(report)
     assessment = award.assessment.method if award.assessment else spec.assessment_type
     supervision = award.assessment.supervision if award.assessment else spec.supervision
@@ -215,28 +234,54 @@ def verification(report: AwardStatusReport, status: AwardStatus | None = None) -
         status_symbol=symbol,
         headline=headline,
         checked_at=report.at,
+        as_of=as_of,
         title=terms.title,
         awarding_body=provider.name,
         country=country,
         issued_on=award.issued_on.isoformat(),
         expires_on=award.expires_on.isoformat() if award.expires_on else None,
-        revoked_at=award.revoked_at,
-        revocation_reason=award.revocation_reason,
+        revoked_at=award.revoked_at if revoked else None,
+        revocation_reason=award.revocation_reason if revoked else None,
         provider_accredited=accredited,
         provider_standing=standing,
         elements=tuple(e for e in elements if e.value or e.items),
     )
 
 
-def lookup(request: Request, award_id: UUID) -> Verification | None:
-    """The award's verification, or ``None`` when the ledger has no such award."""
+def lookup(request: Request, award_id: UUID, as_of: date | None = None) -> Verification | None:
+    """The award's verification, now or as of the end of the day ``as_of`` (UTC), or
+    ``None`` when the ledger has no such award."""
     services: Services = request.app.state.services
+    if as_of is not None:
+        try:
+            report = services.ledger.award_status(award_id, at=_end_of(as_of))
+        except NotFound:
+            return None
+        return verification(report, as_of=as_of)
     view = services.read_model.credential_status(award_id)
     try:
         report = services.ledger.award_status(award_id)
     except NotFound:
         return None
     return verification(report, AwardStatus(view.status) if view is not None else None)
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def parse_day(text: str | None, today: date) -> date | str | None:
+    """The optional "valid on" day: ``None`` when not given, the date, or a message
+    saying what is wrong with it."""
+    if text is None or not text.strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return f"“{text.strip()[:40]}” is not a date: use the form 2026-03-01."
+    if day > today:
+        return f"{day.isoformat()} is in the future: the register answers for today or a past day."
+    return day
 
 
 def _page(
@@ -247,6 +292,8 @@ def _page(
     result: Verification | None = None,
     not_found: UUID | None = None,
     invalid: str | None = None,
+    on: str = "",
+    date_error: str | None = None,
 ) -> HTMLResponse:
     title = "Verify a micro-credential"
     if result is not None:
@@ -255,6 +302,8 @@ def _page(
         title = "Not found"
     elif invalid is not None:
         title = "Not an award id"
+    elif date_error is not None:
+        title = "Not a day to check"
     response = templates.TemplateResponse(
         request,
         "verify.html",
@@ -264,6 +313,9 @@ def _page(
             "result": result,
             "not_found": not_found,
             "invalid": invalid,
+            "on": on,
+            "date_error": date_error,
+            "today": datetime.now(UTC).date().isoformat(),
         },
         status_code=status_code,
         headers=PAGE_HEADERS,
@@ -275,6 +327,7 @@ def _page(
 def verify_form(
     request: Request,
     award_id: str | None = Query(None, description="The award id to check"),
+    on: str | None = Query(None, description="Check as of the end of this day (YYYY-MM-DD)"),
 ) -> Response:
     """The form; submitted (GET ``?award_id=``), it sends the reader to the award's own
     page, the link they can keep or share."""
@@ -282,8 +335,13 @@ def verify_form(
         return _page(request)
     parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
     if parsed is None:
-        return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
-    return RedirectResponse(f"/verify/{parsed}", status_code=303, headers=PAGE_HEADERS)
+        return _page(
+            request, status_code=400, query=award_id[:500], invalid=award_id[:500], on=on or ""
+        )
+    target = f"/verify/{parsed}"
+    if on and on.strip():
+        target += "?" + urlencode({"on": on.strip()[:40]})
+    return RedirectResponse(target, status_code=303, headers=PAGE_HEADERS)
 
 
 @router.get("/verify/static/verify.css")
@@ -296,12 +354,19 @@ def stylesheet() -> FileResponse:
 
 
 @router.get("/verify/{award_id}", response_class=HTMLResponse)
-def verify_award(request: Request, award_id: str) -> HTMLResponse:
-    """One award's status and what it certifies."""
+def verify_award(
+    request: Request,
+    award_id: str,
+    on: str | None = Query(None, description="Check as of the end of this day (YYYY-MM-DD)"),
+) -> HTMLResponse:
+    """One award's status and what it certifies, now or as of a past day."""
     parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
     if parsed is None:
         return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
-    result = lookup(request, parsed)
+    day = parse_day(on, datetime.now(UTC).date())
+    if isinstance(day, str):
+        return _page(request, status_code=400, query=str(parsed), on=on or "", date_error=day)
+    result = lookup(request, parsed, day)
     if result is None:
         return _page(request, status_code=404, query=str(parsed), not_found=parsed)
-    return _page(request, query=str(parsed), result=result)
+    return _page(request, query=str(parsed), result=result, on=day.isoformat() if day else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
@@ -177,3 +178,47 @@ def test_pages_are_not_cached_and_do_not_leak_the_id_as_referrer(
     css = client.get("/verify/static/verify.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+def test_an_employer_can_check_as_of_a_past_day(client: TestClient, demo: DemoSummary) -> None:
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+
+    as_of_today = text_of(client.get(f"/verify/{demo.revoked_award}?on={today}").text)
+    before_it_was_recorded = text_of(
+        client.get(f"/verify/{demo.revoked_award}?on={yesterday}").text
+    )
+
+    assert f"At the end of {today}, this credential had been revoked." in as_of_today
+    assert "Reason Assessment result annulled" in as_of_today
+    assert f"as it stood in the national register at the end of {today} (UTC)" in as_of_today
+    assert "Not yet issued" in before_it_was_recorded
+    assert f"At the end of {yesterday}, this credential had not yet been issued." in (
+        before_it_was_recorded
+    )
+    assert "Reason" not in before_it_was_recorded
+
+
+def test_the_form_carries_the_day_to_the_awards_link(client: TestClient, demo: DemoSummary) -> None:
+    response = client.get(
+        "/verify",
+        params={"award_id": str(demo.valid_award), "on": "2026-03-01"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/verify/{demo.valid_award}?on=2026-03-01"
+
+
+def test_a_day_that_is_not_a_date_or_in_the_future_is_explained(
+    client: TestClient, demo: DemoSummary
+) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+
+    garbled = client.get(f"/verify/{demo.valid_award}?on=yesterday-ish")
+    future = client.get(f"/verify/{demo.valid_award}?on={tomorrow}")
+
+    assert garbled.status_code == 400
+    assert "is not a date: use the form 2026-03-01" in text_of(garbled.text)
+    assert future.status_code == 400
+    assert f"{tomorrow} is in the future" in text_of(future.text)
