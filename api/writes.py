@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -26,6 +27,9 @@ from api.services import VIEW_WAIT_SECONDS, Services
 
 POSITION_HEADER = "Ledger-Position"
 REPLAY_HEADER = "Idempotent-Replayed"
+LAGGING_HEADER = "Ledger-Views-Lagging"
+
+log = logging.getLogger("api.writes")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -93,8 +97,14 @@ def _run(command: Callable[[], Written], status_code: int) -> StoredAnswer:
 def _answer(services: Services, answer: StoredAnswer, *, replayed: bool = False) -> Response:
     headers: dict[str, str] = {}
     if answer.position is not None:
-        services.read_model.wait_for(answer.position, timeout=VIEW_WAIT_SECONDS)
         headers[POSITION_HEADER] = str(answer.position)
+        if not services.read_model.wait_for(answer.position, timeout=VIEW_WAIT_SECONDS):
+            # Written and safe, but the views are behind (worker stopped or overloaded):
+            # say so rather than let the client assume its next read sees the write.
+            log.warning(
+                "views did not reach position %d in %ss", answer.position, VIEW_WAIT_SECONDS
+            )
+            headers[LAGGING_HEADER] = "true"
     if replayed:
         headers[REPLAY_HEADER] = "true"
     return Response(
