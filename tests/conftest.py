@@ -25,7 +25,6 @@ from ledger.domain.values import (
     Assessment,
     CredentialSpecification,
     ParticipationForm,
-    ProviderKind,
 )
 from ledger.policy import IRELAND, NationalPolicy
 
