@@ -3,11 +3,15 @@ one-line message on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from ledger.errors import LedgerError
@@ -19,7 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
 
 
 @app.callback()
@@ -38,10 +41,18 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn refusals and bad configuration into a one-line message and exit 1."""
+    """Turn refusals, bad configuration and an unusable store (a database that cannot be
+    reached or opened) into a one-line message and exit 1."""
     try:
         yield
     except LedgerError as error:
         fail(str(error))
+    except (PersistenceError, psycopg.Error, sqlite3.Error) as error:
+        text = str(error).strip()
+        detail = text.splitlines()[0] if text else type(error).__name__
+        where = os.environ.get("LEDGER_DATABASE_URL") or "the embedded SQLite file"
+        if "@" in where:  # never echo a password
+            where = where.split("://", 1)[0] + "://…@" + where.rsplit("@", 1)[1]
+        fail(f"the store {where} cannot be used: {detail}")
     except (ValueError, OSError) as error:
         fail(str(error))

@@ -30,7 +30,7 @@ app.add_typer(authority_app)
 def _open() -> tuple[Ledger, KeyStore]:
     with user_errors():
         ledger = Ledger(Settings.from_env())
-    return ledger, KeyStore(SideTables(ledger))
+        return ledger, KeyStore(SideTables(ledger))
 
 
 def _operator() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from ledger.application import Ledger
 from ledger.cli.app import app, console, user_errors
 from ledger.config import Settings
 
@@ -18,6 +19,9 @@ def serve(
     """Serve the API (employers, providers, authority) on HOST:PORT."""
     with user_errors():
         settings = Settings.from_env()
+        # Open the store once here, so an unreachable database is one line, not a
+        # traceback from inside the server's start-up.
+        Ledger(settings).close()
     console.print(
         f"ledger API on http://{host}:{port}  store: {settings.database.describe()}  "
         f"policy: {settings.policy.name}",
