@@ -64,6 +64,9 @@ class Dialect:
     def begin_page(self, cursor: Any) -> None:
         """Settings for a page transaction (first statement of it)."""
 
+    def lock_schema(self, cursor: Any) -> None:
+        """Serialise changes to the views' tables between processes (this transaction)."""
+
     def bulk_insert(self, cursor: Any, statement: str, rows: list[Any]) -> None:
         """Insert many rows with one ``INSERT ... VALUES (?, ...)`` statement."""
         if len(rows) == 1:
@@ -181,6 +184,9 @@ class PostgresDialect(Dialect):
         super().__init__(datastore, tracking_recorder, tracking_table)
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
         self._copies: dict[str, str] = {}
+
+    def lock_schema(self, cursor: Any) -> None:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (0x1ED6E7,))
 
     def begin_page(self, cursor: Any) -> None:
         # A view is derived from the log and its tracking record commits with it: a

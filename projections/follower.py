@@ -71,23 +71,58 @@ def make_views(dialect: Dialect, names: Sequence[str] | None = None) -> list[Vie
     return [cls(dialect) for cls in VIEW_CLASSES if cls.name in wanted]
 
 
-_ensured: set[tuple[int, str]] = set()
 _ensure_lock = threading.Lock()
+_ENSURED = "_projections_ensured"
 
 
 def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
-    """Create the views' tables and indexes and their tracking rows, if missing."""
+    """Create the views' tables and indexes and their tracking rows, if missing.
+
+    Each view's table layout is remembered (``proj_views``): a view whose layout
+    changed with a new version of this code is dropped and starts again from position
+    0, so the follower rebuilds it from the log."""
     d = dialect or dialect_for(ledger)
-    key = (id(d.datastore), d.prefix)
     with _ensure_lock:
-        if key in _ensured:
+        if d.prefix in getattr(d.datastore, _ENSURED, ()):
             return
         views = make_views(d)
         with d.write() as c:
+            d.lock_schema(c)
+            c.execute(
+                d.q(
+                    "CREATE TABLE IF NOT EXISTS {s}proj_views ("
+                    "view_name TEXT PRIMARY KEY, layout TEXT NOT NULL)"
+                )
+            )
+            c.execute(d.q("SELECT view_name, layout FROM {s}proj_views"))
+            known = {row["view_name"]: row["layout"] for row in c.fetchall()}
             for view in views:
-                view.create(c)
-                _ensure_tracking_row(d, c, view)
-        _ensured.add(key)
+                layout = view.layout()
+                if known.get(view.name) != layout:
+                    if view.name in known:
+                        log.warning("the %s view changed layout; rebuilding it", view.name)
+                    _reset(d, c, view, indexes=True)
+                    c.execute(
+                        d.q(
+                            "INSERT INTO {s}proj_views (view_name, layout) VALUES (?, ?) "
+                            "ON CONFLICT (view_name) DO UPDATE SET layout = excluded.layout"
+                        ),
+                        (view.name, layout),
+                    )
+                else:
+                    view.create(c)
+                    _ensure_tracking_row(d, c, view)
+        setattr(d.datastore, _ENSURED, {*getattr(d.datastore, _ENSURED, ()), d.prefix})
+
+
+def _reset(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
+    """Drop the view's tables and start it again from position 0."""
+    view.drop(cursor)
+    cursor.execute(
+        d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,)
+    )
+    view.create(cursor, indexes=indexes)
+    _ensure_tracking_row(d, cursor, view)
 
 
 def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
@@ -100,7 +135,8 @@ def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
     )
 
 
-def read_positions(d: Dialect, views: Sequence[View]) -> dict[str, int]:
+def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], set[str]]:
+    """Each view's position, and the views that have no tracking row."""
     names = [v.tracking_name for v in views]
     with d.read() as c:
         c.execute(
@@ -109,7 +145,8 @@ def read_positions(d: Dialect, views: Sequence[View]) -> dict[str, int]:
             names,
         )
         found = {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
-    return {v.name: found.get(v.tracking_name, 0) for v in views}
+    positions = {v.name: found.get(v.tracking_name, 0) for v in views}
+    return positions, {v.name for v in views if v.tracking_name not in found}
 
 
 @dataclass
@@ -163,8 +200,15 @@ class Follower:
         return self._stop.is_set()
 
     def refresh_positions(self) -> dict[str, int]:
-        self.positions = read_positions(self.d, self.views)
-        return dict(self.positions)
+        positions, missing = read_positions(self.d, self.views)
+        if missing:  # a view without a tracking row (a store reset under us): start it
+            with self.d.write() as c:
+                for view in self.views:
+                    if view.name in missing:
+                        _ensure_tracking_row(self.d, c, view)
+            positions, _ = read_positions(self.d, self.views)
+        self.positions = positions
+        return dict(positions)
 
     # --- applying ----------------------------------------------------------------------
     def catch_up(
@@ -178,13 +222,18 @@ class Follower:
         pages strictly in order; the database's work is done while Python decodes)."""
         self.refresh_positions()
         applied = 0
+        conflicts = 0
         while not self._stop.is_set():
             try:
                 count, more = self._catch_up_pipelined(progress, max_pages)
             except PositionConflict:
                 log.info("another follower moved the views; re-reading positions")
+                conflicts += 1
+                if conflicts > 3:  # the other follower is busy: let it work
+                    self._stop.wait(min(0.01 * conflicts, 1.0))
                 self.refresh_positions()
                 continue
+            conflicts = 0
             applied += count
             if not more:
                 break
@@ -494,13 +543,9 @@ def rebuild(
     ensure_views(ledger, d)
     targets = make_views(d, views)
     with d.write() as c:
+        d.lock_schema(c)
         for view in targets:
-            view.drop(c)
-            c.execute(
-                d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,)
-            )
-            view.create(c, indexes=False)
-            _ensure_tracking_row(d, c, view)
+            _reset(d, c, view, indexes=False)
     follower = Follower(ledger, [v.name for v in targets], page_size=page_size)
     follower.catch_up(progress=progress)
     with d.write() as c:

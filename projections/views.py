@@ -9,6 +9,7 @@ computed in SQL from the old ones, so a page costs a few bulk statements per tab
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,12 @@ class View:
 
     def index_statements(self) -> list[str]:
         return []
+
+    def layout(self) -> str:
+        """A fingerprint of the view's tables and indexes as this code creates them."""
+        statements = (*self.create_statements(), *self.index_statements())
+        text = "\n".join(self.d.q(statement) for statement in statements)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def create(self, cursor: Any, *, indexes: bool = True) -> None:
         for statement in self.create_statements():
