@@ -97,6 +97,7 @@ class ProviderEntry:
     status_reason: str | None
     registered_at: datetime
     updated_at: datetime
+    website: str | None = None
 
 
 @dataclass(frozen=True)
@@ -531,6 +532,7 @@ class ReadModel:
             status_reason=row["status_reason"],
             registered_at=d.from_ts(row["registered_at"]),
             updated_at=d.from_ts(row["updated_at"]),
+            website=row["website"],
         )
 
     # --- catalogue -----------------------------------------------------------------------

@@ -239,7 +239,7 @@ class ProviderRegisterView(View):
             "country TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, "
             "scope_levels TEXT, scope_fields TEXT, valid_until {date}, "
             "decision_reference TEXT, status_reason TEXT, registered_at {ts} NOT NULL, "
-            "updated_at {ts} NOT NULL, position {bigint} NOT NULL) {without_rowid}"
+            "updated_at {ts} NOT NULL, website TEXT, position {bigint} NOT NULL) {without_rowid}"
         ]
 
     def index_statements(self) -> list[str]:
@@ -252,7 +252,7 @@ class ProviderRegisterView(View):
         to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
         insert = d.q(
             "INSERT INTO {s}proj_providers (provider_id, code, name, country, kind, state, "
-            "registered_at, updated_at, position) VALUES (?,?,?,?,?,?,?,?,?)"
+            "registered_at, updated_at, website, position) VALUES (?,?,?,?,?,?,?,?,?,?)"
         )
         accredit = d.q(
             "UPDATE {s}proj_providers SET state = ?, scope_levels = ?, scope_fields = ?, "
@@ -273,7 +273,7 @@ class ProviderRegisterView(View):
             ops.insert(
                 insert,
                 (to_uuid(n.originator_id), e.code, e.name, e.country, e.kind.value,
-                 "registered", ts, ts, n.id),
+                 "registered", ts, ts, getattr(e, "website", None), n.id),
             )
 
         def accredited(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:

@@ -17,7 +17,7 @@ import pytest
 from ledger.application import IssueRequest, Ledger
 from ledger.config import DatabaseSettings
 from ledger.domain import ids
-from ledger.domain.values import StackingRule
+from ledger.domain.values import ProviderKind, StackingRule
 from ledger.errors import AwardNotFound
 from ledger.policy import IRELAND, RevalidationRegime, WithdrawnIssuerRule
 from projections.follower import EmbeddedProjections, Follower
@@ -182,7 +182,17 @@ def test_provider_register(world: World) -> None:
         world.provider_id, reason="audit", decision_reference="S-1", actor=AUTHORITY
     )
     other = make_world(ledger, "Q1")
+    ledger.register_provider(
+        code="W1",
+        name="With Web",
+        country="IE",
+        kind=ProviderKind.OTHER,
+        actor=AUTHORITY,
+        website="https://w1.example",
+    )
     read = caught_up(ledger)
+    web = read.provider_by_code("W1")
+    assert web is not None and web.website == "https://w1.example" and web.state == "registered"
     entry = read.provider(world.provider_id)
     assert entry is not None
     assert entry.state == "suspended" and entry.status_reason == "audit"
@@ -190,8 +200,8 @@ def test_provider_register(world: World) -> None:
     assert entry.scope_levels == (5, 6, 7) and "0688 ICT" in entry.scope_fields
     assert read.provider_by_code("q1") == read.provider(other.provider_id)
     page = read.providers(limit=1)
-    assert page.total == 2 and page.next_offset == 1 and [p.code for p in page.items] == ["P0"]
-    assert [p.code for p in read.providers(offset=1).items] == ["Q1"]
+    assert page.total == 3 and page.next_offset == 1 and [p.code for p in page.items] == ["P0"]
+    assert [p.code for p in read.providers(offset=1).items] == ["Q1", "W1"]
     assert [p.code for p in read.providers(state="accredited").items] == ["Q1"]
 
 
