@@ -40,6 +40,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
         "--database", f"ledger_bench_smoke_{os.getpid()}",
         "--awards", "300", "--small", "150", "--issue", "60",
         "--seconds", "1", "--warmup", "0", "--connections", "4", "--threads", "1",
+        "--light-connections", "2",
         "--insert-rows", "300", "--status-ids", "100",
         "--output", str(output), "--quiet",
     ]
