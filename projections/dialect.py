@@ -222,9 +222,18 @@ class PostgresDialect(Dialect):
 
 
 def dialect_for(ledger: Any) -> Dialect:
-    """The dialect of a ``Ledger``'s store, sharing its datastore (connections, locks)."""
-    recorder = ledger.recorder
-    datastore = recorder.datastore
+    """The dialect of a ``Ledger``'s store, sharing its datastore (connections, locks);
+    made once per datastore (it also creates eventsourcing's tracking table)."""
+    datastore = ledger.recorder.datastore
+    found = getattr(datastore, "_projections_dialect", None)
+    if isinstance(found, Dialect):
+        return found
+    made = _make_dialect(datastore)
+    datastore._projections_dialect = made
+    return made
+
+
+def _make_dialect(datastore: Any) -> Dialect:
     if type(datastore).__name__ == "PostgresDatastore":
         from eventsourcing.postgres import PostgresTrackingRecorder
 
