@@ -433,11 +433,12 @@ def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
     assert len(only) == 3  # header, issued, revoked
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # SQLite followers poll
 def test_postgres_wakes_the_follower_on_notify(
     make_ledger: Callable[..., Ledger], database: DatabaseSettings
 ) -> None:
-    if not database.is_postgres:
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite followers poll")
+    assert database.is_postgres
     ledger = make_ledger()
     world = make_world(ledger)
     writer = make_ledger()  # another process's ledger: only NOTIFY can wake the follower
