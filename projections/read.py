@@ -61,6 +61,8 @@ class CredentialStatus:
     provider_id: UUID
     provider_code: str | None
     provider_name: str | None
+    provider_country: str | None
+    """The awarding body's country (an EU mandatory element), ISO 3166 alpha-2."""
     provider_state: str | None
     """The provider's current accreditation state: registered, accredited, suspended, withdrawn."""
     nqf_level: int | None
@@ -360,7 +362,8 @@ class ReadModel:
         "SELECT s.award_id, s.micro_credential_id, s.provider_id, s.title, s.workload_ects, "
         "s.nqf_level, s.eqf_level, s.route, s.components, s.issued_on, s.expires_on, "
         "s.revoked_at, s.revocation_reason, s.revoked_by, p.code AS provider_code, "
-        "p.name AS provider_name, p.state AS provider_state, c.learning_outcomes "
+        "p.name AS provider_name, p.country AS provider_country, p.state AS provider_state, "
+        "c.learning_outcomes "
         "FROM {s}proj_credential_status s "
         "LEFT JOIN {s}proj_providers p ON p.provider_id = s.provider_id "
         "LEFT JOIN {s}proj_catalogue c ON c.credential_id = s.micro_credential_id "
@@ -414,6 +417,7 @@ class ReadModel:
             provider_id=award.terms.provider_id,
             provider_code=provider.code,
             provider_name=provider.name,
+            provider_country=provider.country,
             provider_state=provider.state.value,
             nqf_level=award.terms.nqf_level,
             eqf_level=award.terms.eqf_level,
@@ -461,6 +465,7 @@ class ReadModel:
             provider_id=d.from_uuid(row["provider_id"]),
             provider_code=row["provider_code"],
             provider_name=row["provider_name"],
+            provider_country=row["provider_country"],
             provider_state=row["provider_state"],
             nqf_level=row["nqf_level"],
             eqf_level=row["eqf_level"],

@@ -27,6 +27,9 @@ class IssuerView(ResponseModel):
     provider_id: UUID
     code: str | None = Field(examples=["SETU"])
     name: str | None = Field(examples=["South East Technological University"])
+    country: str | None = Field(
+        description="Country of the awarding body (ISO 3166 alpha-2).", examples=["IE"]
+    )
     accreditation_state: str | None = Field(
         description="The provider's accreditation now (or at `as_of`): registered,"
         " accredited, suspended or withdrawn.",

@@ -56,6 +56,7 @@ def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any
             "provider_id": str(record.provider_id),
             "code": record.provider_code,
             "name": record.provider_name,
+            "country": record.provider_country,
             "accreditation_state": record.provider_state,
         },
         "issued_on": record.issued_on.isoformat(),

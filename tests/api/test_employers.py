@@ -50,6 +50,7 @@ def test_the_status_says_what_the_credential_certifies_and_nothing_about_the_lea
         "learning_outcomes": ["Clean a data set", "Explain a regression"],
     }
     assert status["issuer"]["name"] == "SETU Institute"
+    assert status["issuer"]["country"] == "IE"  # an EU mandatory element
     assert status["issued_on"] == datetime.now(UTC).date().isoformat()
     assert status["revoked_at"] is None
     assert "pseudonym-4711" not in response.text
