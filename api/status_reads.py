@@ -6,15 +6,22 @@ request for the length of a database round trip (which grows fast when the machi
 busy), and from a thread pool it pays a thread hop. Here the same read goes through an
 asyncio connection pool of its own, so the loop serves other requests meanwhile.
 
-Same SQL and same row-to-answer conversion as `ReadModel.credential_status`, so the
-answers are identical; nothing is cached, so a revocation shows as soon as the status
-view has it. One round trip per request: connections are not pinged before use. A
-broken pooled connection (after a database restart, say) fails its read; the pool is
-then checked (broken connections replaced) and the read retried once.
+Reads are coalesced, not cached: the checks that arrive in the same turn of the event
+loop go to the database together, as one ``WHERE award_id = ANY(...)`` read, so a busy
+server pays one round trip and one statement for several checks; a lone check is read
+at once, alone (no timer, no added wait). Same SQL and row-to-answer conversion as
+`ReadModel.credential_status`, so the answers are identical, and every answer comes
+from a read that started after the request arrived: a revocation shows as soon as the
+status view has it.
+
+Connections are not pinged before use. A broken pooled connection (after a database
+restart, say) fails its read; the pool is then checked (broken connections replaced)
+and the read retried once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +32,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from ledger.config import Settings
 from projections.read import CredentialStatus, ReadModel
+
+MAX_IDS_PER_READ = 500
 
 
 class AsyncStatusReader:
@@ -49,9 +58,12 @@ class AsyncStatusReader:
             name="status-reads",
         )
         d = read_model.d
-        # The read model's own statement: one primary-key read joined to the provider
+        # The read model's own statement: primary-key reads joined to the provider
         # register and the catalogue.
-        self.statement = d.q(ReadModel._STATUS_SELECT + "WHERE s.award_id = ?")
+        self.statement = d.q(ReadModel._STATUS_SELECT + "WHERE s.award_id = ANY(?)")
+        self._waiting: dict[UUID, list[asyncio.Future[Any]]] = {}
+        self._flush_scheduled = False
+        self._reads: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
@@ -61,20 +73,52 @@ class AsyncStatusReader:
 
     async def credential_status(self, award_id: UUID) -> CredentialStatus | None:
         """As `ReadModel.credential_status`: the current status, or ``None``."""
-        row = await self._fetch(award_id)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+        self._waiting.setdefault(award_id, []).append(answer)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        row = await answer
         if row is None:
             return None
         model = self.read_model
         return model._status(row, model.clock())
 
-    async def _fetch(self, award_id: UUID) -> Any:
+    def _flush(self) -> None:
+        """Start one read for every check that arrived in this turn of the loop."""
+        waiting, self._waiting = self._waiting, {}
+        self._flush_scheduled = False
+        ids = list(waiting)
+        for start in range(0, len(ids), MAX_IDS_PER_READ):
+            chunk = {i: waiting[i] for i in ids[start : start + MAX_IDS_PER_READ]}
+            task = asyncio.get_running_loop().create_task(self._answer(chunk))
+            self._reads.add(task)  # keep a reference until done
+            task.add_done_callback(self._reads.discard)
+
+    async def _answer(self, waiting: dict[UUID, list[asyncio.Future[Any]]]) -> None:
         try:
-            return await self._fetch_once(award_id)
+            rows = await self._fetch(list(waiting))
+        except Exception as error:
+            for futures in waiting.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(error)
+            return
+        for award_id, futures in waiting.items():
+            row = rows.get(award_id)
+            for future in futures:
+                if not future.done():
+                    future.set_result(row)
+
+    async def _fetch(self, award_ids: list[UUID]) -> dict[UUID, Any]:
+        try:
+            return await self._fetch_once(award_ids)
         except psycopg.OperationalError:
             await self.pool.check()  # replace the connections that broke
-            return await self._fetch_once(award_id)
+            return await self._fetch_once(award_ids)
 
-    async def _fetch_once(self, award_id: UUID) -> Any:
+    async def _fetch_once(self, award_ids: list[UUID]) -> dict[UUID, Any]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(self.statement, (award_id,), prepare=True)
-            return await cursor.fetchone()
+            cursor = await conn.execute(self.statement, (award_ids,), prepare=True)
+            return {row["award_id"]: row for row in await cursor.fetchall()}
