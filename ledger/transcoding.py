@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -29,11 +30,25 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 _NESTED = frozenset({dict, list})
 
 
+def _uuid_from_hex(data: str) -> UUID:
+    return UUID(int=int(data, 16))
+
+
 class OrjsonTranscoder(Transcoder):
     def __init__(self) -> None:
         self._topics: dict[type, str] = {}
         self._types: dict[str, type] = {}
         self._field_names: dict[type, tuple[str, ...]] = {}
+        self._decoders: dict[str, Callable[[Any], Any]] = {
+            "uuid_hex": _uuid_from_hex,
+            "datetime_iso": datetime.fromisoformat,
+            "date_iso": date.fromisoformat,
+            "decimal_str": Decimal,
+            "tuple": self._untag_tuple,
+            "bytes_b64": base64.b64decode,
+            "enum": self._untag_enum,
+            "dataclass": self._untag_dataclass,
+        }
 
     def encode(self, obj: Any) -> bytes:
         return orjson.dumps(self._tag(obj))
@@ -88,29 +103,26 @@ class OrjsonTranscoder(Transcoder):
         raise TypeError(msg)
 
     def _untag(self, o: Any) -> Any:
-        if isinstance(o, list):
+        # The hot path of every read and rebuild: one type() test per value, a dict
+        # lookup per tagged value instead of a chain of comparisons.
+        if type(o) is list:
             return [self._untag(v) if type(v) in _NESTED else v for v in o]
-        if not isinstance(o, dict):
+        if type(o) is not dict:
             return o
-        if len(o) == 2 and _TYPE in o and _DATA in o:
-            kind, data = o[_TYPE], o[_DATA]
-            if kind == "uuid_hex":
-                return UUID(hex=data)
-            if kind == "datetime_iso":
-                return datetime.fromisoformat(data)
-            if kind == "date_iso":
-                return date.fromisoformat(data)
-            if kind == "decimal_str":
-                return Decimal(data)
-            if kind == "tuple":
-                return tuple(self._untag(v) if type(v) in _NESTED else v for v in data)
-            if kind == "bytes_b64":
-                return base64.b64decode(data)
-            if kind == "enum":
-                return self._resolve(data[0])(self._untag(data[1]))
-            if kind == "dataclass":
-                cls = self._resolve(data[0])
-                return cls(
-                    **{k: self._untag(v) if type(v) in _NESTED else v for k, v in data[1].items()}
-                )
+        if len(o) == 2:
+            kind = o.get(_TYPE)
+            if kind is not None and _DATA in o:
+                decoder = self._decoders.get(kind)
+                if decoder is not None:
+                    return decoder(o[_DATA])
         return {k: self._untag(v) if type(v) in _NESTED else v for k, v in o.items()}
+
+    def _untag_tuple(self, data: list[Any]) -> tuple[Any, ...]:
+        return tuple(self._untag(v) if type(v) in _NESTED else v for v in data)
+
+    def _untag_enum(self, data: list[Any]) -> Any:
+        return self._resolve(data[0])(self._untag(data[1]))
+
+    def _untag_dataclass(self, data: list[Any]) -> Any:
+        cls = self._resolve(data[0])
+        return cls(**{k: self._untag(v) if type(v) in _NESTED else v for k, v in data[1].items()})
