@@ -30,8 +30,10 @@ from api.status_reads import AsyncStatusReader
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
 
-CACHE_SECONDS = 5
-CACHE_CONTROL = f"public, max-age={CACHE_SECONDS}"
+# A revoked award must not be reported valid for more than a second, and that includes
+# what a shared cache in front of the API keeps: one second, then revalidate by ETag.
+CACHE_SECONDS = 1
+CACHE_CONTROL = f"public, max-age={CACHE_SECONDS}, must-revalidate"
 PROBLEM_CONTENT: dict[str, Any] = {"application/problem+json": {}}
 
 router = APIRouter(prefix="/v1/credentials", tags=["employers"])
