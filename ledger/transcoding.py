@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.persistence import Transcoder
@@ -30,8 +30,20 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 _NESTED = frozenset({dict, list})
 
 
+_new = object.__new__
+_set = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
+
+
 def _uuid_from_hex(data: str) -> UUID:
-    return UUID(int=int(data, 16))
+    # What UUID(int=...) makes, without its argument checks (half the cost): 32 hex
+    # digits are always in range; anything else takes the checked way.
+    if len(data) != 32:
+        return UUID(int=int(data, 16))
+    u = _new(UUID)
+    _set(u, "int", int(data, 16))
+    _set(u, "is_safe", _UNKNOWN)
+    return u
 
 
 class OrjsonTranscoder(Transcoder):
@@ -115,7 +127,27 @@ class OrjsonTranscoder(Transcoder):
                 decoder = self._decoders.get(kind)
                 if decoder is not None:
                     return decoder(o[_DATA])
-        return {k: self._untag(v) if type(v) in _NESTED else v for k, v in o.items()}
+        return self._untag_items(o)
+
+    def _untag_items(self, o: dict[str, Any]) -> dict[str, Any]:
+        """A dict's values restored, in place (the dicts are orjson's fresh output, only
+        ever seen here); a tagged leaf value (a UUID, a datetime...) is decoded without
+        a recursive call, a plain value is left where it is."""
+        decoders = self._decoders
+        for k, v in o.items():
+            t = type(v)
+            if t is dict:
+                if len(v) == 2:
+                    kind = v.get(_TYPE)
+                    if kind is not None and _DATA in v:
+                        decoder = decoders.get(kind)
+                        if decoder is not None:
+                            o[k] = decoder(v[_DATA])
+                            continue
+                self._untag_items(v)
+            elif t is list:
+                o[k] = self._untag(v)
+        return o
 
     def _untag_tuple(self, data: list[Any]) -> tuple[Any, ...]:
         return tuple(self._untag(v) if type(v) in _NESTED else v for v in data)
@@ -124,5 +156,4 @@ class OrjsonTranscoder(Transcoder):
         return self._resolve(data[0])(self._untag(data[1]))
 
     def _untag_dataclass(self, data: list[Any]) -> Any:
-        cls = self._resolve(data[0])
-        return cls(**{k: self._untag(v) if type(v) in _NESTED else v for k, v in data[1].items()})
+        return self._resolve(data[0])(**self._untag_items(data[1]))

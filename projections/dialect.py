@@ -93,9 +93,18 @@ def _str_or_none(value: UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _uuid_hex(value: UUID | None) -> str | None:
+    """A UUID as PostgreSQL reads it: its 32 hex digits (a third of ``str``'s cost)."""
+    if type(value) is UUID:
+        return f"{value.int:032x}"  # UUID.hex, without the property call
+    return None if value is None else str(value)
+
+
 def _ts_text(value: datetime | None) -> str | None:
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the common case: what the ledger records
+        return value.isoformat(timespec="microseconds")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     elif value.utcoffset():
@@ -172,7 +181,7 @@ class PostgresDialect(Dialect):
 
     # Parameters go as text too: PostgreSQL casts it to the column's type, and text is
     # five times cheaper than UUID/datetime objects for psycopg to put in a COPY.
-    to_uuid = staticmethod(_str_or_none)
+    to_uuid = staticmethod(_uuid_hex)
     to_ts = staticmethod(_ts_text)
     to_date = staticmethod(_date_text)
     to_bool = staticmethod(bool)

@@ -24,12 +24,13 @@ import gc
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Notification, Tracking, find_id_convertor
+from eventsourcing.utils import resolve_topic
 
 from ledger.application import Ledger
 from projections.dialect import Dialect, dialect_for
@@ -186,6 +187,7 @@ class Follower:
         """A test hook, called inside the page transaction before the tracking records
         (raising there simulates a worker dying in the middle of a page)."""
         self._raw_state = ledger.mapper.cipher is None and ledger.mapper.compressor is None
+        self._to_domain_event = self._event_decoder()
 
     # --- control -----------------------------------------------------------------------
     def wake(self) -> None:
@@ -315,7 +317,7 @@ class Follower:
         notifications = self.recorder.select_notifications(start, self.page_size)
         if not notifications:
             return None
-        to_domain_event = self.mapper.to_domain_event
+        to_domain_event = self._to_domain_event
         pairs = [(to_domain_event(n), n) for n in notifications]
         if not self._raw_state:
             pairs = [(e, self._plain_state(e, n)) for e, n in pairs]
@@ -382,6 +384,44 @@ class Follower:
     def _credential_provider(self, credential_id: UUID) -> UUID | None:
         events = list(self.ledger.events.get(credential_id, lte=1))
         return getattr(events[0], "provider_id", None) if events else None
+
+    def _event_decoder(self) -> Callable[[Notification], Any]:
+        """The mapper's ``to_domain_event``, without its per-event look-ups when the
+        stored state is plain (no cipher, no compressor): each topic's class and id
+        converter are found once. Events of versioned classes go through the mapper."""
+        mapper = self.mapper
+        if not self._raw_state:
+            return mapper.to_domain_event
+        decode = mapper.transcoder.decode
+        found: dict[tuple[str, type], tuple[type, Callable[[Any], Any]] | None] = {}
+        new = object.__new__
+        set_attr = object.__setattr__
+
+        def to_domain_event(n: Notification) -> Any:
+            key = (n.topic, type(n.originator_id))
+            entry = found.get(key)
+            if entry is None:
+                if key in found:
+                    return mapper.to_domain_event(n)
+                cls = resolve_topic(n.topic)
+                if getattr(cls, "class_version", 1) != 1:
+                    found[key] = None
+                    return mapper.to_domain_event(n)
+                entry = found[key] = (cls, find_id_convertor(cls, cast(Hashable, key[1])))
+            try:
+                state = decode(n.state)
+            except Exception:  # the mapper's own error, with the event's particulars
+                return mapper.to_domain_event(n)
+            if "class_version" in state:
+                return mapper.to_domain_event(n)
+            cls, convert = entry
+            state["originator_id"] = convert(n.originator_id)
+            state["originator_version"] = n.originator_version
+            event: Any = new(cls)
+            set_attr(event, "__dict__", state)
+            return event
+
+        return to_domain_event
 
     def _plain_state(self, event: Any, n: Notification) -> Notification:
         """With a cipher or compressor the stored state is not JSON: re-encode it."""
