@@ -75,6 +75,12 @@ class ApiProblem(Exception):
         self.headers = headers or {}
 
 
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entry declaring each status as a problem+json answer."""
+    content: dict[str, Any] = {"application/problem+json": {}}
+    return {status: {"model": Problem, "content": content} for status in statuses}
+
+
 def problem_response(
     status: int,
     code: str,

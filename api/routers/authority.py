@@ -8,7 +8,7 @@ Every operation needs an authority key; the actor the events record is
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -42,17 +42,14 @@ from api.models.authority import (
 )
 from api.models.common import Written
 from api.models.providers import AwardWritten
-from api.problems import Problem
+from api.problems import problem_responses
 from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.domain import ids
 from ledger.errors import LearnerNotFound
 from projections.read import AuditFilter
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 422)
-}
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 
 router = APIRouter(prefix="/v1/authority", tags=["authority"], responses=PROBLEMS)
 

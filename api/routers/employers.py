@@ -25,7 +25,7 @@ from api.models.employers import (
     StatusBatchAnswer,
     StatusBatchRequest,
 )
-from api.problems import Problem, problem_response
+from api.problems import problem_response, problem_responses
 from api.status_reads import AsyncStatusReader
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
@@ -34,7 +34,6 @@ from projections.read import ReadModel
 # what a shared cache in front of the API keeps: one second, then revalidate by ETag.
 CACHE_SECONDS = 1
 CACHE_CONTROL = f"public, max-age={CACHE_SECONDS}, must-revalidate"
-PROBLEM_CONTENT: dict[str, Any] = {"application/problem+json": {}}
 
 router = APIRouter(prefix="/v1/credentials", tags=["employers"])
 
@@ -85,8 +84,8 @@ def _not_found(award_id: UUID) -> Response:
     summary="Is this credential valid, and what does it certify?",
     responses={
         304: {"description": "Not modified since the ETag given in If-None-Match"},
-        404: {"model": Problem, "content": PROBLEM_CONTENT, "description": "Unknown award id"},
-        422: {"model": Problem, "content": PROBLEM_CONTENT},
+        **problem_responses(422),
+        404: {**problem_responses(404)[404], "description": "Unknown award id"},
     },
 )
 async def credential_status(
@@ -131,7 +130,7 @@ async def credential_status(
     response_model=StatusBatchAnswer,
     operation_id="getCredentialStatuses",
     summary="Check up to 1,000 credentials at once",
-    responses={422: {"model": Problem, "content": PROBLEM_CONTENT}},
+    responses=problem_responses(422),
 )
 def credential_statuses(body: StatusBatchRequest, request: Request) -> Response:
     read_model: ReadModel = request.app.state.services.read_model

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from api.models.common import ResponseModel
-from api.problems import Problem, problem_response
+from api.problems import problem_response, problem_responses
 from api.services import ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -40,7 +40,7 @@ def healthz() -> Liveness:
     response_model=Readiness,
     operation_id="readyz",
     summary="Readiness: the database answers; projection lag per view",
-    responses={503: {"model": Problem, "content": {"application/problem+json": {}}}},
+    responses=problem_responses(503),
 )
 def readyz(services: ServicesDep) -> Readiness | Response:
     try:

@@ -6,7 +6,6 @@ the events record is ``provider:<CODE>:<key id>``.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -30,15 +29,12 @@ from api.models.providers import (
     RevokeAward,
     StackAwards,
 )
-from api.problems import Problem
+from api.problems import problem_responses
 from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.application import BatchReceipt, BatchRejected
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 422)
-}
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 
 router = APIRouter(prefix="/v1/providers/{provider_code}", tags=["providers"], responses=PROBLEMS)
 

@@ -3,7 +3,7 @@ micro-credentials exist, with their standard elements and state. No key."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -13,13 +13,11 @@ from api.models.registers import (
     ProviderEntryView,
     ProviderPage,
 )
-from api.problems import Problem
+from api.problems import problem_responses
 from api.services import ServicesDep
 from ledger.domain import ids
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    422: {"model": Problem, "content": {"application/problem+json": {}}}
-}
+PROBLEMS = problem_responses(422)
 
 router = APIRouter(prefix="/v1/register", tags=["registers"], responses=PROBLEMS)
 
