@@ -43,6 +43,7 @@ from projections.views import (
     Ops,
     PageContext,
     View,
+    tracked_positions,
 )
 
 log = logging.getLogger("ledger.projections")
@@ -138,14 +139,7 @@ def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
 
 def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], set[str]]:
     """Each view's position, and the views that have no tracking row."""
-    names = [v.tracking_name for v in views]
-    with d.read() as c:
-        c.execute(
-            d.q("SELECT application_name, notification_id FROM {tracking} "
-                "WHERE application_name IN (" + ",".join("?" * len(names)) + ")"),
-            names,
-        )
-        found = {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
+    found = tracked_positions(d, [v.tracking_name for v in views])
     positions = {v.name: found.get(v.tracking_name, 0) for v in views}
     return positions, {v.name for v in views if v.tracking_name not in found}
 

@@ -38,7 +38,7 @@ from ledger.domain import ids
 from ledger.domain.learner_record import AwardStatus
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import Dialect, dialect_for
-from projections.views import TRACKING_PREFIX, VIEW_NAMES
+from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
 
 Status = Literal["valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued"]
 
@@ -801,15 +801,7 @@ class ReadModel:
 
     def positions(self) -> dict[str, int]:
         """Each view's last applied log position."""
-        d = self.d
-        names = [TRACKING_PREFIX + v for v in VIEW_NAMES]
-        with d.read() as c:
-            c.execute(
-                d.q("SELECT application_name, notification_id FROM {tracking} "
-                    "WHERE application_name IN (" + ",".join("?" * len(names)) + ")"),
-                names,
-            )
-            found = {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
+        found = tracked_positions(self.d, [TRACKING_PREFIX + v for v in VIEW_NAMES])
         return {v: found.get(TRACKING_PREFIX + v, 0) for v in VIEW_NAMES}
 
     def lag(self) -> dict[str, ViewLag]:

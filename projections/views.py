@@ -99,6 +99,18 @@ def _event(aggregate: type, name: str) -> type:
     return found
 
 
+def tracked_positions(d: Dialect, tracking_names: Sequence[str]) -> dict[str, int]:
+    """The tracking record of each named view that has one: the last log position its
+    table holds."""
+    with d.read() as c:
+        c.execute(
+            d.q("SELECT application_name, notification_id FROM {tracking} "
+                "WHERE application_name IN (" + ",".join("?" * len(tracking_names)) + ")"),
+            list(tracking_names),
+        )
+        return {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
