@@ -53,6 +53,6 @@ def user_errors() -> Iterator[None]:
         where = os.environ.get("LEDGER_DATABASE_URL") or "the embedded SQLite file"
         if "@" in where:  # never echo a password
             where = where.split("://", 1)[0] + "://…@" + where.rsplit("@", 1)[1]
-        fail(f"the store {where} cannot be used: {detail}")
+        fail(f"cannot open the store {where}: {detail}")
     except (ValueError, OSError) as error:
         fail(str(error))

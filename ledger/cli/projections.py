@@ -12,16 +12,7 @@ from rich.table import Table
 
 from ledger.application import Ledger
 from ledger.cli.app import app, console, fail, user_errors
-from ledger.config import Settings
-
-
-def _open_ledger() -> Ledger:
-    with user_errors():
-        settings = Settings.from_env()
-        try:
-            return Ledger(settings)
-        except Exception as error:  # a store that cannot be opened: one line, exit 1
-            fail(f"cannot open the store {settings.database.describe()}: {error}".splitlines()[0])
+from ledger.cli.store import open_ledger
 
 
 def _lag_table(ledger: Ledger) -> Table:
@@ -52,8 +43,7 @@ def project(
     Stops cleanly on Ctrl-C or SIGTERM and resumes where it stopped."""
     from projections.follower import Follower
 
-    ledger = _open_ledger()
-    try:
+    with open_ledger() as ledger:
         if status:
             console.print(_lag_table(ledger))
             return
@@ -78,8 +68,6 @@ def project(
             signal.signal(signal.SIGINT, stop)
         follower.run()
         console.print("projection worker stopped", highlight=False)
-    finally:
-        ledger.close()
 
 
 @app.command()
@@ -98,8 +86,7 @@ def rebuild(
     names = [view] if view else list(VIEW_NAMES)
     if view and view not in VIEW_NAMES:
         fail(f"unknown view {view!r}; the views are: {', '.join(VIEW_NAMES)}")
-    ledger = _open_ledger()
-    try:
+    with open_ledger() as ledger:
         with user_errors():
             from projections.dialect import dialect_for
 
@@ -122,5 +109,3 @@ def rebuild(
                 bar.update(task, completed=max(total, 1))
         for name, position in positions.items():
             console.print(f"{name}: rebuilt up to position {position}", highlight=False)
-    finally:
-        ledger.close()
