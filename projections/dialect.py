@@ -79,7 +79,8 @@ class Dialect:
         self.tracking_recorder._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
     # --- values -----------------------------------------------------------------------
-    # (typed loosely: ids arrive as UUID, or as str from eventsourcing's generic typing)
+    # (typed loosely: ids arrive as UUID, or as text: from eventsourcing's generic typing,
+    # or in the wire form of the views' decoder, see projections.decoding)
     to_uuid: Callable[[Any], Any]
     to_ts: Callable[[Any], Any]
     to_date: Callable[[Any], Any]
@@ -89,30 +90,66 @@ class Dialect:
     from_date: Callable[[Any], Any]
 
 
-def _str_or_none(value: UUID | None) -> str | None:
+def _uuid_text(value: Any) -> str | None:
+    """A UUID as SQLite stores it: ``str(UUID)``, the 36-character form. The log's
+    decoder for the views hands UUIDs over as their 32 hex digits (the wire form);
+    those are cut into the same form without making a UUID."""
+    if type(value) is str:
+        if len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return value
     return None if value is None else str(value)
 
 
-def _uuid_hex(value: UUID | None) -> str | None:
-    """A UUID as PostgreSQL reads it: its 32 hex digits (a third of ``str``'s cost)."""
+def uuid_text(value: Any) -> str:
+    """``str(UUID)`` of a UUID or of its wire form (for ids inside JSON columns)."""
+    text = _uuid_text(value)
+    assert text is not None
+    return text
+
+
+def _uuid_hex(value: Any) -> str | None:
+    """A UUID as PostgreSQL reads it: its 32 hex digits (a third of ``str``'s cost);
+    text (the wire form, or an id given as text) goes as it is."""
+    if type(value) is str:
+        return value
     if type(value) is UUID:
         return f"{value.int:032x}"  # UUID.hex, without the property call
     return None if value is None else str(value)
 
 
-def _ts_text(value: datetime | None) -> str | None:
+def _is_canonical_ts(text: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``: what ``_ts_text`` makes of a UTC time."""
+    return len(text) == 32 and text[10] == "T" and text[19] == "." and text[26:] == "+00:00"
+
+
+def _ts_text(value: Any) -> str | None:
+    """ISO 8601 in UTC with microseconds. A timestamp in the wire form (the text the
+    log stores) is used as it is when it is already that; otherwise it is parsed."""
     if value is None:
         return None
-    if value.tzinfo is UTC:  # the common case: what the ledger records
-        return value.isoformat(timespec="microseconds")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")
+    if type(value) is str:
+        if _is_canonical_ts(value):
+            return value
+        value = datetime.fromisoformat(value)
+    moment: datetime = value
+    if moment.tzinfo is UTC:  # the common case: what the ledger records
+        return moment.isoformat(timespec="microseconds")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
-def _date_text(value: date | None) -> str | None:
+def is_canonical_date(text: str) -> bool:
+    """``YYYY-MM-DD``: what ``date.isoformat`` makes."""
+    return len(text) == 10 and text[4] == "-" and text[7] == "-"
+
+
+def _date_text(value: date | str | None) -> str | None:
+    if isinstance(value, str):
+        return value if is_canonical_date(value) else date.fromisoformat(value).isoformat()
     return None if value is None else value.isoformat()
 
 
@@ -155,7 +192,7 @@ class SQLiteDialect(Dialect):
         "without_rowid": "WITHOUT ROWID",
     }
 
-    to_uuid = staticmethod(_str_or_none)
+    to_uuid = staticmethod(_uuid_text)
     to_ts = staticmethod(_ts_text)
     to_date = staticmethod(_date_text)
     to_bool = staticmethod(int)

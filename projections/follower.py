@@ -24,15 +24,16 @@ import gc
 import logging
 import queue
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking, find_id_convertor
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.utils import retry
 
 from ledger.application import Ledger
+from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
 from projections.read import progress_for
 from projections.views import (
@@ -40,6 +41,7 @@ from projections.views import (
     VIEW_CLASSES,
     VIEW_NAMES,
     AuditTrailView,
+    LogRecord,
     Ops,
     PageContext,
     View,
@@ -146,11 +148,31 @@ def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], s
 
 @dataclass
 class _Page:
-    notifications: Sequence[Notification]
+    notifications: Sequence[LogRecord]
     work: list[tuple[View, Ops]]
     expected: dict[str, int]
     """Each view's position the page starts from (checked when it is committed)."""
     last: int
+
+
+class LogRow(NamedTuple):
+    """A record of the log as the follower reads it on PostgreSQL: the fields of a
+    ``Notification`` the views use, in a plain tuple."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def _log_rows(_cursor: Any) -> Callable[[Sequence[Any]], LogRow]:
+    return LogRow._make
+
+
+def _as_uuid(value: Any) -> UUID:
+    """An id as the ledger's own look-ups take it (the views' decoder gives hex text)."""
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 class Follower:
@@ -176,12 +198,13 @@ class Follower:
         self.progress = progress_for(self.d.datastore)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.credential_providers: dict[UUID, UUID] = {}
-        self.before_commit: Callable[[list[Notification]], None] | None = None
+        self.credential_providers: dict[Any, Any] = {}
+        self.before_commit: Callable[[list[LogRecord]], None] | None = None
         """A test hook, called inside the page transaction before the tracking records
         (raising there simulates a worker dying in the middle of a page)."""
         self._raw_state = ledger.mapper.cipher is None and ledger.mapper.compressor is None
-        self._to_domain_event = self._event_decoder()
+        self._to_domain_event = event_decoder(self.mapper)
+        self._select = self._log_reader()
 
     # --- control -----------------------------------------------------------------------
     def wake(self) -> None:
@@ -308,11 +331,11 @@ class Follower:
     def _prepare(self, positions: dict[str, int]) -> _Page | None:
         """Read and decode the page after ``positions``; turn it into each view's SQL."""
         start = min(positions.values()) + 1
-        notifications = self.recorder.select_notifications(start, self.page_size)
+        notifications = self._select(start, self.page_size)
         if not notifications:
             return None
         to_domain_event = self._to_domain_event
-        pairs = [(to_domain_event(n), n) for n in notifications]
+        pairs: list[tuple[Any, LogRecord]] = [(to_domain_event(n), n) for n in notifications]
         if not self._raw_state:
             pairs = [(e, self._plain_state(e, n)) for e, n in pairs]
         last = notifications[-1].id
@@ -364,60 +387,52 @@ class Follower:
         self.progress.committed()
 
     def _prefetch_award_providers(
-        self, pairs: list[tuple[Any, Notification]], position: int, ctx: PageContext
+        self, pairs: list[tuple[Any, LogRecord]], position: int, ctx: PageContext
     ) -> None:
-        wanted = [
-            e.award_id
+        # Keyed by the award id as the event carries it (hex text from the views'
+        # decoder, a UUID from the exact way): the audit view looks it up by that.
+        wanted = {
+            e.award_id: _as_uuid(e.award_id)
             for e, n in pairs
             if n.id > position and n.topic.endswith(".AwardRevoked")
-        ]
+        }
         if wanted:
-            located = self.ledger.ledger_recorder.locate_awards(wanted)
-            ctx.award_providers.update({a: loc.provider_id for a, loc in located.items()})
+            located = self.ledger.ledger_recorder.locate_awards(set(wanted.values()))
+            ctx.award_providers.update(
+                {key: located[a].provider_id for key, a in wanted.items() if a in located}
+            )
 
-    def _credential_provider(self, credential_id: UUID) -> UUID | None:
-        events = list(self.ledger.events.get(credential_id, lte=1))
+    def _credential_provider(self, credential_id: Any) -> Any:
+        events = list(self.ledger.events.get(_as_uuid(credential_id), lte=1))
         return getattr(events[0], "provider_id", None) if events else None
 
-    def _event_decoder(self) -> Callable[[Notification], Any]:
-        """The mapper's ``to_domain_event``, without its per-event look-ups when the
-        stored state is plain (no cipher, no compressor): each topic's class and id
-        converter are found once. Events of versioned classes go through the mapper."""
-        mapper = self.mapper
-        if not self._raw_state:
-            return mapper.to_domain_event
-        decode = mapper.transcoder.decode
-        found: dict[tuple[str, type], tuple[type, Callable[[Any], Any]] | None] = {}
-        new = object.__new__
-        set_attr = object.__setattr__
+    def _log_reader(self) -> Callable[[int, int], Sequence[LogRecord]]:
+        """Reads the page of the log from a position (at most so many records). On
+        PostgreSQL by a query of its own, the five columns as plain tuples
+        (:class:`LogRow`): eventsourcing's ``select_notifications`` makes a dict and
+        then a frozen dataclass of each row, a tenth of a rebuild."""
+        recorder = self.recorder
+        if self.d.name != "postgres":
+            return cast(Callable[[int, int], Sequence[LogRecord]], recorder.select_notifications)
+        from psycopg import InterfaceError, OperationalError
+        from psycopg.sql import SQL, Identifier
 
-        def to_domain_event(n: Notification) -> Any:
-            key = (n.topic, type(n.originator_id))
-            entry = found.get(key)
-            if entry is None:
-                if key in found:
-                    return mapper.to_domain_event(n)
-                cls = resolve_topic(n.topic)
-                if getattr(cls, "class_version", 1) != 1:
-                    found[key] = None
-                    return mapper.to_domain_event(n)
-                entry = found[key] = (cls, find_id_convertor(cls, cast(Hashable, key[1])))
-            try:
-                state = decode(n.state)
-            except Exception:  # the mapper's own error, with the event's particulars
-                return mapper.to_domain_event(n)
-            if "class_version" in state:
-                return mapper.to_domain_event(n)
-            cls, convert = entry
-            state["originator_id"] = convert(n.originator_id)
-            state["originator_version"] = n.originator_version
-            event: Any = new(cls)
-            set_attr(event, "__dict__", state)
-            return event
+        datastore = recorder.datastore
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {0}.{1} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(datastore.schema), Identifier(recorder.events_table_name))
 
-        return to_domain_event
+        @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+        def select(start: int, limit: int) -> Sequence[LogRecord]:
+            with datastore.get_connection() as conn, conn.cursor(row_factory=_log_rows) as c:
+                c.execute(statement, (start, limit), prepare=True)
+                rows: list[LogRow] = c.fetchall()
+                return rows
 
-    def _plain_state(self, event: Any, n: Notification) -> Notification:
+        return cast(Callable[[int, int], Sequence[LogRecord]], select)
+
+    def _plain_state(self, event: Any, n: LogRecord) -> Notification:
         """With a cipher or compressor the stored state is not JSON: re-encode it."""
         skip = ("originator_id", "originator_version")
         state = {k: v for k, v in event.__dict__.items() if k not in skip}

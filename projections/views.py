@@ -12,18 +12,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID
+from typing import Any, Protocol
 
 import orjson
-from eventsourcing.persistence import Notification
 
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.domain.values import CredentialSpecification
 from ledger.policy import RevalidationRegime
-from projections.dialect import Dialect
+from projections.dialect import Dialect, uuid_text
 
 TRACKING_PREFIX = "projections."
 
@@ -70,17 +68,36 @@ class Ops:
         return sum(len(r) for r in self.inserts.values()) + sum(len(r) for _, r in self.updates)
 
 
+class LogRecord(Protocol):
+    """A record of the log as handlers see it (eventsourcing's ``Notification``, or
+    the follower's own row with the same fields)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def originator_id(self) -> Any: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+
+
 @dataclass
 class PageContext:
     """What handlers may need beyond the event itself, fetched before the page's
     transaction: the provider of each revoked award (from the ledger's award index)
-    and of each micro-credential (remembered from its definition)."""
+    and of each micro-credential (remembered from its definition).
 
-    award_providers: dict[UUID, UUID] = field(default_factory=dict)
-    credential_providers: dict[UUID, UUID] = field(default_factory=dict)
-    resolve_credential_provider: Callable[[UUID], UUID | None] = lambda _cid: None
+    Ids are keys as the events carry them (a ``UUID``, or the hex text of the views'
+    decoder); providers are either form too, for ``Dialect.to_uuid``."""
 
-    def credential_provider(self, credential_id: UUID) -> UUID | None:
+    award_providers: dict[Any, Any] = field(default_factory=dict)
+    credential_providers: dict[Any, Any] = field(default_factory=dict)
+    resolve_credential_provider: Callable[[Any], Any] = lambda _cid: None
+
+    def credential_provider(self, credential_id: Any) -> Any:
         found = self.credential_providers.get(credential_id)
         if found is None:
             found = self.resolve_credential_provider(credential_id)
@@ -89,7 +106,7 @@ class PageContext:
         return found
 
 
-Handler = Callable[[Any, Notification, Ops, PageContext], None]
+Handler = Callable[[Any, LogRecord, Ops, PageContext], None]
 
 
 def _event(aggregate: type, name: str) -> type:
@@ -159,7 +176,7 @@ class View:
         return {}
 
     def apply(
-        self, events: Iterable[tuple[Any, Notification]], ops: Ops, ctx: PageContext
+        self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext
     ) -> None:
         handlers = self.handlers
         for event, notification in events:
@@ -203,7 +220,7 @@ class CredentialStatusView(View):
         to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
 
         def issued(route: str) -> Handler:
-            def handle(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
                 t = e.terms
                 components = getattr(e, "component_award_ids", None)
                 ops.insert(
@@ -217,7 +234,7 @@ class CredentialStatusView(View):
                         t.nqf_level,
                         t.eqf_level,
                         route,
-                        None if components is None else _json([str(c) for c in components]),
+                        None if components is None else _json([uuid_text(c) for c in components]),
                         to_date(e.issued_on),
                         to_ts(e.timestamp),
                         to_date(e.expires_on),
@@ -227,7 +244,7 @@ class CredentialStatusView(View):
 
             return handle
 
-        def revoked(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(revoke, (to_ts(e.timestamp), e.reason, e.actor, n.id, to_uuid(e.award_id)))
 
         return {
@@ -280,7 +297,7 @@ class ProviderRegisterView(View):
             "status_reason = ?, updated_at = ?, position = ? WHERE provider_id = ?"
         )
 
-        def registered(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def registered(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ts = to_ts(e.timestamp)
             ops.insert(
                 insert,
@@ -288,7 +305,7 @@ class ProviderRegisterView(View):
                  "registered", ts, ts, getattr(e, "website", None), n.id),
             )
 
-        def accredited(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 accredit,
                 ("accredited", _json(list(e.scope.levels)), _json(list(e.scope.fields)),
@@ -296,7 +313,7 @@ class ProviderRegisterView(View):
                  to_uuid(n.originator_id)),
             )
 
-        def renewed(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def renewed(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 renew,
                 (_json(list(e.scope.levels)), _json(list(e.scope.fields)),
@@ -305,7 +322,7 @@ class ProviderRegisterView(View):
             )
 
         def state(new_state: str, keeps_reason: bool) -> Handler:
-            def handle(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
                 ops.update(
                     change_state,
                     (new_state, e.decision_reference, e.reason if keeps_reason else None,
@@ -419,7 +436,7 @@ class CatalogueView(View):
             "updated_at = ?, position = ? WHERE credential_id = ?"
         )
 
-        def defined(e: Any, n: Notification, ops: Ops, ctx: PageContext) -> None:
+        def defined(e: Any, n: LogRecord, ops: Ops, ctx: PageContext) -> None:
             ts = to_ts(e.timestamp)
             rule = e.stacking_rule
             ctx.credential_providers[e.originator_id] = e.provider_id
@@ -429,20 +446,20 @@ class CatalogueView(View):
                 (to_uuid(n.originator_id), to_uuid(e.provider_id), e.code,
                  *spec, e.code.lower() + " " + search,
                  None if rule is None else _json({
-                     "required_components": [str(c) for c in rule.required_components],
+                     "required_components": [uuid_text(c) for c in rule.required_components],
                      "min_total_ects": str(rule.min_total_ects),
                  }),
                  "defined", to_bool(False), ts, ts, n.id),
             )
 
-        def amended(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def amended(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 amend,
                 (*_spec_values(e.specification), to_ts(e.timestamp), n.id,
                  to_uuid(n.originator_id)),
             )
 
-        def changed_method(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def changed_method(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 method_changed,
                 (e.assessment_type, e.assessment_type.lower(),
@@ -450,14 +467,14 @@ class CatalogueView(View):
                  to_uuid(n.originator_id)),
             )
 
-        def accredited(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 change_state,
                 ("accredited", e.decision_reference, to_bool(False), to_ts(e.timestamp), n.id,
                  to_uuid(n.originator_id)),
             )
 
-        def withdrawn(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def withdrawn(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 withdraw,
                 (e.decision_reference, to_ts(e.timestamp), n.id, to_uuid(n.originator_id)),
@@ -524,7 +541,7 @@ class TranscriptView(View):
         )
         dumps = orjson.dumps
 
-        def opened(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def opened(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.insert(
                 open_record,
                 (to_uuid(n.originator_id), e.learner_id, to_ts(e.timestamp), to_bool(False),
@@ -532,7 +549,7 @@ class TranscriptView(View):
             )
 
         def issued(route: str) -> Handler:
-            def handle(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
                 t = e.terms
                 components = getattr(e, "component_award_ids", None)
                 assessment = getattr(e, "assessment", None)
@@ -549,7 +566,7 @@ class TranscriptView(View):
                         t.eqf_level,
                         route,
                         e.provider_reference,
-                        None if components is None else _json([str(c) for c in components]),
+                        None if components is None else _json([uuid_text(c) for c in components]),
                         getattr(e, "evidence", None),
                         None if assessment is None else dumps(assessment).decode(),
                         to_date(e.issued_on),
@@ -562,17 +579,17 @@ class TranscriptView(View):
 
             return handle
 
-        def revoked(e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 revoke,
                 (to_ts(e.timestamp), e.reason, n.id, to_uuid(n.originator_id),
                  to_uuid(e.award_id)),
             )
 
-        def recorded(_e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def recorded(_e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(personal, (to_bool(True), to_bool(False), n.id, to_uuid(n.originator_id)))
 
-        def erased(_e: Any, n: Notification, ops: Ops, _ctx: PageContext) -> None:
+        def erased(_e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(personal, (to_bool(False), to_bool(True), n.id, to_uuid(n.originator_id)))
 
         return {
@@ -635,7 +652,7 @@ class AuditTrailView(View):
         return found
 
     def apply(
-        self, events: Iterable[tuple[Any, Notification]], ops: Ops, ctx: PageContext
+        self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext
     ) -> None:
         d = self.d
         to_uuid, to_ts = d.to_uuid, d.to_ts
