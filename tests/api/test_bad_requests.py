@@ -132,14 +132,20 @@ def test_batch_item_errors_point_at_their_item(client: TestClient, world: World)
 @SHAPE_ONLY
 def test_public_lookups_with_bad_parameters_are_422_problems(client: TestClient) -> None:
     award_id = "0b927adb-494f-5a17-a8df-f990ba7c98fc"
-    for path, reason in [
-        ("/v1/credentials/not-a-uuid/status", "not a uuid"),
-        (f"/v1/credentials/{award_id}/status?at=2026-01-01T10:00", "a time without a zone"),
-        (f"/v1/credentials/{award_id}/status?at=soon", "not a time"),
+    for path, reason, location in [
+        ("/v1/credentials/not-a-uuid/status", "not a uuid", ["path", "award_id"]),
+        (
+            f"/v1/credentials/{award_id}/status?at=2026-01-01T10:00",
+            "a time without a zone",
+            ["query", "at"],
+        ),
+        (f"/v1/credentials/{award_id}/status?at=soon", "not a time", ["query", "at"]),
+        (f"/v1/credentials/{award_id}/status?at=", "an empty time", ["query", "at"]),
     ]:
         response = client.get(path)
         assert response.status_code == 422, reason
         assert response.headers["content-type"] == "application/problem+json", reason
+        assert [e["location"] for e in response.json()["errors"]] == [location], reason
     oversized = client.post("/v1/credentials/status:batch", json={"award_ids": [award_id] * 1001})
     assert oversized.status_code == 422
 
