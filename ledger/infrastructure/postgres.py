@@ -33,21 +33,28 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "erased boolean NOT NULL DEFAULT false)"
             ).format(schema)
         )
+        # Arrays go as binary parameters (%b): in text form psycopg quotes every element
+        # with a regular expression, a tenth of the issuance path's time (measured).
         self._insert_award_index = SQL(
-            "INSERT INTO {0}.award_index SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[])"
+            "INSERT INTO {0}.award_index SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[])"
         ).format(schema)
+        self._insert_columns = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema, Identifier(self.events_table_name))
         self._insert_key = SQL(
             "INSERT INTO {0}.learner_keys (learner_record_id, aes_key) VALUES (%s, %s)"
         ).format(schema)
         self._erase_key = SQL(
             "UPDATE {0}.learner_keys SET aes_key = NULL, erased = true WHERE learner_record_id = %s"
         ).format(schema)
-        self._select_awards = SQL("SELECT * FROM {0}.award_index WHERE award_id = ANY(%s)").format(
+        self._select_awards = SQL("SELECT * FROM {0}.award_index WHERE award_id = ANY(%b)").format(
             schema
         )
         self._select_events_of = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
-            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
         self._vacuum_keys = SQL("VACUUM {0}.learner_keys").format(schema)
         self._select_key = SQL(
@@ -79,6 +86,25 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             for learner in side_effects.erased_keys:
                 curs.execute(self._erase_key, (learner,))
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        """As eventsourcing's (table lock, NOTIFY, insert returning the notification
+        ids in order), with the events as four binary column arrays instead of one
+        array of composites in text form, whose quoting cost more than the insert."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_columns,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            prepare=True,
+        )
 
     def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
