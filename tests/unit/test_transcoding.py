@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 import pytest
 
 from ledger.domain.learner_record import AwardTerms
@@ -97,3 +99,37 @@ def test_events_are_stored_as_json_text() -> None:
 def test_an_unknown_type_is_a_clear_type_error(value: Any) -> None:
     with pytest.raises(TypeError, match=f"cannot store a {type(value).__qualname__} in an event"):
         OrjsonTranscoder().encode({"value": value})
+
+
+def test_a_stored_value_object_comes_back_frozen_and_hashable() -> None:
+    transcoder = OrjsonTranscoder()
+    terms = AwardTerms(UUID(int=1), UUID(int=2), "T", Decimal("2.5"), None, 5)
+    restored = transcoder.decode(transcoder.encode({"terms": terms}))["terms"]
+    assert restored == terms
+    assert hash(restored) == hash(terms)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        restored.title = "changed"  # type: ignore[misc]
+
+
+def test_a_value_stored_before_a_field_was_added_takes_the_fields_default() -> None:
+    transcoder = OrjsonTranscoder()
+    stored = orjson.loads(transcoder.encode({"a": Assessment("exam", date(2026, 5, 1), "pass")}))
+    del stored["a"]["_data_"][1]["accommodation"]  # as written before the field existed
+    restored = transcoder.decode(orjson.dumps(stored))["a"]
+    assert restored == Assessment("exam", date(2026, 5, 1), "pass", accommodation=None)
+    assert restored.accommodation is None
+
+
+@dataclasses.dataclass(frozen=True)
+class Normalised:
+    code: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", self.code.upper())
+
+
+def test_a_value_whose_init_does_more_than_assign_is_made_by_its_init() -> None:
+    transcoder = OrjsonTranscoder()
+    stored = orjson.loads(transcoder.encode({"n": Normalised("ie")}))
+    stored["n"]["_data_"][1]["code"] = "fi"  # as an older version of the class stored it
+    assert transcoder.decode(orjson.dumps(stored))["n"] == Normalised("FI")
