@@ -20,6 +20,7 @@ a short poll.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import queue
@@ -175,6 +176,48 @@ def _as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(value)
 
 
+class _ReadAhead:
+    """Reads the pages of the log from a position on, in a thread of its own, up to
+    two pages ahead of their decoding: PostgreSQL's part of each read (and psycopg's
+    wait for it) is done while Python decodes the page before."""
+
+    def __init__(
+        self, select: Callable[[int, int], Sequence[LogRecord]], start: int, page_size: int
+    ) -> None:
+        self._select = select
+        self._page_size = page_size
+        self._pages: queue.Queue[Sequence[LogRecord] | BaseException] = queue.Queue(maxsize=2)
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(start,), name="projections-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, start: int) -> None:
+        try:
+            while not self._done.is_set():
+                rows = self._select(start, self._page_size)
+                self._pages.put(rows)
+                if not rows:
+                    return
+                start = rows[-1].id + 1
+        except BaseException as error:
+            self._pages.put(error)
+
+    def next(self) -> Sequence[LogRecord]:
+        """The next page (empty at the end of the log)."""
+        rows = self._pages.get()
+        if isinstance(rows, BaseException):
+            raise rows
+        return rows
+
+    def close(self) -> None:
+        self._done.set()
+        while self._thread.is_alive():  # a reader blocked on the full queue gets its turn
+            with contextlib.suppress(queue.Empty):
+                self._pages.get(timeout=0.05)
+
+
 class Follower:
     """Applies the log to a set of views (all by default), page by page."""
 
@@ -236,9 +279,9 @@ class Follower:
         """Apply pages until the views reach the end of the log (or ``max_pages``).
         Returns how many notifications were read and applied.
 
-        With a backlog of more than one page, reading and decoding the next page
-        overlaps with the writing of the previous one (a writer thread commits the
-        pages strictly in order; the database's work is done while Python decodes)."""
+        With a backlog of more than one page, three threads overlap: a reader reads
+        the pages ahead, this thread decodes them into SQL, and a writer commits them
+        strictly in order (the database's work is done while Python decodes)."""
         self.refresh_positions()
         applied = 0
         conflicts = 0
@@ -303,6 +346,9 @@ class Follower:
 
         writer = threading.Thread(target=write, name="projections-writer", daemon=True)
         writer.start()
+        # Pages are contiguous: the first was read from the lowest position of the
+        # views, so each next one starts after the last.
+        reader = _ReadAhead(self._select, first.last + 1, self.page_size)
         planned = dict(self.positions)
         page: _Page | None = first
         count = 0
@@ -318,8 +364,9 @@ class Follower:
                 planned.update(dict.fromkeys(page.expected, page.last))
                 if max_pages is not None and count >= max_pages:
                     break
-                page = self._prepare(planned)
+                page = self._prepare(planned, reader.next())
         finally:
+            reader.close()
             pages.put(None)
             writer.join()
             if collecting:
@@ -328,10 +375,13 @@ class Follower:
             raise failure[0]
         return applied[0], page is not None and max_pages is None
 
-    def _prepare(self, positions: dict[str, int]) -> _Page | None:
-        """Read and decode the page after ``positions``; turn it into each view's SQL."""
-        start = min(positions.values()) + 1
-        notifications = self._select(start, self.page_size)
+    def _prepare(
+        self, positions: dict[str, int], notifications: Sequence[LogRecord] | None = None
+    ) -> _Page | None:
+        """Decode the page after ``positions`` (read here unless given); turn it into
+        each view's SQL."""
+        if notifications is None:
+            notifications = self._select(min(positions.values()) + 1, self.page_size)
         if not notifications:
             return None
         to_domain_event = self._to_domain_event

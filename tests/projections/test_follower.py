@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -224,3 +225,28 @@ def test_a_view_whose_layout_changed_is_rebuilt(world: World) -> None:
     assert positions["audit"] == ReadModel(ledger).log_position()
     Follower(ledger).catch_up()
     assert snapshot(ledger) == before
+
+
+def test_a_failed_read_ahead_stops_after_the_pages_read_before_it(world: World) -> None:
+    ledger = world.ledger
+    for n in range(8):
+        world.issue(f"learner-{n}", f"R-{n}")
+    follower = Follower(ledger, page_size=5)
+    select = follower._select
+    calls = 0
+
+    def lose_the_connection_on_the_third_read(start: int, limit: int) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("connection lost")
+        return select(start, limit)
+
+    follower._select = lose_the_connection_on_the_third_read
+    with pytest.raises(RuntimeError):
+        follower.catch_up()
+    read = ReadModel(ledger)
+    assert set(read.positions().values()) == {all_positions(ledger)[9]}  # two pages in
+
+    Follower(ledger, page_size=5).catch_up()
+    assert set(read.positions().values()) == {all_positions(ledger)[-1]}
