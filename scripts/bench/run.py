@@ -38,7 +38,7 @@ import psycopg
 from psycopg import sql
 
 from scripts import seed as seeding
-from scripts.bench import baselines, serving
+from scripts.bench import baselines, cpu, serving
 from scripts.bench.report import Figure, Machine, Report, write_into
 
 REPO = Path(__file__).resolve().parents[2]
@@ -293,8 +293,22 @@ def _award_json(request: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class CpuPerAward:
+    """CPU microseconds per award issued, by process, during the issuance run."""
+
+    api: float
+    worker: float
+    postgres: float
+
+    @property
+    def total(self) -> float:
+        return self.api + self.worker + self.postgres
+
+
 def measure_issuance(
     server: serving.ApiServer,
+    worker: subprocess.Popen[bytes],
     env: dict[str, str],
     plan: seeding.SeedPlan,
     opts: Options,
@@ -328,6 +342,7 @@ def measure_issuance(
             body = {"awards": [_award_json(r) for r in requests]}
             f.write(json.dumps({"code": provider.code, "key": keys[provider.code], "body": body}))
             f.write("\n")
+    used_before = (server.cpu_seconds(), cpu.process_seconds(worker.pid), cpu.postgres_seconds())
     done = subprocess.run(
         [sys.executable, str(serving.HERE / "issue_client.py"), server.base_url, str(path), "2"],
         capture_output=True,
@@ -351,13 +366,22 @@ def measure_issuance(
             while client.get(f"/v1/credentials/{award_id}/status").status_code != 200:
                 time.sleep(0.005)
     visible = time.time()
+    used_after = (server.cpu_seconds(), cpu.process_seconds(worker.pid), cpu.postgres_seconds())
     seconds = visible - result["started"]
     rate = result["awards"] / seconds if seconds > 0 else 0.0
+    per_award = CpuPerAward(
+        *(
+            (after - before) * 1e6 / max(1, result["awards"])
+            for before, after in zip(used_before, used_after, strict=True)
+        )
+    )
     log(
         f"issuance: {result['awards']:,} awards in {seconds:.2f} s = {rate:,.0f} awards/s "
-        f"(client done after {result['finished'] - result['started']:.2f} s)"
+        f"(client done after {result['finished'] - result['started']:.2f} s); CPU per award: "
+        f"API {per_award.api:.0f} µs, worker {per_award.worker:.0f} µs, "
+        f"PostgreSQL {per_award.postgres:.0f} µs"
     )
-    return rate, result
+    return rate, per_award
 
 
 def measure_revocation(
@@ -439,12 +463,17 @@ def run(opts: Options, command: str) -> Report:
         log(f"raw INSERT baseline: {insert_rate:,.0f} rows/s ({state_size} B states)")
 
         ids_small = sample_award_ids(url, opts.status_ids)
-        with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
+        with (
+            projection_worker(env) as worker,
+            serving.ApiServer(env, workdir / "api.log") as server,
+        ):
             constant_small, status_small = measure_status(server, ids_small, opts, workdir, "small")
             light_small = measure_light_latency(server, ids_small, opts, workdir, "small")
             rss_small = server.rss_mib()
             revocation = measure_revocation(server, env, ids_small)
-            issue_rate, _ = measure_issuance(server, env, small_plan, opts, workdir)
+            issue_rate, issue_cpu = measure_issuance(
+                server, worker, env, small_plan, opts, workdir
+            )
 
         grow = opts.awards - opts.small
         grown: seeding.SeedReport | None = None
@@ -573,6 +602,14 @@ def run(opts: Options, command: str) -> Report:
                 f"{small_plan.providers} providers, {small_plan.learners:,} learners planned",
             ),
             ("average stored event state", f"{state_size} bytes"),
+            (
+                "CPU per award while issuing",
+                f"API {issue_cpu.api:,.0f} µs, projection worker {issue_cpu.worker:,.0f} µs, "
+                f"PostgreSQL {issue_cpu.postgres:,.0f} µs (all its processes); "
+                f"{issue_cpu.total:,.0f} µs in all; the goal (0.25 of the raw INSERT's "
+                f"rate) leaves {report.machine.cpus * 1e6 / (0.25 * insert_rate):,.0f} µs "
+                f"of CPU per award on {report.machine.cpus} cores, for all three",
+            ),
             (
                 "status load",
                 f"{tool}, {opts.seconds:g} s per run after {opts.warmup:g} s of warm-up, "

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from scripts.bench import cpu
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 LUA = HERE / "status.lua"
@@ -101,6 +103,12 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the API process (with its workers, if any) has used so far."""
+        assert self.process is not None
+        pids = [self.process.pid, *_children(self.process.pid)]
+        return sum(cpu.process_seconds(pid) for pid in pids)
 
     def rss_mib(self) -> float:
         """Resident memory of the API process (with its workers, if any)."""

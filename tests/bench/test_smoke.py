@@ -62,3 +62,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
     for row in ratio_rows:
         ratio = row.strip("|").split("|")[3].strip()
         assert re.fullmatch(r"\d+\.\d\d", ratio), f"no ratio in {row}"
+    cpu = re.search(r"CPU per award while issuing: API ([\d,]+) µs, projection worker ([\d,]+) µs, "
+                    r"PostgreSQL ([\d,]+) µs", text)
+    assert cpu is not None, "no CPU breakdown of issuance"
+    assert int(cpu.group(1).replace(",", "")) > 0, "the API used no CPU to issue awards?"
