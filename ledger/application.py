@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -41,7 +43,10 @@ TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 logger = logging.getLogger(__name__)
 
-SAVE_ATTEMPTS = 3
+SAVE_ATTEMPTS = 5
+# Between attempts, a short random pause: two batches that keep loading the same
+# learners at the same instant would otherwise keep colliding in step.
+RETRY_PAUSE_SECONDS = 0.02
 
 
 def utc_now() -> datetime:
@@ -348,6 +353,7 @@ class Ledger(Application[UUID]):
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
+                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _issue_once(

@@ -21,16 +21,18 @@ from tests.integration.scenario import Setup, issue_one, ready_to_issue, request
 MakeLedger = Callable[..., Ledger]
 
 
-def before_first_write(ledger: Ledger, meanwhile: Callable[[], object]) -> list[int]:
-    """Run ``meanwhile`` (the other writer) just before ``ledger`` first writes; returns a
-    list that counts ``ledger``'s write attempts."""
+def before_first_write(
+    ledger: Ledger, meanwhile: Callable[[], object], *, writes: int = 1
+) -> list[int]:
+    """Run ``meanwhile`` (the other writer) just before each of ``ledger``'s first
+    ``writes`` writes; returns a list that counts ``ledger``'s write attempts."""
     recorder: Any = ledger.recorder
     real_insert = recorder.insert_events
     attempts: list[int] = []
 
     def insert_events(stored_events: Sequence[Any], **kwargs: Any) -> Any:
         attempts.append(len(stored_events))
-        if len(attempts) == 1:
+        if len(attempts) <= writes:
             meanwhile()
         return real_insert(stored_events, **kwargs)
 
@@ -95,6 +97,25 @@ def test_an_issuance_that_loses_the_race_retries_and_both_awards_stand(
     assert len(attempts) == 2  # the first write conflicted, the retry committed
     assert event_names(a, "learner-0001") == ["Opened"] + ["AwardIssued"] * 3
     assert a.award_status(receipt.awards[0].award_id).award.provider_reference == "R3"
+
+
+def test_an_issuance_keeps_retrying_while_other_batches_win_and_then_gives_up_cleanly(
+    writers: tuple[Ledger, Ledger, Setup],
+) -> None:
+    a, b, setup = writers
+    others = iter(f"O{n}" for n in range(100))
+    attempts = before_first_write(b, lambda: issue_one(a, setup, next(others)), writes=4)
+    receipt = b.issue_award(provider_id=setup.provider, request=request(setup, "R3"), actor="p")
+    assert receipt.awards[0].created
+    assert len(attempts) == 5  # lost four races, committed on the fifth attempt
+
+    attempts = before_first_write(b, lambda: issue_one(a, setup, next(others)), writes=5)
+    with pytest.raises(errors.ConcurrentUpdate, match="retry"):
+        b.issue_award(provider_id=setup.provider, request=request(setup, "R4"), actor="p")
+    assert len(attempts) == 5
+    assert "R4" not in {
+        award.provider_reference for award in a.get_learner_record("learner-0001").awards.values()
+    }
 
 
 def test_the_same_award_issued_twice_at_once_to_a_new_learner_is_issued_once(
