@@ -1,8 +1,10 @@
 """The follower: applies the ledger's notification log to the views, page by page.
 
-One design for both stores. A page of notifications (``select_notifications``) is
-decoded once with the application's own mapper, every view turns the events it has not
-seen into bulk SQL, and the page is applied in ONE transaction that also writes each
+One design for both stores. A page of the log (``select_notifications``; on
+PostgreSQL a plain query of the follower's own) is decoded once for all views
+(``projections.decoding``: the application's mapper, values the views only copy into
+SQL left as the text the log stores), every view turns the events it has not seen
+into bulk SQL, and the page is applied in ONE transaction that also writes each
 view's eventsourcing tracking record (``Tracking(view, last id of the page)``, through
 the tracking recorder's own statement, in the same transaction). So an event is
 applied exactly once, and a stopped follower resumes where the tracking says.
