@@ -506,34 +506,8 @@ def run(opts: Options, command: str) -> Report:
                 f"{opts.issue:,} awards in batches of 500, 2 in flight",
             )
         )
-        report.add(
-            Figure(
-                f"Status checks, random ids of {small_n} awards",
-                status_small.requests_per_second,
-                "req/s",
-                constant_small.requests_per_second,
-                "constant JSON route, same app",
-                "req/s",
-                "≥ 0.8, p99 ≤ 20 ms",
-                None,
-                f"{tool}; p50 {status_small.p50_ms:.1f} ms, p99 {status_small.p99_ms:.1f} ms; "
-                f"the constant route's own p99 {constant_small.p99_ms:.1f} ms",
-            )
-        )
-        report.add(
-            Figure(
-                f"Status checks, random ids of {large_n} awards",
-                status_large.requests_per_second,
-                "req/s",
-                constant_large.requests_per_second,
-                "constant JSON route, same app",
-                "req/s",
-                "≥ 0.8, p99 ≤ 20 ms",
-                None,
-                f"{tool}; p50 {status_large.p50_ms:.1f} ms, p99 {status_large.p99_ms:.1f} ms; "
-                f"the constant route's own p99 {constant_large.p99_ms:.1f} ms",
-            )
-        )
+        report.add(status_figure(small_n, constant_small, status_small))
+        report.add(status_figure(large_n, constant_large, status_large))
         report.add(
             Figure(
                 "Revocation visible to status checks (worst of 5)",
@@ -620,6 +594,21 @@ def run(opts: Options, command: str) -> Report:
             ),
         ]
     return report
+
+
+def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> Figure:
+    return Figure(
+        f"Status checks, random ids of {awards} awards",
+        status.requests_per_second,
+        "req/s",
+        constant.requests_per_second,
+        "constant JSON route, same app",
+        "req/s",
+        "≥ 0.8, p99 ≤ 20 ms",
+        None,
+        f"{status.tool}; p50 {status.p50_ms:.1f} ms, p99 {status.p99_ms:.1f} ms; "
+        f"the constant route's own p99 {constant.p99_ms:.1f} ms",
+    )
 
 
 def _seed_fact(seeded: seeding.SeedReport) -> str:
