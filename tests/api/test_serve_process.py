@@ -41,7 +41,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def served(database: DatabaseSettings) -> Iterator[tuple[str, str]]:
+def served(database: DatabaseSettings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, authority key) of a running ``ledger serve``.
 
     On SQLite, one process follows the log itself (the embedded default). On
@@ -62,16 +62,18 @@ def served(database: DatabaseSettings) -> Iterator[tuple[str, str]]:
         ledger.close()
     processes: list[subprocess.Popen[bytes]] = []
     serve = [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port := free_port())]
+    worker_output = tmp_path / "project.log"
     if database.is_postgres:
         env["LEDGER_EMBEDDED_PROJECTIONS"] = "0"
-        processes.append(
-            subprocess.Popen(
-                [LEDGER, "project", "--poll-interval", "0.5"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+        with worker_output.open("wb") as output:
+            processes.append(
+                subprocess.Popen(
+                    [LEDGER, "project", "--poll-interval", "0.5"],
+                    env=env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
             )
-        )
         serve += ["--workers", "2"]
     server = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     processes.append(server)
@@ -92,6 +94,9 @@ def served(database: DatabaseSettings) -> Iterator[tuple[str, str]]:
     finally:
         for process in processes:
             stop(process)
+        if worker_output.exists():
+            # Shown with the test's captured output when it fails.
+            print("ledger project said:", worker_output.read_text(), sep="\n")
 
 
 def test_a_served_ledger_issues_and_answers_status_over_a_socket(
