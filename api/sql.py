@@ -9,15 +9,14 @@ them to psycopg and to the schema.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.application import Ledger
+from ledger.infrastructure.store_setup import datastore_setup
 
 Row = dict[str, Any]
 
@@ -55,16 +54,9 @@ class SideTables:
             return [dict(row) for row in cursor.fetchall()]
 
     def create(self, *templates: str) -> None:
-        """Create tables if missing. Two processes starting together (uvicorn workers)
-        can both miss the table and collide in PostgreSQL's catalog; the loser simply
-        tries again and then finds the table there."""
-        for attempt in range(3):
-            try:
-                with self._datastore.transaction(commit=True) as cursor:
-                    for template in templates:
-                        cursor.execute(self.statement(template))
-                return
-            except PersistenceError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+        """Create tables if missing. Processes starting together (uvicorn workers) take
+        turns, as the ledger's own tables do (`ledger.infrastructure.store_setup`)."""
+        datastore = self._datastore
+        with datastore_setup(datastore), datastore.transaction(commit=True) as cursor:
+            for template in templates:
+                cursor.execute(self.statement(template))

@@ -39,15 +39,7 @@ MAX_IDS_PER_READ = 500
 class AsyncStatusReader:
     def __init__(self, read_model: ReadModel, settings: Settings) -> None:
         self.read_model = read_model
-        env = settings.database.eventsourcing_env()
-        conninfo = make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
-        )
+        conninfo = make_conninfo(**settings.database.connect_kwargs())
         size = max(1, settings.database.pool_size)
         self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,

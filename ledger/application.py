@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from ledger import errors, privacy
-from ledger.config import Settings, prepare_database
+from ledger.config import Settings, store_setup
 from ledger.domain import ids
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
@@ -151,8 +151,8 @@ class Ledger(Application[UUID]):
         self.policy: NationalPolicy = self.settings.policy
         self.clock = clock
         merged = {**self.settings.database.eventsourcing_env(), **(env or {})}
-        prepare_database(self.settings)
-        super().__init__(env=merged)
+        with store_setup(self.settings):
+            super().__init__(env=merged)  # creates the recorder's tables if missing
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
 
     def construct_transcoder(self) -> Transcoder:

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -47,6 +48,18 @@ class DatabaseSettings:
     @property
     def is_postgres(self) -> bool:
         return self.url.startswith(("postgresql://", "postgres://"))
+
+    def connect_kwargs(self) -> dict[str, str]:
+        """psycopg's ``connect()`` arguments for this PostgreSQL store."""
+        env = self.eventsourcing_env()
+        return {
+            "dbname": env["POSTGRES_DBNAME"],
+            "host": env["POSTGRES_HOST"],
+            "port": env["POSTGRES_PORT"],
+            "user": env["POSTGRES_USER"],
+            "password": env["POSTGRES_PASSWORD"],
+            "connect_timeout": env["POSTGRES_CONNECT_TIMEOUT"],
+        }
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment eventsourcing's infrastructure factories read."""
@@ -122,24 +135,17 @@ class Settings:
         )
 
 
-def prepare_database(settings: Settings) -> None:
-    """Create the PostgreSQL schema if it is missing (eventsourcing creates tables, not
-    schemas); SQLite needs nothing."""
-    database = settings.database
-    if not database.is_postgres or database.schema == "public":
-        return
-    import psycopg
-    from psycopg import sql
+@contextmanager
+def store_setup(settings: Settings) -> Iterator[None]:
+    """Around the creation of the store's tables: other processes' table creation held
+    off (see `ledger.infrastructure.store_setup`); on PostgreSQL the schema is created if
+    it is missing."""
+    from ledger.infrastructure.store_setup import postgres_setup, sqlite_setup
 
-    env = database.eventsourcing_env()
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-        connect_timeout=10,
-    ) as conn:
-        create = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}")
-        conn.execute(create.format(sql.Identifier(database.schema)))
+    database = settings.database
+    if database.is_postgres:
+        with postgres_setup(database.connect_kwargs(), database.schema):
+            yield
+    else:
+        with sqlite_setup(database.sqlite_path):
+            yield

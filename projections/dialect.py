@@ -280,15 +280,19 @@ def dialect_for(ledger: Any) -> Dialect:
 
 
 def _make_dialect(datastore: Any) -> Dialect:
+    from ledger.infrastructure.store_setup import datastore_setup
+
     if type(datastore).__name__ == "PostgresDatastore":
         from eventsourcing.postgres import PostgresTrackingRecorder
 
         table = "projection_tracking"
         pg_tracking = PostgresTrackingRecorder(datastore, tracking_table_name=table)
-        pg_tracking.create_table()
+        with datastore_setup(datastore):
+            pg_tracking.create_table()
         return PostgresDialect(datastore, pg_tracking, table)
     from eventsourcing.sqlite import SQLiteTrackingRecorder
 
     sqlite_tracking = SQLiteTrackingRecorder(datastore)
-    sqlite_tracking.create_table()
+    with datastore_setup(datastore):
+        sqlite_tracking.create_table()
     return SQLiteDialect(datastore, sqlite_tracking, "tracking")

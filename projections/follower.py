@@ -37,6 +37,7 @@ from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.utils import retry
 
 from ledger.application import Ledger
+from ledger.infrastructure.store_setup import connect_kwargs_of, datastore_setup
 from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
 from projections.read import progress_for
@@ -94,7 +95,7 @@ def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
         if d.prefix in getattr(d.datastore, _ENSURED, ()):
             return
         views = make_views(d)
-        with d.write() as c:
+        with datastore_setup(d.datastore), d.write() as c:
             d.lock_schema(c)
             c.execute(
                 d.q(
@@ -567,8 +568,7 @@ class _PostgresListener:
         from psycopg.sql import SQL, Identifier
 
         recorder = self.follower.recorder
-        kwargs = dict(recorder.datastore.pool.kwargs)
-        kwargs.pop("row_factory", None)
+        kwargs = connect_kwargs_of(recorder.datastore)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(autocommit=True, **kwargs) as conn:
