@@ -190,6 +190,7 @@ class SQLiteDialect(Dialect):
         "bool": "INTEGER",
         "bigint": "INTEGER",
         "without_rowid": "WITHOUT ROWID",
+        "log_position": "rowid",
     }
 
     to_uuid = staticmethod(_uuid_text)
@@ -214,6 +215,7 @@ class PostgresDialect(Dialect):
         "bool": "boolean",
         "bigint": "bigint",
         "without_rowid": "",
+        "log_position": "notification_id",
     }
 
     # Parameters go as text too: PostgreSQL casts it to the column's type, and text is

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.utils import retry
 
 from ledger.application import Ledger
@@ -262,7 +262,6 @@ class Follower:
         self.before_commit: Callable[[list[LogRecord]], None] | None = None
         """A test hook, called inside the page transaction before the tracking records
         (raising there simulates a worker dying in the middle of a page)."""
-        self._raw_state = ledger.mapper.cipher is None and ledger.mapper.compressor is None
         self._to_domain_event = event_decoder(self.mapper)
         self._select = self._log_reader()
 
@@ -407,8 +406,6 @@ class Follower:
         for i in range(0, len(notifications), step):
             pairs += [(to_domain_event(n), n) for n in notifications[i : i + step]]
             _let_others_run()
-        if not self._raw_state:
-            pairs = [(e, self._plain_state(e, n)) for e, n in pairs]
         last = notifications[-1].id
         ctx = PageContext(
             credential_providers=self.credential_providers,
@@ -509,18 +506,6 @@ class Follower:
                 return rows
 
         return cast(Callable[[int, int], Sequence[LogRecord]], select)
-
-    def _plain_state(self, event: Any, n: LogRecord) -> Notification:
-        """With a cipher or compressor the stored state is not JSON: re-encode it."""
-        skip = ("originator_id", "originator_version")
-        state = {k: v for k, v in event.__dict__.items() if k not in skip}
-        return Notification(
-            id=n.id,
-            originator_id=n.originator_id,
-            originator_version=n.originator_version,
-            topic=n.topic,
-            state=self.mapper.transcoder.encode(state),
-        )
 
     # --- running -----------------------------------------------------------------------
     def run(self) -> None:

@@ -741,6 +741,27 @@ class ReadModel:
             writer.writerow(["" if row[k] is None else row[k] for k in AUDIT_CSV_COLUMNS])
             yield buffer.getvalue()
 
+    @property
+    def _audit_select(self) -> str:
+        """The audit rows with each event's stored state, read from the log by position."""
+        recorder: Any = self.ledger.recorder
+        name: str = recorder.events_table_name
+        events = '"' + name.replace('"', '""') + '"'
+        return (
+            "SELECT a.*, e.state FROM {s}proj_audit a JOIN {s}" + events
+            + " e ON e.{log_position} = a.position WHERE "
+        )
+
+    def _stored_json(self, state: bytes) -> bytes:
+        """An event's stored state as the transcoder's JSON (decrypted and decompressed
+        when the store is configured so)."""
+        mapper = self.ledger.mapper
+        if mapper.cipher is not None:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor is not None:
+            state = mapper.compressor.decompress(state)
+        return state
+
     def _audit_rows(self, f: AuditFilter, after: int, limit: int) -> list[AuditEntry]:
         d = self.d
         clauses = ["position > ?"]
@@ -771,8 +792,7 @@ class ReadModel:
         params.append(limit)
         with d.read() as c:
             c.execute(
-                d.q("SELECT * FROM {s}proj_audit WHERE " + " AND ".join(clauses)
-                    + " ORDER BY position LIMIT ?"),
+                d.q(self._audit_select + " AND ".join(clauses) + " ORDER BY position LIMIT ?"),
                 params,
             )
             rows = c.fetchall()
@@ -789,7 +809,7 @@ class ReadModel:
                 decision_reference=r["decision_reference"],
                 provider_id=d.from_uuid(r["provider_id"]),
                 award_id=d.from_uuid(r["award_id"]),
-                data=plain(orjson.loads(r["data"])),
+                data=plain(orjson.loads(self._stored_json(r["state"]))),
             )
             for r in rows
         ]

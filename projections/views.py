@@ -605,8 +605,10 @@ class TranscriptView(View):
 
 # --- audit trail -------------------------------------------------------------------------
 class AuditTrailView(View):
-    """One row per event, in log order. ``data`` is the event's stored state as it is
-    in the log (personal data only ever as ciphertext); readers turn it into plain JSON."""
+    """One row per event, in log order: who did what, when, why, and what it concerns.
+    The event's data is not copied here: readers take it from the log itself, by
+    position (it was a second copy of the log, most of this view's size and of the
+    database's work in a rebuild)."""
 
     name = "audit"
     description = "one row per event: who did what, when, why"
@@ -618,7 +620,7 @@ class AuditTrailView(View):
         self._insert = dialect.q(
             "INSERT INTO {s}proj_audit (position, timestamp, aggregate_type, aggregate_id, "
             "aggregate_version, event_type, actor, reason, decision_reference, provider_id, "
-            "award_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            "award_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         )
 
     def create_statements(self) -> list[str]:
@@ -627,8 +629,7 @@ class AuditTrailView(View):
             "position {bigint} PRIMARY KEY, timestamp {ts} NOT NULL, "
             "aggregate_type TEXT NOT NULL, aggregate_id {uuid} NOT NULL, "
             "aggregate_version INTEGER NOT NULL, event_type TEXT NOT NULL, actor TEXT, "
-            "reason TEXT, decision_reference TEXT, provider_id {uuid}, award_id {uuid}, "
-            "data TEXT NOT NULL)"
+            "reason TEXT, decision_reference TEXT, provider_id {uuid}, award_id {uuid})"
         ]
 
     def index_statements(self) -> list[str]:
@@ -678,7 +679,6 @@ class AuditTrailView(View):
                 )
             else:
                 provider_id = None
-            state = n.state
             ops.insert(
                 insert,
                 (
@@ -693,7 +693,6 @@ class AuditTrailView(View):
                     getattr(e, "decision_reference", None),
                     to_uuid(provider_id),
                     to_uuid(award_id),
-                    state.decode() if isinstance(state, bytes) else str(state),
                 ),
             )
 

@@ -12,10 +12,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
+from eventsourcing.persistence import Cipher
+from eventsourcing.utils import Environment
 
 from ledger.application import IssueRequest, Ledger
-from ledger.config import DatabaseSettings
+from ledger.config import DatabaseSettings, Settings
 from ledger.domain import ids
 from ledger.domain.values import ProviderKind, StackingRule
 from ledger.errors import AwardNotFound
@@ -457,3 +460,41 @@ def test_postgres_wakes_the_follower_on_notify(
         while min(read.positions().values()) < receipt.position:
             assert time.monotonic() - started < 5, "the follower was not woken by NOTIFY"
             time.sleep(0.01)
+
+
+class ReversedBytes(Cipher):
+    """A stand-in cipher (eventsourcing's AES needs pycryptodome, not a dependency):
+    enough that the stored state is not the JSON."""
+
+    def __init__(self, environment: Environment) -> None:
+        pass
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return plaintext[::-1]
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        return ciphertext[::-1]
+
+
+def test_audit_data_is_read_from_a_compressed_and_enciphered_log(
+    database: DatabaseSettings, clock: Clock
+) -> None:
+    env = {
+        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+        "CIPHER_TOPIC": f"{__name__}:ReversedBytes",
+    }
+    ledger = Ledger(Settings(database=database, policy=IRELAND), clock=clock, env=env)
+    try:
+        world = make_world(ledger)
+        award = world.issue("l1", "REF-1")
+        ledger.revoke_award(award, reason="fraud", actor="authority:inspector")
+        stored = ledger.recorder.select_notifications(1, 10_000)[-1].state
+        with pytest.raises(orjson.JSONDecodeError):  # the log does not hold plain JSON
+            orjson.loads(stored)
+        entries = list(caught_up(ledger).iter_audit())
+        assert len(entries) == len(ledger.recorder.select_notifications(1, 10_000))
+        revoked = entries[-1]
+        assert revoked.event_type == "LearnerRecord.AwardRevoked"
+        assert revoked.data["award_id"] == str(award) and revoked.data["reason"] == "fraud"
+    finally:
+        ledger.close()
