@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from ledger import errors, privacy
-from ledger.config import Settings, store_setup
+from ledger.config import Settings
 from ledger.domain import ids
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
@@ -36,6 +36,7 @@ from ledger.domain.values import (
     StackingRule,
 )
 from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
+from ledger.infrastructure.store_setup import store_setup
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from ledger.transcoding import OrjsonTranscoder
 

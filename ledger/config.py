@@ -11,8 +11,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -133,19 +132,3 @@ class Settings:
             database=DatabaseSettings(url=url, schema=schema, pool_size=pool_size),
             policy=load_policy(env.get("LEDGER_POLICY")),
         )
-
-
-@contextmanager
-def store_setup(settings: Settings) -> Iterator[None]:
-    """Around the creation of the store's tables: other processes' table creation held
-    off (see `ledger.infrastructure.store_setup`); on PostgreSQL the schema is created if
-    it is missing."""
-    from ledger.infrastructure.store_setup import postgres_setup, sqlite_setup
-
-    database = settings.database
-    if database.is_postgres:
-        with postgres_setup(database.connect_kwargs(), database.schema):
-            yield
-    else:
-        with sqlite_setup(database.sqlite_path):
-            yield

@@ -18,10 +18,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-import psycopg
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
-from psycopg import sql
+from ledger.config import Settings
+
+# psycopg is imported where PostgreSQL is used: the embedded SQLite mode (the CLI, the
+# default `ledger serve`) does not pay its quarter-second import.
 
 # The first key of PostgreSQL's two-key advisory lock; the second is the schema name's
 # hash. (The projections' transaction lock uses the one-key space, a separate one.)
@@ -32,6 +32,9 @@ SETUP_LOCK_CLASS = 0x1ED6E8
 def postgres_setup(connect_kwargs: Mapping[str, Any], schema: str) -> Iterator[None]:
     """Create ``schema`` if it is missing, and hold off other processes' table
     creation in it until this block ends."""
+    import psycopg
+    from psycopg import sql
+
     with psycopg.connect(autocommit=True, **{"connect_timeout": 10, **connect_kwargs}) as conn:
         # A session lock: released when the connection closes, however the block ends.
         conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (SETUP_LOCK_CLASS, schema))
@@ -60,9 +63,21 @@ def sqlite_setup(path: str) -> Iterator[None]:
         yield
 
 
-def connect_kwargs_of(datastore: PostgresDatastore) -> dict[str, Any]:
-    """psycopg's ``connect()`` arguments of a datastore's pool, for a connection of its
-    own (rows as tuples)."""
+@contextmanager
+def store_setup(settings: Settings) -> Iterator[None]:
+    """The setup lock of the store ``settings`` name, before anything has opened it."""
+    database = settings.database
+    if database.is_postgres:
+        with postgres_setup(database.connect_kwargs(), database.schema):
+            yield
+    else:
+        with sqlite_setup(database.sqlite_path):
+            yield
+
+
+def connect_kwargs_of(datastore: Any) -> dict[str, Any]:
+    """psycopg's ``connect()`` arguments of a ``PostgresDatastore``'s pool, for a
+    connection of its own (rows as tuples)."""
     kwargs = datastore.pool.kwargs
     if not isinstance(kwargs, dict):  # pragma: no cover - eventsourcing passes a dict
         msg = "the datastore's pool has no connection arguments"
@@ -70,10 +85,11 @@ def connect_kwargs_of(datastore: PostgresDatastore) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if k != "row_factory"}
 
 
-def datastore_setup(datastore: object) -> AbstractContextManager[None]:
+def datastore_setup(datastore: Any) -> AbstractContextManager[None]:
     """The setup lock of the store an eventsourcing datastore opens."""
-    if isinstance(datastore, PostgresDatastore):
+    kind = type(datastore).__name__
+    if kind == "PostgresDatastore":
         return postgres_setup(connect_kwargs_of(datastore), datastore.schema)
-    if isinstance(datastore, SQLiteDatastore):
+    if kind == "SQLiteDatastore":
         return sqlite_setup(datastore.pool.db_name)
     return nullcontext()  # pragma: no cover - only the two stores exist
