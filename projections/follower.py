@@ -26,9 +26,9 @@ import contextlib
 import gc
 import logging
 import queue
+import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 from uuid import UUID
@@ -180,17 +180,41 @@ def _as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(value)
 
 
-_TURN = 100
-"""Events decoded or applied between two turns given to the other threads."""
+class _ShortGilTurns:
+    """While a backlog is applied the decoding thread holds the GIL nearly all the
+    time, and the writer needs it back after each wait on its socket (every 128 kB of
+    COPY data): at the interpreter's default switch interval (5 ms) it gets it only
+    after 5 ms, while PostgreSQL sits idle. A 1 ms interval keeps the COPY fed.
+    Measured on a rebuild of 1,346,034 events, old and new code alternating: catch-up
+    38.9-39.5 s handing over the GIL by ``time.sleep(0)`` every 100 events, 34.0-35.6 s
+    with this (the interpreter switches only when a thread has waited that long).
+
+    The interval belongs to the whole interpreter: the first user shortens it, the
+    last one puts back what it was."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = 0.0
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, self.interval))
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    sys.setswitchinterval(self._saved)
 
 
-def _let_others_run() -> None:
-    """Hand the GIL to a thread that waits for it. The writer thread needs it back
-    after each wait on its socket (every 128 kB of COPY data); from a thread busy
-    decoding, it would get it only at the interpreter's switch interval (5 ms), while
-    PostgreSQL sits idle. Giving a turn about every millisecond keeps the COPY fed:
-    the rebuild takes a tenth less time."""
-    time.sleep(0)
+short_gil_turns = _ShortGilTurns(0.001)
 
 
 class _ReadAhead:
@@ -374,13 +398,14 @@ class Follower:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            while page is not None and not failure and not self._stop.is_set():
-                pages.put(page)
-                count += 1
-                planned.update(dict.fromkeys(page.expected, page.last))
-                if max_pages is not None and count >= max_pages:
-                    break
-                page = self._prepare(planned, reader.next())
+            with short_gil_turns():
+                while page is not None and not failure and not self._stop.is_set():
+                    pages.put(page)
+                    count += 1
+                    planned.update(dict.fromkeys(page.expected, page.last))
+                    if max_pages is not None and count >= max_pages:
+                        break
+                    page = self._prepare(planned, reader.next())
         finally:
             reader.close()
             pages.put(None)
@@ -401,11 +426,7 @@ class Follower:
         if not notifications:
             return None
         to_domain_event = self._to_domain_event
-        step = _TURN
-        pairs: list[tuple[Any, LogRecord]] = []
-        for i in range(0, len(notifications), step):
-            pairs += [(to_domain_event(n), n) for n in notifications[i : i + step]]
-            _let_others_run()
+        pairs = [(to_domain_event(n), n) for n in notifications]
         last = notifications[-1].id
         ctx = PageContext(
             credential_providers=self.credential_providers,
@@ -423,9 +444,7 @@ class Follower:
             unseen = pairs if notifications[0].id > position else [
                 p for p in pairs if p[1].id > position
             ]
-            for i in range(0, len(unseen), step):
-                view.apply(unseen[i : i + step], ops, ctx)
-                _let_others_run()
+            view.apply(unseen, ops, ctx)
             work.append((view, ops))
             expected[view.name] = position
         if not work:

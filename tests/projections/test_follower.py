@@ -18,7 +18,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
-from projections.follower import Follower, PositionConflict, rebuild
+from projections.follower import Follower, PositionConflict, rebuild, short_gil_turns
 from projections.read import AuditFilter, ReadModel
 from projections.views import VIEW_NAMES
 from tests.conftest import Clock
@@ -250,3 +250,41 @@ def test_a_failed_read_ahead_stops_after_the_pages_read_before_it(world: World) 
 
     Follower(ledger, page_size=5).catch_up()
     assert set(read.positions().values()) == {all_positions(ledger)[-1]}
+
+
+def test_a_backlog_is_applied_with_short_gil_turns_and_the_interval_put_back(
+    world: World,
+) -> None:
+    ledger = world.ledger
+    for n in range(8):
+        world.issue(f"learner-{n}", f"R-{n}")
+    follower = Follower(ledger, page_size=5)
+    prepare = follower._prepare
+    seen: list[float] = []
+
+    def prepare_noting_the_interval(*args: Any) -> Any:
+        seen.append(sys.getswitchinterval())
+        return prepare(*args)
+
+    follower._prepare = prepare_noting_the_interval  # type: ignore[method-assign,assignment]
+    before = sys.getswitchinterval()
+    follower.catch_up()
+    # The first page is decoded before it is known to be a backlog; the rest with the
+    # writer thread running, which needs the GIL back promptly.
+    assert seen[0] == before and set(seen[1:]) == {short_gil_turns.interval}, seen
+    assert sys.getswitchinterval() == before
+    assert set(ReadModel(ledger).positions().values()) == {all_positions(ledger)[-1]}
+
+
+def test_the_interval_is_put_back_by_the_last_of_overlapping_users() -> None:
+    before = sys.getswitchinterval()
+    first, second = short_gil_turns(), short_gil_turns()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == short_gil_turns.interval
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError), short_gil_turns():
+        raise RuntimeError("a page failed")
+    assert sys.getswitchinterval() == before
