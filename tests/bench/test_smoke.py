@@ -66,3 +66,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
                     r"PostgreSQL ([\d,]+) µs", text)
     assert cpu is not None, "no CPU breakdown of issuance"
     assert int(cpu.group(1).replace(",", "")) > 0, "the API used no CPU to issue awards?"
+    library = re.search(r"eventsourcing's own `Application.save` .*?: ([\d,]+) aggregates/s, "
+                        r"(\d+\.\d\d) of the raw INSERT", text)
+    assert library is not None, "no reference figure of eventsourcing's own save"
+    assert float(library.group(2)) > 0
