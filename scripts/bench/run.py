@@ -240,24 +240,42 @@ def measure_status(
     return constant, status
 
 
+LIGHT_WINDOWS = 3
+
+
 def measure_light_latency(
     server: serving.ApiServer, ids: list[str], opts: Options, workdir: Path, label: str
-) -> serving.Load:
+) -> list[serving.Load]:
     """Status-check latency at a light load (a few connections), where it is the time a
-    check takes rather than the queue in front of a saturated server."""
+    check takes rather than the queue in front of a saturated server. Its p99 is a few
+    milliseconds that move with whatever else the machine does: one window of 1M
+    awards gave 1.53, 2.49 and 2.09 ms in three windows back to back. So it is measured
+    in several windows; `median_window` is the figure, the others are shown beside it."""
+    windows: list[serving.Load] = []
     with serving.ids_file(workdir / f"ids-light-{label}.txt", ids) as path:
-        load = serving.run_load(
-            server.base_url,
-            ids_file=path,
-            seconds=max(1.0, opts.seconds / 2),
-            connections=opts.light_connections,
-            threads=1,
-        )
+        for _ in range(LIGHT_WINDOWS):
+            windows.append(
+                serving.run_load(
+                    server.base_url,
+                    ids_file=path,
+                    seconds=max(1.0, opts.seconds / 2),
+                    connections=opts.light_connections,
+                    threads=1,
+                )
+            )
     log(
-        f"{label}, {opts.light_connections} connections: {load.requests_per_second:,.0f} req/s "
-        f"p50 {load.p50_ms:.2f} ms p99 {load.p99_ms:.2f} ms"
+        f"{label}, {opts.light_connections} connections: "
+        + "; ".join(
+            f"{w.requests_per_second:,.0f} req/s p50 {w.p50_ms:.2f} ms p99 {w.p99_ms:.2f} ms"
+            for w in windows
+        )
     )
-    return load
+    return windows
+
+
+def median_window(windows: list[serving.Load]) -> serving.Load:
+    """The window whose p99 is the median of the windows' p99s."""
+    return sorted(windows, key=lambda w: w.p99_ms)[len(windows) // 2]
 
 
 def create_provider_keys(env: dict[str, str], codes: list[str]) -> dict[str, str]:
@@ -476,7 +494,7 @@ def run(opts: Options, command: str) -> Report:
             serving.ApiServer(env, workdir / "api.log") as server,
         ):
             constant_small, status_small = measure_status(server, ids_small, opts, workdir, "small")
-            light_small = measure_light_latency(server, ids_small, opts, workdir, "small")
+            light_windows_small = measure_light_latency(server, ids_small, opts, workdir, "small")
             rss_small = server.rss_mib()
             revocation = measure_revocation(server, env, ids_small)
             issue_rate, issue_cpu = measure_issuance(
@@ -496,7 +514,7 @@ def run(opts: Options, command: str) -> Report:
         awards_total = count_rows(url, "award_index")
         with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
             constant_large, status_large = measure_status(server, ids_large, opts, workdir, "large")
-            light_large = measure_light_latency(server, ids_large, opts, workdir, "large")
+            light_windows_large = measure_light_latency(server, ids_large, opts, workdir, "large")
             rss_large = server.rss_mib()
 
         tool = status_small.tool
@@ -538,6 +556,10 @@ def run(opts: Options, command: str) -> Report:
                 f"{rebuild_seconds:.1f} s",
             )
         )
+        light_small, light_large = (
+            median_window(light_windows_small),
+            median_window(light_windows_large),
+        )
         flat = all(
             small > 0 and large / small <= 1.5
             for small, large in (
@@ -555,7 +577,9 @@ def run(opts: Options, command: str) -> Report:
                 "ms",
                 "within 1.5x",
                 flat,
-                f"{opts.light_connections} connections; p50 {light_small.p50_ms:.2f} → "
+                f"{opts.light_connections} connections, median of {LIGHT_WINDOWS} windows' p99 "
+                f"(windows {_p99s(light_windows_small)} → {_p99s(light_windows_large)} ms); "
+                f"p50 {light_small.p50_ms:.2f} → "
                 f"{light_large.p50_ms:.2f} ms; saturated (-c{opts.connections}) p99 "
                 f"{status_small.p99_ms:.0f} → {status_large.p99_ms:.0f} ms",
             )
@@ -625,6 +649,10 @@ def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> 
         f"{status.tool}; p50 {status.p50_ms:.1f} ms, p99 {status.p99_ms:.1f} ms; "
         f"the constant route's own p99 {constant.p99_ms:.1f} ms",
     )
+
+
+def _p99s(windows: list[serving.Load]) -> str:
+    return ", ".join(f"{w.p99_ms:.2f}" for w in windows)
 
 
 def _seed_fact(seeded: seeding.SeedReport) -> str:
