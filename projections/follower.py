@@ -28,9 +28,9 @@ import logging
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -38,6 +38,7 @@ from eventsourcing.utils import retry
 
 from ledger.application import Ledger
 from ledger.infrastructure.store_setup import connect_kwargs_of, datastore_setup
+from projections import parallel
 from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
 from projections.read import progress_for
@@ -158,6 +159,21 @@ class _Page:
     expected: dict[str, int]
     """Each view's position the page starts from (checked when it is committed)."""
     last: int
+    size: int
+    """Events in the page (``notifications`` is empty for a page prepared in another
+    process: only its SQL comes back)."""
+
+
+class LogReader(Protocol):
+    """Reads the log from ``start`` on: at most ``limit`` records, none after
+    ``stop`` (eventsourcing's ``select_notifications`` has this signature)."""
+
+    def __call__(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> Sequence[LogRecord]: ...
+
+
+_LAST_POSITION = 2**63 - 1
 
 
 class LogRow(NamedTuple):
@@ -269,10 +285,18 @@ class Follower:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        processes: int = 0,
+        create_views: bool = True,
     ) -> None:
         self.ledger = ledger
+        self.processes = processes
+        """Worker processes that prepare the pages of a large backlog on PostgreSQL
+        (``projections.parallel``); 0 for none."""
         self.d = dialect_for(ledger)
-        ensure_views(ledger, self.d)
+        if create_views:
+            # Not in a process that only prepares pages for another follower: during
+            # a rebuild, that would create the secondary indexes before the rows.
+            ensure_views(ledger, self.d)
         self.views = make_views(self.d, views)
         self.page_size = page_size
         self.poll_interval = poll_interval
@@ -354,7 +378,7 @@ class Follower:
         if page is None:
             return 0
         self._commit(page)
-        return len(page.notifications)
+        return page.size
 
     def _catch_up_pipelined(
         self, progress: ProgressCallback | None, max_pages: int | None
@@ -367,7 +391,7 @@ class Follower:
             self._commit(first)
             if progress is not None:
                 progress(min(self.positions.values()), self.log_position())
-            return len(first.notifications), len(first.notifications) >= self.page_size
+            return first.size, first.size >= self.page_size
         pages: queue.Queue[_Page | None] = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
         applied = [0]
@@ -378,7 +402,7 @@ class Follower:
                     continue
                 try:
                     self._commit(page)
-                    applied[0] += len(page.notifications)
+                    applied[0] += page.size
                     if progress is not None:
                         progress(page.last, self.log_position())
                 except BaseException as error:
@@ -386,10 +410,19 @@ class Follower:
 
         writer = threading.Thread(target=write, name="projections-writer", daemon=True)
         writer.start()
-        # Pages are contiguous: the first was read from the lowest position of the
-        # views, so each next one starts after the last.
-        reader = _ReadAhead(self._select, first.last + 1, self.page_size)
         planned = dict(self.positions)
+        planned.update(dict.fromkeys(first.expected, first.last))
+        end = self.log_position()
+        elsewhere = (
+            self.processes > 0
+            and self.d.name == "postgres"
+            and end - first.last >= parallel.MIN_BACKLOG_PAGES * self.page_size
+        )
+        later = (
+            self._pages_from(parallel.prepared_elsewhere(self, planned, first.last + 1, end))
+            if elsewhere
+            else self._pages_after(first.last + 1, planned)
+        )
         page: _Page | None = first
         count = 0
         # A backlog makes millions of short-lived objects (decoded events, rows) that
@@ -402,19 +435,50 @@ class Follower:
                 while page is not None and not failure and not self._stop.is_set():
                     pages.put(page)
                     count += 1
-                    planned.update(dict.fromkeys(page.expected, page.last))
                     if max_pages is not None and count >= max_pages:
                         break
-                    page = self._prepare(planned, reader.next())
+                    page = next(later, None)
         finally:
-            reader.close()
+            later.close()
             pages.put(None)
             writer.join()
             if collecting:
                 gc.enable()
         if failure:
             raise failure[0]
-        return applied[0], page is not None and max_pages is None
+        # Pages prepared elsewhere stop at the log position read before them: what was
+        # written since is for the next round.
+        return applied[0], (page is not None or elsewhere) and max_pages is None
+
+    def _pages_from(
+        self, ranges: Generator[parallel.PreparedRange, None, None]
+    ) -> Generator[_Page, None, None]:
+        """Pages of ranges prepared in worker processes."""
+        views = {view.name: view for view in self.views}
+        try:
+            for prepared in ranges:
+                work = []
+                for name, inserts, updates in prepared.work:
+                    ops = Ops()
+                    ops.inserts, ops.updates = inserts, updates
+                    work.append((views[name], ops))
+                yield _Page((), work, prepared.expected, prepared.last, prepared.size)
+        finally:
+            ranges.close()
+
+    def _pages_after(
+        self, start: int, planned: dict[str, int]
+    ) -> Generator[_Page, None, None]:
+        """The pages from ``start`` on, read a page or two ahead by a thread and
+        prepared here. Pages are contiguous: the first was read from the lowest
+        position of the views, so each next one starts after the last."""
+        reader = _ReadAhead(self._select, start, self.page_size)
+        try:
+            while (page := self._prepare(planned, reader.next())) is not None:
+                planned.update(dict.fromkeys(page.expected, page.last))
+                yield page
+        finally:
+            reader.close()
 
     def _prepare(
         self, positions: dict[str, int], notifications: Sequence[LogRecord] | None = None
@@ -449,7 +513,7 @@ class Follower:
             expected[view.name] = position
         if not work:
             return None
-        return _Page(notifications, work, expected, last)
+        return _Page(notifications, work, expected, last, len(notifications))
 
     def _commit(self, page: _Page) -> None:
         """One transaction: lock and check each view's tracking row, the views' SQL,
@@ -495,7 +559,7 @@ class Follower:
         events = list(self.ledger.events.get(_as_uuid(credential_id), lte=1))
         return getattr(events[0], "provider_id", None) if events else None
 
-    def _log_reader(self) -> Callable[[int, int], Sequence[LogRecord]]:
+    def _log_reader(self) -> LogReader:
         """Reads the page of the log from a position (at most so many records). On
         PostgreSQL by a query of its own, the five columns as plain tuples
         (:class:`LogRow`): eventsourcing's ``select_notifications`` makes a dict and
@@ -504,27 +568,29 @@ class Follower:
         server writes and psycopg reads back (half the read's cost on both sides)."""
         recorder = self.recorder
         if self.d.name != "postgres":
-            return cast(Callable[[int, int], Sequence[LogRecord]], recorder.select_notifications)
+            return cast(LogReader, recorder.select_notifications)
         from psycopg import InterfaceError, OperationalError
         from psycopg.sql import SQL, Identifier
 
         datastore = recorder.datastore
         statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
-            "FROM {0}.{1} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+            "FROM {0}.{1} WHERE notification_id >= %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
         ).format(Identifier(datastore.schema), Identifier(recorder.events_table_name))
 
         @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-        def select(start: int, limit: int) -> Sequence[LogRecord]:
+        def select(start: int, limit: int, stop: int | None = None) -> Sequence[LogRecord]:
             with (
                 datastore.get_connection() as conn,
                 conn.cursor(row_factory=_log_rows, binary=True) as c,
             ):
-                c.execute(statement, (start, limit), prepare=True)
+                bound = _LAST_POSITION if stop is None else stop
+                c.execute(statement, (start, bound, limit), prepare=True)
                 rows: list[LogRow] = c.fetchall()
                 return rows
 
-        return cast(Callable[[int, int], Sequence[LogRecord]], select)
+        return cast(LogReader, select)  # the retry decorator is untyped
 
     # --- running -----------------------------------------------------------------------
     def run(self) -> None:
@@ -666,9 +732,12 @@ def rebuild(
     *,
     page_size: int = 5000,
     progress: ProgressCallback | None = None,
+    processes: int = 0,
 ) -> dict[str, int]:
     """Drop the views (all, or those named) and rebuild them from the whole log.
-    Secondary indexes are created after the rows are in. Returns the positions reached."""
+    Secondary indexes are created after the rows are in. Returns the positions reached.
+    With ``processes`` (PostgreSQL), that many worker processes prepare the pages
+    (``projections.parallel``)."""
     d = dialect_for(ledger)
     ensure_views(ledger, d)
     targets = make_views(d, views)
@@ -676,7 +745,9 @@ def rebuild(
         d.lock_schema(c)
         for view in targets:
             _reset(d, c, view, indexes=False)
-    follower = Follower(ledger, [v.name for v in targets], page_size=page_size)
+    follower = Follower(
+        ledger, [v.name for v in targets], page_size=page_size, processes=processes
+    )
     follower.catch_up(progress=progress)
     with d.write() as c:
         for view in targets:

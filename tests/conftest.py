@@ -60,7 +60,11 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseSettings
     """Settings for a fresh, empty store: a new SQLite file, or a new PostgreSQL schema."""
     if request.param == "sqlite":
         return DatabaseSettings(url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    url = request.getfixturevalue("postgres_database")
+    return new_postgres_schema(request.getfixturevalue("postgres_database"))
+
+
+def new_postgres_schema(url: str) -> DatabaseSettings:
+    """Settings for a new, empty schema in the test run's PostgreSQL database."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

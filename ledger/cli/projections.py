@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from types import FrameType
@@ -77,6 +78,14 @@ def rebuild(
         "catalogue, transcripts, audit.", show_default=False
     ),
     page_size: int = typer.Option(5000, min=1, max=100_000, help="Events per transaction."),
+    processes: int = typer.Option(
+        os.cpu_count() or 1,
+        min=0,
+        max=64,
+        help="Worker processes preparing the pages on PostgreSQL (0: none, all in this "
+        "process).",
+        show_default="the number of CPUs",
+    ),
 ) -> None:
     """Drop a view (or all) and rebuild it from the whole event log, with progress."""
     from projections.follower import make_views
@@ -105,7 +114,9 @@ def rebuild(
                 def advance(position: int, log_position: int) -> None:
                     bar.update(task, completed=position, total=max(log_position, 1))
 
-                positions = rebuild_views(ledger, names, page_size=page_size, progress=advance)
+                positions = rebuild_views(
+                    ledger, names, page_size=page_size, progress=advance, processes=processes
+                )
                 bar.update(task, completed=max(total, 1))
         for name, position in positions.items():
             console.print(f"{name}: rebuilt up to position {position}", highlight=False)
