@@ -307,6 +307,7 @@ class Follower:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.credential_providers: dict[Any, Any] = {}
+        self._workers: parallel.WorkerPool | None = None
         self.before_commit: Callable[[list[LogRecord]], None] | None = None
         """A test hook, called inside the page transaction before the tracking records
         (raising there simulates a worker dying in the middle of a page)."""
@@ -345,26 +346,33 @@ class Follower:
 
         With a backlog of more than one page, three threads overlap: a reader reads
         the pages ahead, this thread decodes them into SQL, and a writer commits them
-        strictly in order (the database's work is done while Python decodes)."""
+        strictly in order (the database's work is done while Python decodes). With
+        ``processes``, worker processes prepare the pages of a large backlog instead
+        (``projections.parallel``); they stop when the catch-up ends."""
         self.refresh_positions()
         applied = 0
         conflicts = 0
-        while not self._stop.is_set():
-            try:
-                count, more = self._catch_up_pipelined(progress, max_pages)
-            except PositionConflict:
-                log.info("another follower moved the views; re-reading positions")
-                conflicts += 1
-                if conflicts > 3:  # the other follower is busy: let it work
-                    self._stop.wait(min(0.01 * conflicts, 1.0))
-                self.refresh_positions()
-                continue
-            conflicts = 0
-            applied += count
-            if not more:
-                break
-            if max_pages is not None:
-                break
+        try:
+            while not self._stop.is_set():
+                try:
+                    count, more = self._catch_up_pipelined(progress, max_pages)
+                except PositionConflict:
+                    log.info("another follower moved the views; re-reading positions")
+                    conflicts += 1
+                    if conflicts > 3:  # the other follower is busy: let it work
+                        self._stop.wait(min(0.01 * conflicts, 1.0))
+                    self.refresh_positions()
+                    continue
+                conflicts = 0
+                applied += count
+                if not more:
+                    break
+                if max_pages is not None:
+                    break
+        finally:
+            if self._workers is not None:
+                self._workers.close()
+                self._workers = None
         return applied
 
     def log_position(self) -> int:
@@ -410,19 +418,7 @@ class Follower:
 
         writer = threading.Thread(target=write, name="projections-writer", daemon=True)
         writer.start()
-        planned = dict(self.positions)
-        planned.update(dict.fromkeys(first.expected, first.last))
-        end = self.log_position()
-        elsewhere = (
-            self.processes > 0
-            and self.d.name == "postgres"
-            and end - first.last >= parallel.MIN_BACKLOG_PAGES * self.page_size
-        )
-        later = (
-            self._pages_from(parallel.prepared_elsewhere(self, planned, first.last + 1, end))
-            if elsewhere
-            else self._pages_after(first.last + 1, planned)
-        )
+        later, elsewhere = self._pages_after_first(first)
         page: _Page | None = first
         count = 0
         # A backlog makes millions of short-lived objects (decoded events, rows) that
@@ -449,6 +445,22 @@ class Follower:
         # Pages prepared elsewhere stop at the log position read before them: what was
         # written since is for the next round.
         return applied[0], (page is not None or elsewhere) and max_pages is None
+
+    def _pages_after_first(self, first: _Page) -> tuple[Generator[_Page, None, None], bool]:
+        """The pages after ``first``, and whether worker processes prepare them (then
+        only up to the log's position now)."""
+        planned = dict(self.positions)
+        planned.update(dict.fromkeys(first.expected, first.last))
+        end = self.log_position()
+        if (
+            self.processes > 0
+            and self.d.name == "postgres"
+            and end - first.last >= parallel.MIN_BACKLOG_PAGES * self.page_size
+        ):
+            if self._workers is None:
+                self._workers = parallel.WorkerPool(self)
+            return self._pages_from(self._workers.ranges(planned, first.last + 1, end)), True
+        return self._pages_after(first.last + 1, planned), False
 
     def _pages_from(
         self, ranges: Generator[parallel.PreparedRange, None, None]

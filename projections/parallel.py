@@ -53,40 +53,54 @@ class PreparedRange(NamedTuple):
     """Each view's SQL: ``Ops.inserts`` and ``Ops.updates``."""
 
 
-def prepared_elsewhere(
-    follower: Follower, planned: dict[str, int], start: int, end: int
-) -> Generator[PreparedRange, None, None]:
-    """The ranges of positions from ``start`` to ``end``, a page's size each, in order,
-    prepared by ``follower.processes`` worker processes. ``planned`` is each view's
-    position before ``start``; it is moved on as ranges are handed out."""
-    ledger = follower.ledger
-    processes = follower.processes
-    pool = ProcessPoolExecutor(
-        processes,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(
-            ledger.settings,
-            dict(ledger.env),
-            [v.name for v in follower.views],
-            follower.page_size,
-        ),
-    )
-    handed_out: deque[tuple[dict[str, int], int, Future[tuple[int, list[Any]]]]] = deque()
-    try:
-        for first in range(start, end + 1, follower.page_size):
-            last = min(first + follower.page_size - 1, end)
-            expected = {name: p for name, p in planned.items() if p < last}
-            if not expected:
-                continue
-            planned.update(dict.fromkeys(expected, last))
-            handed_out.append((expected, last, pool.submit(_prepare_range, expected, first, last)))
-            if len(handed_out) >= AHEAD_PER_PROCESS * processes:
+class WorkerPool:
+    """``follower.processes`` worker processes preparing ranges of the log for
+    ``follower``; started when first needed, kept until :meth:`close` (a follower that
+    finds its views moved by another one starts again from there, with the same
+    processes)."""
+
+    def __init__(self, follower: Follower) -> None:
+        ledger = follower.ledger
+        self.processes = follower.processes
+        self.page_size = follower.page_size
+        self._pool = ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(
+                ledger.settings,
+                dict(ledger.env),
+                [v.name for v in follower.views],
+                follower.page_size,
+            ),
+        )
+
+    def ranges(
+        self, planned: dict[str, int], start: int, end: int
+    ) -> Generator[PreparedRange, None, None]:
+        """The ranges of positions from ``start`` to ``end``, a page's size each, in
+        order. ``planned`` is each view's position before ``start``; it is moved on as
+        ranges are handed out."""
+        handed_out: deque[tuple[dict[str, int], int, Future[tuple[int, list[Any]]]]] = deque()
+        try:
+            for first in range(start, end + 1, self.page_size):
+                last = min(first + self.page_size - 1, end)
+                expected = {name: p for name, p in planned.items() if p < last}
+                if not expected:
+                    continue
+                planned.update(dict.fromkeys(expected, last))
+                future = self._pool.submit(_prepare_range, expected, first, last)
+                handed_out.append((expected, last, future))
+                if len(handed_out) >= AHEAD_PER_PROCESS * self.processes:
+                    yield _collect(*handed_out.popleft())
+            while handed_out:
                 yield _collect(*handed_out.popleft())
-        while handed_out:
-            yield _collect(*handed_out.popleft())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            for _, _, future in handed_out:
+                future.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _collect(

@@ -7,7 +7,9 @@ with what the follower builds by itself from the same log.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import random
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -36,14 +38,14 @@ def database(postgres_database: str) -> DatabaseSettings:
 def ranges_prepared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the ranges that worker processes prepared."""
     prepared: list[int] = []
-    original = parallel.prepared_elsewhere
+    original = parallel.WorkerPool.ranges
 
     def counting(*args: Any) -> Iterator[parallel.PreparedRange]:
         for prepared_range in original(*args):
             prepared.append(prepared_range.last)
             yield prepared_range
 
-    monkeypatch.setattr(parallel, "prepared_elsewhere", counting)
+    monkeypatch.setattr(parallel.WorkerPool, "ranges", counting)
     return prepared
 
 
@@ -164,3 +166,31 @@ def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
     caught_up = snapshot(ledger)
     rebuild(ledger, page_size=PAGE)
     assert caught_up == snapshot(ledger)
+
+
+def test_a_worker_following_meanwhile_never_makes_a_row_twice(
+    make_ledger: Callable[..., Ledger], clock: Clock, ranges_prepared: list[int]
+) -> None:
+    ledger = make_ledger(RANDOM_POLICY)
+    random_log(ledger, clock, 300, seed=17)
+    rebuild(ledger, page_size=PAGE)
+    here = snapshot(ledger)
+    done = threading.Event()
+
+    def follow() -> None:  # the `ledger project` worker, as during a real rebuild
+        follower = Follower(make_ledger(RANDOM_POLICY), page_size=PAGE)
+        while not done.is_set():
+            follower.catch_up()
+
+    worker = threading.Thread(target=follow)
+    worker.start()
+    try:
+        rebuild(ledger, page_size=PAGE, processes=2)
+    finally:
+        done.set()
+        worker.join()
+    Follower(ledger, page_size=PAGE).catch_up()
+
+    assert ranges_prepared
+    assert snapshot(ledger) == here
+    assert not multiprocessing.active_children()  # the worker processes have stopped
