@@ -30,6 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from ledger.config import Settings
     from projections.follower import Follower
 
 MIN_BACKLOG_PAGES = 8
@@ -41,6 +42,8 @@ AHEAD_PER_PROCESS = 2
 
 Inserts = dict[str, list[Sequence[Any]]]
 Updates = list[tuple[str, list[Sequence[Any]]]]
+Prepared = tuple[int, list[tuple[str, Inserts, Updates]]]
+"""What a worker sends back for a range: its number of events, and each view's SQL."""
 
 
 class PreparedRange(NamedTuple):
@@ -81,7 +84,7 @@ class WorkerPool:
         """The ranges of positions from ``start`` to ``end``, a page's size each, in
         order. ``planned`` is each view's position before ``start``; it is moved on as
         ranges are handed out."""
-        handed_out: deque[tuple[dict[str, int], int, Future[tuple[int, list[Any]]]]] = deque()
+        handed_out: deque[tuple[dict[str, int], int, Future[Prepared]]] = deque()
         try:
             for first in range(start, end + 1, self.page_size):
                 last = min(first + self.page_size - 1, end)
@@ -103,9 +106,7 @@ class WorkerPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(
-    expected: dict[str, int], last: int, future: Future[tuple[int, list[Any]]]
-) -> PreparedRange:
+def _collect(expected: dict[str, int], last: int, future: Future[Prepared]) -> PreparedRange:
     size, work = future.result()
     return PreparedRange(expected, last, size, work)
 
@@ -115,7 +116,7 @@ _worker: dict[str, Follower] = {}
 
 
 def _start_worker(
-    settings: Any, env: dict[str, str], views: list[str], page_size: int
+    settings: Settings, env: dict[str, str], views: list[str], page_size: int
 ) -> None:
     from ledger.application import Ledger
     from projections.follower import Follower
@@ -128,9 +129,7 @@ def _start_worker(
     )
 
 
-def _prepare_range(
-    expected: dict[str, int], first: int, last: int
-) -> tuple[int, list[tuple[str, Inserts, Updates]]]:
+def _prepare_range(expected: dict[str, int], first: int, last: int) -> Prepared:
     follower = _worker["follower"]
     rows = follower._select(first, last - first + 1, last)
     # The views that do not take part in this range are past it.

@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from urllib.parse import unquote, urlparse
 
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg import sql
+
+from ledger.config import DatabaseSettings
 
 INSERT_ROWS_PER_STATEMENT = 100
 EVENTS_TABLE = "ledger_events"  # eventsourcing names it after the application
@@ -82,21 +83,13 @@ def eventsourcing_saves_per_second(
     """New aggregates per second through eventsourcing's ``Application.save``,
     ``per_save`` aggregates in each call, into a schema of its own (dropped after)."""
     schema = "bench_eventsourcing_save"
-    parsed = urlparse(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    app = Application(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": parsed.path.lstrip("/"),
-            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
-            "POSTGRES_USER": unquote(parsed.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
-            "POSTGRES_SCHEMA": schema,
-        }
-    )
+    # The ledger's own connection settings, with eventsourcing's own recorder.
+    env = DatabaseSettings(url=url, schema=schema).eventsourcing_env()
+    del env["APPLICATION_RECORDER_TOPIC"]
+    app = Application(env=env)
     try:
         # The payload tops the event's stored state up to the ledger's average size.
         empty = _Saved("").collect_events()[0]

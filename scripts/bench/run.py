@@ -248,9 +248,10 @@ def measure_light_latency(
 ) -> list[serving.Load]:
     """Status-check latency at a light load (a few connections), where it is the time a
     check takes rather than the queue in front of a saturated server. Its p99 is a few
-    milliseconds that move with whatever else the machine does: one window of 1M
-    awards gave 1.53, 2.49 and 2.09 ms in three windows back to back. So it is measured
-    in several windows; `median_window` is the figure, the others are shown beside it."""
+    milliseconds that move with whatever else the machine does: on one data set of a
+    million awards, three windows back to back gave 1.53, 2.49 and 2.09 ms. So it is
+    measured in several windows; `median_window` is the figure, the others are shown
+    beside it."""
     windows: list[serving.Load] = []
     with serving.ids_file(workdir / f"ids-light-{label}.txt", ids) as path:
         for _ in range(LIGHT_WINDOWS):
