@@ -35,6 +35,13 @@ def project(
     poll_interval: float = typer.Option(
         1.0, min=0.01, help="Seconds between polls when no notification wakes the worker."
     ),
+    processes: int = typer.Option(
+        0,
+        min=0,
+        max=64,
+        help="Worker processes preparing the pages of a backlog of at least 8 pages on "
+        "PostgreSQL (after downtime, say); 0 keeps a catch-up off the API's cores.",
+    ),
 ) -> None:
     """Run the projection worker: keep the read views following the event log.
 
@@ -49,7 +56,9 @@ def project(
             console.print(_lag_table(ledger))
             return
         with user_errors():
-            follower = Follower(ledger, page_size=page_size, poll_interval=poll_interval)
+            follower = Follower(
+                ledger, page_size=page_size, poll_interval=poll_interval, processes=processes
+            )
         if once:
             applied = follower.catch_up()
             console.print(f"applied {applied} event(s)", highlight=False)

@@ -15,14 +15,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 from ledger.application import Ledger
+from ledger.cli import app
 from ledger.config import DatabaseSettings
 from projections import parallel
 from projections.follower import Follower, rebuild
 from projections.read import ReadModel
 from tests.conftest import Clock, new_postgres_schema
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
+from tests.projections.test_cli import env_for
 
 pytestmark = pytest.mark.postgres
 
@@ -194,3 +197,29 @@ def test_a_worker_following_meanwhile_never_makes_a_row_twice(
     assert ranges_prepared
     assert snapshot(ledger) == here
     assert not multiprocessing.active_children()  # the worker processes have stopped
+
+
+def test_the_worker_and_a_rebuild_from_the_command_line_use_worker_processes(
+    make_ledger: Callable[..., Ledger],
+    clock: Clock,
+    database: DatabaseSettings,
+    ranges_prepared: list[int],
+) -> None:
+    ledger = make_ledger(RANDOM_POLICY)
+    random_log(ledger, clock, 200, seed=19)
+    env = env_for(database)
+    page = ["--page-size", str(PAGE), "--processes", "2"]
+
+    caught_up = CliRunner().invoke(app, ["project", "--once", *page], env=env)
+    assert caught_up.exit_code == 0, caught_up.output
+    assert ranges_prepared
+    assert f"applied {log_position(ledger)} event(s)" in caught_up.output
+    projected = snapshot(ledger)
+
+    ranges_prepared.clear()
+    rebuilt = CliRunner().invoke(app, ["rebuild", *page], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert ranges_prepared
+    assert snapshot(ledger) == projected
+    rebuild(ledger, page_size=PAGE)
+    assert snapshot(ledger) == projected
