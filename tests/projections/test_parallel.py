@@ -70,13 +70,18 @@ def execute(database: DatabaseSettings, statement: str) -> Any:
         return cursor.fetchall() if cursor.description else []
 
 
+def rows_rebuilt_here(ledger: Ledger) -> dict[str, list[tuple[str, ...]]]:
+    """Every view rebuilt from the log in this process alone; their rows."""
+    rebuild(ledger, page_size=PAGE)
+    return snapshot(ledger)
+
+
 def test_a_rebuild_prepared_in_worker_processes_equals_one_prepared_here(
     make_ledger: Callable[..., Ledger], clock: Clock, ranges_prepared: list[int]
 ) -> None:
     ledger = make_ledger(RANDOM_POLICY)
     random_log(ledger, clock, 300, seed=20261126)
-    rebuild(ledger, page_size=PAGE)
-    here = snapshot(ledger)
+    here = rows_rebuilt_here(ledger)
     assert not ranges_prepared
 
     positions = rebuild(ledger, page_size=PAGE, processes=2)
@@ -105,8 +110,7 @@ def test_a_range_of_positions_without_events_moves_the_views_past_it(
     )
     for _ in range(120):
         commands.step()
-    rebuild(ledger, page_size=PAGE)
-    here = snapshot(ledger)
+    here = rows_rebuilt_here(ledger)
 
     with caplog.at_level(logging.INFO, logger="ledger.projections"):
         positions = rebuild(ledger, page_size=PAGE, processes=2)
@@ -133,8 +137,7 @@ def test_views_at_different_positions_each_take_up_where_they_are(
 
     assert ranges_prepared
     caught_up = snapshot(ledger)
-    rebuild(ledger, page_size=PAGE)
-    assert caught_up == snapshot(ledger)
+    assert caught_up == rows_rebuilt_here(ledger)
 
 
 def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
@@ -167,8 +170,7 @@ def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
     execute(database, f"DELETE FROM ledger_events WHERE notification_id = {broken}")
     Follower(ledger, page_size=PAGE).catch_up()
     caught_up = snapshot(ledger)
-    rebuild(ledger, page_size=PAGE)
-    assert caught_up == snapshot(ledger)
+    assert caught_up == rows_rebuilt_here(ledger)
 
 
 def test_a_worker_following_meanwhile_never_makes_a_row_twice(
@@ -176,8 +178,7 @@ def test_a_worker_following_meanwhile_never_makes_a_row_twice(
 ) -> None:
     ledger = make_ledger(RANDOM_POLICY)
     random_log(ledger, clock, 300, seed=17)
-    rebuild(ledger, page_size=PAGE)
-    here = snapshot(ledger)
+    here = rows_rebuilt_here(ledger)
     done = threading.Event()
 
     def follow() -> None:  # the `ledger project` worker, as during a real rebuild
@@ -221,5 +222,4 @@ def test_the_worker_and_a_rebuild_from_the_command_line_use_worker_processes(
     assert rebuilt.exit_code == 0, rebuilt.output
     assert ranges_prepared
     assert snapshot(ledger) == projected
-    rebuild(ledger, page_size=PAGE)
-    assert snapshot(ledger) == projected
+    assert rows_rebuilt_here(ledger) == projected
