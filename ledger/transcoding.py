@@ -46,12 +46,33 @@ def _uuid_from_hex(data: str) -> UUID:
     return u
 
 
+def _tag_uuid(o: UUID) -> dict[str, Any]:
+    return {_TYPE: "uuid_hex", _DATA: o.hex}
+
+
+def _tag_datetime(o: datetime) -> dict[str, Any]:
+    return {_TYPE: "datetime_iso", _DATA: o.isoformat()}
+
+
+def _tag_date(o: date) -> dict[str, Any]:
+    return {_TYPE: "date_iso", _DATA: o.isoformat()}
+
+
+def _tag_decimal(o: Decimal) -> dict[str, Any]:
+    return {_TYPE: "decimal_str", _DATA: str(o)}
+
+
+def _tag_bytes(o: bytes) -> dict[str, Any]:
+    return {_TYPE: "bytes_b64", _DATA: base64.b64encode(o).decode("ascii")}
+
+
 class OrjsonTranscoder(Transcoder):
     def __init__(self) -> None:
         self._topics: dict[type, str] = {}
         self._types: dict[str, type] = {}
         self._field_names: dict[type, tuple[str, ...]] = {}
         self._plain_fields: dict[type, frozenset[str]] = {}
+        self._taggers: dict[type, Callable[[Any], Any]] = {}
         self._decoders: dict[str, Callable[[Any], Any]] = {
             "uuid_hex": _uuid_from_hex,
             "datetime_iso": datetime.fromisoformat,
@@ -82,38 +103,62 @@ class OrjsonTranscoder(Transcoder):
         return cls
 
     def _tag(self, o: Any) -> Any:
-        # Order matters: bool and Enum(str) are subclasses of int and str.
-        if o is None or type(o) in (str, int, float, bool):
+        # The hot path of every event written: one lookup by exact type; the first value
+        # of any other type goes down the isinstance chain once, which files its type.
+        t = type(o)
+        if t in _PLAIN:
             return o
+        tagger = self._taggers.get(t)
+        if tagger is None:
+            tagger = self._taggers[t] = self._tagger_of(o)
+        return tagger(o)
+
+    def _tagger_of(self, o: Any) -> Callable[[Any], Any]:
+        # Order matters: bool and Enum(str) are subclasses of int and str.
         if isinstance(o, dict):
-            return {k: v if type(v) in _PLAIN else self._tag(v) for k, v in o.items()}
+            return self._tag_dict
         if isinstance(o, list):
-            return [self._tag(v) for v in o]
+            return self._tag_list
         if isinstance(o, tuple):
-            return {_TYPE: "tuple", _DATA: [self._tag(v) for v in o]}
+            return self._tag_tuple
         if isinstance(o, UUID):
-            return {_TYPE: "uuid_hex", _DATA: o.hex}
+            return _tag_uuid
         if isinstance(o, datetime):
-            return {_TYPE: "datetime_iso", _DATA: o.isoformat()}
+            return _tag_datetime
         if isinstance(o, date):
-            return {_TYPE: "date_iso", _DATA: o.isoformat()}
+            return _tag_date
         if isinstance(o, Decimal):
-            return {_TYPE: "decimal_str", _DATA: str(o)}
+            return _tag_decimal
         if isinstance(o, bytes):
-            return {_TYPE: "bytes_b64", _DATA: base64.b64encode(o).decode("ascii")}
+            return _tag_bytes
         if isinstance(o, Enum):
-            return {_TYPE: "enum", _DATA: [self._topic(type(o)), self._tag(o.value)]}
+            return self._tag_enum
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
-            names = self._field_names.get(type(o))
-            if names is None:
-                names = self._field_names[type(o)] = tuple(f.name for f in dataclasses.fields(o))
-            state = {}
-            for name in names:
-                value = getattr(o, name)
-                state[name] = value if type(value) in _PLAIN else self._tag(value)
-            return {_TYPE: "dataclass", _DATA: [self._topic(type(o)), state]}
+            return self._tag_dataclass
         msg = f"cannot store a {type(o).__qualname__} in an event"
         raise TypeError(msg)
+
+    def _tag_dict(self, o: dict[str, Any]) -> dict[str, Any]:
+        return {k: v if type(v) in _PLAIN else self._tag(v) for k, v in o.items()}
+
+    def _tag_list(self, o: list[Any]) -> list[Any]:
+        return [self._tag(v) for v in o]
+
+    def _tag_tuple(self, o: tuple[Any, ...]) -> dict[str, Any]:
+        return {_TYPE: "tuple", _DATA: [self._tag(v) for v in o]}
+
+    def _tag_enum(self, o: Enum) -> dict[str, Any]:
+        return {_TYPE: "enum", _DATA: [self._topic(type(o)), self._tag(o.value)]}
+
+    def _tag_dataclass(self, o: Any) -> dict[str, Any]:
+        names = self._field_names.get(type(o))
+        if names is None:
+            names = self._field_names[type(o)] = tuple(f.name for f in dataclasses.fields(o))
+        state = {}
+        for name in names:
+            value = getattr(o, name)
+            state[name] = value if type(value) in _PLAIN else self._tag(value)
+        return {_TYPE: "dataclass", _DATA: [self._topic(type(o)), state]}
 
     def _untag(self, o: Any) -> Any:
         # The hot path of every read and rebuild: one type() test per value, a dict
