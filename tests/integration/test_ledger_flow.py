@@ -508,3 +508,24 @@ def test_an_empty_reference_never_names_an_existing_award(ledger: Ledger) -> Non
             provider_reference="",
             actor="p",
         )
+
+
+def test_save_records_aggregates_and_bare_events_as_eventsourcing_does(ledger: Ledger) -> None:
+    """The ledger's save collects its aggregates without the library's Protocol checks;
+    an object that is not an aggregate (here a bare event) still goes the library's way."""
+    setup = ready_to_issue(ledger)
+    provider = ledger.get_provider(setup.provider)
+    provider.suspend(reason="inspection pending", decision_reference="D-1", actor=AUTHORITY)
+    suspended = provider.collect_events()
+    credential = ledger.get_micro_credential(setup.credential)
+    credential.withdraw(reason="replaced", decision_reference="D-2", actor=AUTHORITY)
+
+    recordings = ledger.save(*suspended, credential, None)
+
+    assert [type(r.domain_event).__name__ for r in recordings] == ["Suspended", "Withdrawn"]
+    assert recordings[0].domain_event is suspended[0]
+    assert ledger.get_provider(setup.provider).state is ProviderState.SUSPENDED
+    assert ledger.get_micro_credential(setup.credential).state is CredentialState.WITHDRAWN
+    assert credential.pending_events == []
+    first, second = (r.notification.id for r in recordings)
+    assert first is not None and second == first + 1
