@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 
-import httpx
+import httpx2
 
 
 async def main() -> None:
@@ -28,7 +28,7 @@ async def main() -> None:
     awards = 0
     last_award_ids: list[str] = []
 
-    async def push(client: httpx.AsyncClient) -> None:
+    async def push(client: httpx2.AsyncClient) -> None:
         nonlocal awards
         while not queue.empty():
             batch = queue.get_nowait()
@@ -49,7 +49,7 @@ async def main() -> None:
             last_award_ids.append(written[-1]["award_id"])
 
     started = time.time()
-    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=120) as client:
         await asyncio.gather(*(push(client) for _ in range(concurrency)))
     finished = time.time()
     print(

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
+import httpx2
 import psycopg
 from psycopg import sql
 
@@ -381,7 +381,7 @@ def measure_issuance(
         msg = f"{result['failed']} batch(es) were refused: {result['failures']}"
         raise RuntimeError(msg)
     # End to end: every batch's last award answers from the status view.
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with httpx2.Client(base_url=server.base_url, timeout=10) as client:
         for award_id in result["last_award_ids"]:
             while client.get(f"/v1/credentials/{award_id}/status").status_code != 200:
                 time.sleep(0.005)
@@ -417,7 +417,7 @@ def measure_revocation(
     with environment(env):
         ledger = Ledger(Settings.from_env())
     try:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx2.Client(base_url=server.base_url, timeout=10) as client:
             done = 0
             for award_id in random.sample(ids, min(len(ids), 50)):
                 before = client.get(f"/v1/credentials/{award_id}/status")

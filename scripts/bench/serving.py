@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from scripts.bench import cpu
 
@@ -87,8 +87,8 @@ class ApiServer:
                     f"see {self.log_path}"
                 )
                 raise RuntimeError(msg)
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+            with contextlib.suppress(httpx2.HTTPError):
+                if httpx2.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
                     return self
             time.sleep(0.1)
         self.__exit__()

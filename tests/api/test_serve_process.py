@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from api.keys import KeyStore, Role
@@ -82,9 +82,9 @@ def served(database: DatabaseSettings, tmp_path: Path) -> Iterator[tuple[str, st
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 output = server.stdout.read().decode() if server.stdout else ""
@@ -103,7 +103,7 @@ def test_a_served_ledger_issues_and_answers_status_over_a_socket(
     served: tuple[str, str],
 ) -> None:
     base, secret = served
-    with httpx.Client(base_url=base, timeout=10) as http:
+    with httpx2.Client(base_url=base, timeout=10) as http:
         authority = {"Authorization": f"Bearer {secret}"}
         assert (
             http.post(

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from ledger.application import Ledger
@@ -114,9 +114,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
             stderr = process.stderr.read().decode() if process.stderr else ""
             raise RuntimeError(f"ledger serve exited with {process.returncode}: {stderr}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"ledger serve did not answer on {url}")
