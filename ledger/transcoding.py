@@ -15,11 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
-from uuid import UUID, SafeUUID
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
+
+from ledger.domain.ids import uuid_from_int
 
 _TYPE = "_type_"
 _DATA = "_data_"
@@ -31,19 +33,13 @@ _NESTED = frozenset({dict, list})
 
 
 _new = object.__new__
-_set = object.__setattr__
-_UNKNOWN = SafeUUID.unknown
 
 
 def _uuid_from_hex(data: str) -> UUID:
-    # What UUID(int=...) makes, without its argument checks (half the cost): 32 hex
-    # digits are always in range; anything else takes the checked way.
+    # 32 hex digits are always in range; anything else takes the checked way.
     if len(data) != 32:
         return UUID(int=int(data, 16))
-    u = _new(UUID)
-    _set(u, "int", int(data, 16))
-    _set(u, "is_safe", _UNKNOWN)
-    return u
+    return uuid_from_int(int(data, 16))
 
 
 def _tag_uuid(o: UUID) -> dict[str, Any]:

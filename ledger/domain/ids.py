@@ -22,16 +22,23 @@ _CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _SET = (5 << 76) | (0x8000 << 48)
 _new = object.__new__
 _set = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
+
+
+def uuid_from_int(value: int) -> UUID:
+    """``UUID(int=value)`` for a value known to fit in 128 bits, without the
+    constructor's argument parsing and checks (half its cost). Hot paths only: ids made
+    here and UUIDs read back from stored events."""
+    made = _new(UUID)
+    _set(made, "int", value)
+    _set(made, "is_safe", _UNKNOWN)
+    return made
 
 
 def _name_uuid(name: str) -> UUID:
     sha1 = _NAMESPACE_SHA1.copy()
     sha1.update(name.encode("utf-8"))
-    value = (int.from_bytes(sha1.digest()[:16], "big") & _CLEAR) | _SET
-    made = _new(UUID)
-    _set(made, "int", value)
-    _set(made, "is_safe", SafeUUID.unknown)
-    return made
+    return uuid_from_int((int.from_bytes(sha1.digest()[:16], "big") & _CLEAR) | _SET)
 
 
 def provider_id(code: str) -> UUID:
