@@ -160,6 +160,8 @@ class _Batch:
     new_keys: list[tuple[UUID, bytes]] = field(default_factory=list)
     without_record: set[UUID] = field(default_factory=set)
     """Learners known (read in this command) to have no record yet."""
+    record_ids: dict[str, UUID] = field(default_factory=dict)
+    """Learner id -> record id, for the learners read in this command."""
 
 
 class Ledger(Application[UUID]):
@@ -801,7 +803,9 @@ class Ledger(Application[UUID]):
         self, learner_id: str, batch: _Batch, actor: str, located: AwardLocation | None
     ) -> LearnerRecord:
         """The learner's record, opened in this batch if it has none yet."""
-        record_id = ids.learner_record_id(learner_id) if learner_id.strip() else None
+        record_id = batch.record_ids.get(learner_id)
+        if record_id is None and learner_id.strip():
+            record_id = ids.learner_record_id(learner_id)
         if record_id is None:
             msg = "a pseudonymous learner id is required"
             raise errors.MissingStandardElement(msg)
@@ -825,7 +829,10 @@ class Ledger(Application[UUID]):
         """A batch holding these learners' existing records, and knowing which have none
         yet, with the aggregates named in ``also`` (the provider, its credentials): all
         read in one query rather than one per award (the issuance hot path)."""
-        wanted = {ids.learner_record_id(learner) for learner in learner_ids if learner.strip()}
+        record_ids = {
+            learner: ids.learner_record_id(learner) for learner in learner_ids if learner.strip()
+        }
+        wanted = set(record_ids.values())
         loaded: dict[UUID, Aggregate] = {}
         for aggregate_id, stored in self.ledger_recorder.select_events_of(
             wanted.union(also)
@@ -835,7 +842,7 @@ class Ledger(Application[UUID]):
                 aggregate = self.mapper.to_domain_event(stored_event).mutate(aggregate)  # type: ignore[attr-defined]
             if aggregate is not None:
                 loaded[aggregate_id] = aggregate
-        batch = _Batch()
+        batch = _Batch(record_ids=record_ids)
         for record_id in wanted:
             record = loaded.get(record_id)
             if isinstance(record, LearnerRecord):
