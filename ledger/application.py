@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,6 +35,7 @@ from ledger.domain.values import (
 )
 from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
 from ledger.infrastructure.store_setup import store_setup
+from ledger.infrastructure.turns import turns_for
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from ledger.transcoding import OrjsonTranscoder
 
@@ -44,10 +43,10 @@ TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 logger = logging.getLogger(__name__)
 
+# A batch's first attempt shares its turn with other batches; each retry has the store
+# to itself among batches (see `ledger.infrastructure.turns`), so a retry can only lose
+# to another kind of write, such as a revocation of one of its learners' awards.
 SAVE_ATTEMPTS = 5
-# Between attempts, a short random pause: two batches that keep loading the same
-# learners at the same instant would otherwise keep colliding in step.
-RETRY_PAUSE_SECONDS = 0.02
 
 
 def utc_now() -> datetime:
@@ -181,6 +180,10 @@ class Ledger(Application[UUID]):
         with store_setup(self.settings):
             super().__init__(env=merged)  # creates the recorder's tables if missing
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
+        self.issuance_turns = turns_for(
+            self.factory.datastore,  # type: ignore[attr-defined]
+            max_size=self.settings.database.pool_size,
+        )
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
@@ -387,11 +390,12 @@ class Ledger(Application[UUID]):
             raise errors.MissingStandardElement(msg)
         for attempt in range(SAVE_ATTEMPTS):
             try:
-                return self._issue_once(provider_id, requests, actor)
+                with self.issuance_turns.turn(exclusive=attempt > 0):
+                    return self._issue_once(provider_id, requests, actor)
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
-                time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
+                logger.info("a batch of %d awards lost a race; it retries alone", len(requests))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _issue_once(
@@ -888,6 +892,8 @@ class Ledger(Application[UUID]):
         return max(positions) if positions else None
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.issuance_turns.close()
         with contextlib.suppress(Exception):
             super().close()
 

@@ -1,0 +1,144 @@
+"""Issuance turns: batches share the store, and a batch that lost a race retries alone.
+
+Issuance is optimistic: a batch reads its learners' records, decides, and saves; if
+another writer changed one of those records meanwhile, the save conflicts and nothing is
+written. Two batches that share learners and keep arriving together (a provider pushing
+one batch per course, the same students in several courses) could otherwise defeat each
+other's retries until one gives up. So every first attempt holds a *shared* turn, and a
+retry takes an *exclusive* one: it waits for the batches in flight to finish, new batches
+wait behind it, and it can only lose again to a different kind of write (a revocation,
+say), which is rare and short.
+
+On PostgreSQL the turn is an advisory lock (shared or exclusive), held on a connection
+of its own for the length of the attempt, so it spans every process of a deployment; a
+process that dies releases it with its connection. On SQLite, the embedded store of one
+process, it is a lock in that process, one per database file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+
+from psycopg import Connection, sql
+from psycopg_pool import ConnectionPool
+
+from ledger.infrastructure.store_setup import connect_kwargs_of
+
+
+class IssuanceTurns(Protocol):
+    def turn(self, *, exclusive: bool) -> AbstractContextManager[None]:
+        """Hold a turn: shared with other batches' first attempts, or alone."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ProcessTurns:
+    """Shared and exclusive turns among the threads of one process. A waiting exclusive
+    turn goes before shared turns asked for after it, so a retry is not starved."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._sharing = 0
+        self._exclusive = False
+        self._waiting_exclusive = 0
+
+    @contextmanager
+    def turn(self, *, exclusive: bool) -> Iterator[None]:
+        with self._changed:
+            if exclusive:
+                self._waiting_exclusive += 1
+                self._changed.wait_for(lambda: not self._exclusive and self._sharing == 0)
+                self._waiting_exclusive -= 1
+                self._exclusive = True
+            else:
+                self._changed.wait_for(
+                    lambda: not self._exclusive and self._waiting_exclusive == 0
+                )
+                self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                if exclusive:
+                    self._exclusive = False
+                else:
+                    self._sharing -= 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        return None
+
+
+_process_turns: dict[str, ProcessTurns] = {}
+_process_turns_lock = threading.Lock()
+
+
+def process_turns_of(database_file: str) -> ProcessTurns:
+    """The one set of turns of a database file in this process: ledgers opened on the
+    same file take turns with each other."""
+    with _process_turns_lock:
+        return _process_turns.setdefault(database_file, ProcessTurns())
+
+
+class PostgresTurns:
+    """Turns as an advisory lock of the schema, on a small pool of connections of its
+    own (not the store's: a batch holding its turn still needs the store's connections
+    for its reads and its save, and must not wait on itself)."""
+
+    def __init__(self, connect_kwargs: dict[str, Any], schema: str, *, max_size: int) -> None:
+        # A key per schema: ledgers in other schemas of the database keep their own turns.
+        digest = hashlib.sha256(f"ledger issuance turns {schema}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        self._shared = sql.SQL("SELECT pg_advisory_lock_shared({0})").format(key)
+        self._shared_end = sql.SQL("SELECT pg_advisory_unlock_shared({0})").format(key)
+        self._exclusive = sql.SQL("SELECT pg_advisory_lock({0})").format(key)
+        self._exclusive_end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
+        self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
+            kwargs={**connect_kwargs, "autocommit": True},
+            min_size=0,
+            max_size=max_size,
+            open=False,
+            name="issuance-turns",
+        )
+        self._opened = False
+        self._opening = threading.Lock()
+
+    @contextmanager
+    def turn(self, *, exclusive: bool) -> Iterator[None]:
+        if not self._opened:
+            with self._opening:
+                if not self._opened:
+                    self._pool.open(wait=False)
+                    self._opened = True
+        begin, end = (
+            (self._exclusive, self._exclusive_end)
+            if exclusive
+            else (self._shared, self._shared_end)
+        )
+        with self._pool.connection() as conn:
+            conn.execute(begin)
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(end)
+                except BaseException:
+                    # A lock that could not be released must not go back to the pool
+                    # with its connection: closing the connection releases it.
+                    conn.close()
+                    raise
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def turns_for(datastore: Any, *, max_size: int) -> IssuanceTurns:
+    """The turns of the store an eventsourcing datastore opens."""
+    if type(datastore).__name__ == "PostgresDatastore":
+        return PostgresTurns(connect_kwargs_of(datastore), datastore.schema, max_size=max_size)
+    return process_turns_of(datastore.pool.db_name)
