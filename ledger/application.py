@@ -390,8 +390,8 @@ class Ledger(Application[UUID]):
             raise errors.MissingStandardElement(msg)
         for attempt in range(SAVE_ATTEMPTS):
             try:
-                with self.issuance_turns.turn(exclusive=attempt > 0):
-                    return self._issue_once(provider_id, requests, actor)
+                with self.issuance_turns.turn(exclusive=attempt > 0) as shared_in_save:
+                    return self._issue_once(provider_id, requests, actor, shared_in_save)
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
@@ -399,7 +399,7 @@ class Ledger(Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _issue_once(
-        self, provider_id: UUID, requests: Sequence[IssueRequest], actor: str
+        self, provider_id: UUID, requests: Sequence[IssueRequest], actor: str, shared_turn: bool
     ) -> BatchReceipt:
         today = self._today()
         award_ids = [
@@ -456,7 +456,7 @@ class Ledger(Application[UUID]):
                 failures.append(ItemFailure(index, error))
         if failures:
             raise BatchRejected(failures)
-        receipt = self._save_batch(batch)
+        receipt = self._save_batch(batch, shared_turn=shared_turn)
         return BatchReceipt(results, receipt)
 
     def recognise_prior_learning(
@@ -868,13 +868,15 @@ class Ledger(Application[UUID]):
     def _save(self, *aggregates: Aggregate) -> Receipt:
         return Receipt(aggregates[0].id, self._save_with(*aggregates))
 
-    def _save_batch(self, batch: _Batch) -> int | None:
+    def _save_batch(self, batch: _Batch, *, shared_turn: bool = False) -> int | None:
         pending = [r for r in batch.records.values() if r.pending_events]
         if not pending:
             return None
         return self._save_with(
             *pending,
-            side_effects=SideEffects(award_locations=batch.locations, new_keys=batch.new_keys),
+            side_effects=SideEffects(
+                award_locations=batch.locations, new_keys=batch.new_keys, shared_turn=shared_turn
+            ),
         )
 
     def _save_with(

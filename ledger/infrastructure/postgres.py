@@ -13,6 +13,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.infrastructure.recorder import AwardLocation, SideEffects
+from ledger.infrastructure.turns import turn_key
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -56,6 +57,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version"
         ).format(schema, Identifier(self.events_table_name))
+        # First in the save's transaction, before the event table's lock: a save that
+        # waits for a retry's turn then holds no lock that retry's own save needs.
+        self._take_shared_turn = SQL("SELECT pg_advisory_xact_lock_shared({0})").format(
+            turn_key(self.datastore.schema)
+        )
         self._vacuum_keys = SQL("VACUUM {0}.learner_keys").format(schema)
         self._select_key = SQL(
             "SELECT aes_key FROM {0}.learner_keys WHERE learner_record_id = %s"
@@ -70,6 +76,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> None:
         if side_effects is not None:
+            if side_effects.shared_turn:
+                curs.execute(self._take_shared_turn, prepare=True)
             locations = side_effects.award_locations
             if locations:
                 curs.execute(

@@ -36,6 +36,8 @@ class SideEffects:
     award_locations: Sequence[AwardLocation] = ()
     new_keys: Sequence[tuple[UUID, bytes]] = ()
     erased_keys: Sequence[UUID] = ()
+    shared_turn: bool = False
+    """Take the shared issuance turn first (see `ledger.infrastructure.turns`)."""
 
 
 class LedgerRecorder(Protocol):

@@ -5,14 +5,19 @@ another writer changed one of those records meanwhile, the save conflicts and no
 written. Two batches that share learners and keep arriving together (a provider pushing
 one batch per course, the same students in several courses) could otherwise defeat each
 other's retries until one gives up. So every first attempt holds a *shared* turn, and a
-retry takes an *exclusive* one: it waits for the batches in flight to finish, new batches
-wait behind it, and it can only lose again to a different kind of write (a revocation,
-say), which is rare and short.
+retry takes an *exclusive* one: it waits for the batches in flight, no other batch saves
+until it is done, and it can only lose again to a different kind of write (a revocation,
+say), which is rare and short. A batch whose save waited for a retry may then conflict
+with it in turn, and retries alone after it: batches that collide go one at a time.
 
-On PostgreSQL the turn is an advisory lock (shared or exclusive), held on a connection
-of its own for the length of the attempt, so it spans every process of a deployment; a
-process that dies releases it with its connection. On SQLite, the embedded store of one
-process, it is a lock in that process, one per database file.
+On PostgreSQL a turn is an advisory lock of the schema, so it spans every process of a
+deployment. A shared turn costs nothing up front: the batch's save takes the lock, shared,
+as the first statement of its own transaction (before the event table's lock, so that it
+can never wait while holding that), which makes a save wait while a retry has its turn.
+An exclusive turn is held on a connection of its own for the whole retry, its reads
+included; a process that dies releases it with its connection. On SQLite, the embedded
+store of one process, turns are a lock in that process, one per database file, held for
+the whole attempt.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from ledger.infrastructure.store_setup import connect_kwargs_of
 
 
 class IssuanceTurns(Protocol):
-    def turn(self, *, exclusive: bool) -> AbstractContextManager[None]:
-        """Hold a turn: shared with other batches' first attempts, or alone."""
+    def turn(self, *, exclusive: bool) -> AbstractContextManager[bool]:
+        """Hold a turn: shared with other batches' first attempts, or alone. It gives
+        whether the attempt's save must take the shared turn in its own transaction."""
         ...
 
     def close(self) -> None: ...
@@ -48,7 +54,7 @@ class ProcessTurns:
         self._waiting_exclusive = 0
 
     @contextmanager
-    def turn(self, *, exclusive: bool) -> Iterator[None]:
+    def turn(self, *, exclusive: bool) -> Iterator[bool]:
         with self._changed:
             if exclusive:
                 self._waiting_exclusive += 1
@@ -61,7 +67,7 @@ class ProcessTurns:
                 )
                 self._sharing += 1
         try:
-            yield
+            yield False
         finally:
             with self._changed:
                 if exclusive:
@@ -85,19 +91,22 @@ def process_turns_of(database_file: str) -> ProcessTurns:
         return _process_turns.setdefault(database_file, ProcessTurns())
 
 
+def turn_key(schema: str) -> int:
+    """The advisory lock of a schema's turns: ledgers in other schemas of the database
+    keep their own."""
+    digest = hashlib.sha256(f"ledger issuance turns {schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class PostgresTurns:
-    """Turns as an advisory lock of the schema, on a small pool of connections of its
-    own (not the store's: a batch holding its turn still needs the store's connections
-    for its reads and its save, and must not wait on itself)."""
+    """Exclusive turns on a small pool of connections of their own (not the store's: a
+    retry holding its turn still needs the store's connections for its reads and its
+    save, and must not wait on itself); shared turns are taken by the save."""
 
     def __init__(self, connect_kwargs: dict[str, Any], schema: str, *, max_size: int) -> None:
-        # A key per schema: ledgers in other schemas of the database keep their own turns.
-        digest = hashlib.sha256(f"ledger issuance turns {schema}".encode()).digest()
-        key = int.from_bytes(digest[:8], "big", signed=True)
-        self._shared = sql.SQL("SELECT pg_advisory_lock_shared({0})").format(key)
-        self._shared_end = sql.SQL("SELECT pg_advisory_unlock_shared({0})").format(key)
-        self._exclusive = sql.SQL("SELECT pg_advisory_lock({0})").format(key)
-        self._exclusive_end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
+        key = turn_key(schema)
+        self._begin = sql.SQL("SELECT pg_advisory_lock({0})").format(key)
+        self._end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
             kwargs={**connect_kwargs, "autocommit": True},
             min_size=0,
@@ -109,24 +118,22 @@ class PostgresTurns:
         self._opening = threading.Lock()
 
     @contextmanager
-    def turn(self, *, exclusive: bool) -> Iterator[None]:
+    def turn(self, *, exclusive: bool) -> Iterator[bool]:
+        if not exclusive:
+            yield True
+            return
         if not self._opened:
             with self._opening:
                 if not self._opened:
                     self._pool.open(wait=False)
                     self._opened = True
-        begin, end = (
-            (self._exclusive, self._exclusive_end)
-            if exclusive
-            else (self._shared, self._shared_end)
-        )
         with self._pool.connection() as conn:
-            conn.execute(begin)
+            conn.execute(self._begin)
             try:
-                yield
+                yield False
             finally:
                 try:
-                    conn.execute(end)
+                    conn.execute(self._end)
                 except BaseException:
                     # A lock that could not be released must not go back to the pool
                     # with its connection: closing the connection releases it.
