@@ -53,6 +53,7 @@ class Options:
     awards: int
     small: int
     issue: int
+    issue_in_flight: int
     seconds: float
     warmup: float
     connections: int
@@ -364,7 +365,13 @@ def measure_issuance(
             f.write("\n")
     used_before = (server.cpu_seconds(), cpu.process_seconds(worker.pid), cpu.postgres_seconds())
     done = subprocess.run(
-        [sys.executable, str(serving.HERE / "issue_client.py"), server.base_url, str(path), "2"],
+        [
+            sys.executable,
+            str(serving.HERE / "issue_client.py"),
+            server.base_url,
+            str(path),
+            str(opts.issue_in_flight),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -530,7 +537,7 @@ def run(opts: Options, command: str) -> Report:
                 "rows/s",
                 "≥ 0.25",
                 None,
-                f"{opts.issue:,} awards in batches of 500, 2 in flight",
+                f"{opts.issue:,} awards in batches of 500, {opts.issue_in_flight} in flight",
             )
         )
         report.add(status_figure(small_n, constant_small, status_small))
@@ -682,6 +689,9 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--awards", type=int, default=1_000_000, help="the large data set")
     parser.add_argument("--small", type=int, default=10_000, help="the small data set")
     parser.add_argument("--issue", type=int, default=20_000, help="awards posted through the API")
+    parser.add_argument(
+        "--issue-in-flight", type=int, default=2, help="batches the issuing client keeps in flight"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
     parser.add_argument(
         "--warmup", type=float, default=2.0, help="load before each measured run (seconds)"
@@ -707,12 +717,15 @@ def parse(argv: list[str] | None) -> Options:
     args = parser.parse_args(argv)
     if not 0 < args.small <= args.awards:
         parser.error("need 0 < --small <= --awards")
+    if args.issue_in_flight < 1:
+        parser.error("--issue-in-flight needs at least one batch")
     return Options(
         admin_url=args.admin_url,
         database=args.database,
         awards=args.awards,
         small=args.small,
         issue=args.issue,
+        issue_in_flight=args.issue_in_flight,
         seconds=args.seconds,
         warmup=args.warmup,
         connections=args.connections,

@@ -38,7 +38,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
     args = [
         "--admin-url", ADMIN_URL,
         "--database", f"ledger_bench_smoke_{os.getpid()}",
-        "--awards", "300", "--small", "150", "--issue", "60",
+        "--awards", "300", "--small", "150", "--issue", "60", "--issue-in-flight", "3",
         "--seconds", "1", "--warmup", "0", "--connections", "4", "--threads", "1",
         "--light-connections", "2",
         "--insert-rows", "300", "--status-ids", "100",
@@ -50,6 +50,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
     text = output.read_text(encoding="utf-8")
     assert "Prose that the harness keeps." in text
     assert "python -m scripts.bench" in text
+    assert "60 awards in batches of 500, 3 in flight" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     body = rows[1:]  # after the header
     assert len(body) == len(MEASURES)
