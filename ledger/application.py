@@ -180,10 +180,7 @@ class Ledger(Application[UUID]):
         with store_setup(self.settings):
             super().__init__(env=merged)  # creates the recorder's tables if missing
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
-        self.issuance_turns = turns_for(
-            self.factory.datastore,  # type: ignore[attr-defined]
-            max_size=self.settings.database.pool_size,
-        )
+        self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()

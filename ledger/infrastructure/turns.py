@@ -15,7 +15,8 @@ deployment. A shared turn costs nothing up front: the batch's save takes the loc
 as the first statement of its own transaction (before the event table's lock, so that it
 can never wait while holding that), which makes a save wait while a retry has its turn.
 An exclusive turn is held on a connection of its own for the whole retry, its reads
-included; a process that dies releases it with its connection. On SQLite, the embedded
+included; a process that dies releases it with its connection. Within a process, the
+turns are also taken in the process first (see `PostgresTurns`). On SQLite, the embedded
 store of one process, turns are a lock in that process, one per database file, held for
 the whole attempt.
 """
@@ -99,18 +100,23 @@ def turn_key(schema: str) -> int:
 
 
 class PostgresTurns:
-    """Exclusive turns on a small pool of connections of their own (not the store's: a
-    retry holding its turn still needs the store's connections for its reads and its
-    save, and must not wait on itself); shared turns are taken by the save."""
+    """Turns of the schema across processes, on top of the turns of this process.
 
-    def __init__(self, connect_kwargs: dict[str, Any], schema: str, *, max_size: int) -> None:
+    The turns of this process come first: a save waiting for a retry's turn holds one of
+    the store's connections, and a retry of this same process needs those connections
+    for its reads and its save; so a retry first waits for this process's batches in
+    flight, and they for it, without holding any. Then at most one exclusive turn per
+    process is held at a time, on a connection of its own."""
+
+    def __init__(self, connect_kwargs: dict[str, Any], schema: str) -> None:
         key = turn_key(schema)
+        self._here = ProcessTurns()
         self._begin = sql.SQL("SELECT pg_advisory_lock({0})").format(key)
         self._end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
             kwargs={**connect_kwargs, "autocommit": True},
             min_size=0,
-            max_size=max_size,
+            max_size=1,
             open=False,
             name="issuance-turns",
         )
@@ -119,33 +125,37 @@ class PostgresTurns:
 
     @contextmanager
     def turn(self, *, exclusive: bool) -> Iterator[bool]:
-        if not exclusive:
-            yield True
-            return
+        with self._here.turn(exclusive=exclusive):
+            if not exclusive:
+                yield True
+                return
+            with self._connection() as conn:
+                conn.execute(self._begin)
+                try:
+                    yield False
+                finally:
+                    try:
+                        conn.execute(self._end)
+                    except BaseException:
+                        # A lock that could not be released must not go back to the
+                        # pool with its connection: closing the connection releases it.
+                        conn.close()
+                        raise
+
+    def _connection(self) -> AbstractContextManager[Connection[Any]]:
         if not self._opened:
             with self._opening:
                 if not self._opened:
                     self._pool.open(wait=False)
                     self._opened = True
-        with self._pool.connection() as conn:
-            conn.execute(self._begin)
-            try:
-                yield False
-            finally:
-                try:
-                    conn.execute(self._end)
-                except BaseException:
-                    # A lock that could not be released must not go back to the pool
-                    # with its connection: closing the connection releases it.
-                    conn.close()
-                    raise
+        return self._pool.connection()
 
     def close(self) -> None:
         self._pool.close()
 
 
-def turns_for(datastore: Any, *, max_size: int) -> IssuanceTurns:
+def turns_for(datastore: Any) -> IssuanceTurns:
     """The turns of the store an eventsourcing datastore opens."""
     if type(datastore).__name__ == "PostgresDatastore":
-        return PostgresTurns(connect_kwargs_of(datastore), datastore.schema, max_size=max_size)
+        return PostgresTurns(connect_kwargs_of(datastore), datastore.schema)
     return process_turns_of(datastore.pool.db_name)

@@ -221,3 +221,25 @@ def test_concurrent_batches_sharing_learners_are_all_issued(
         references = [award.provider_reference for award in record.awards.values()]
         assert sorted(references) == sorted(f"B{batch}-{learner}" for batch in range(24))
     assert "retries alone" in caplog.text  # the batches did collide
+
+
+def test_many_batches_at_once_in_one_process_are_all_issued(ledger: Ledger) -> None:
+    """More batches at once than the process has store connections: a retry, which needs
+    connections for its reads and its save, is never left waiting for ones held by saves
+    that wait for it."""
+    setup = ready_to_issue(ledger)
+    learners = [f"student-{n}" for n in range(60)]
+
+    def push(batch: int) -> int:
+        requests = [request(setup, f"B{batch}-{learner}", learner) for learner in learners]
+        receipt = ledger.issue_awards(
+            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
+        )
+        return sum(award.created for award in receipt.awards)
+
+    with ThreadPoolExecutor(16) as pool:
+        created = list(pool.map(push, range(32)))
+
+    assert created == [len(learners)] * 32
+    record = ledger.get_learner_record("student-0")
+    assert len(record.awards) == 32
