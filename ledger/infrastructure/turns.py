@@ -120,8 +120,6 @@ class PostgresTurns:
             open=False,
             name="issuance-turns",
         )
-        self._opened = False
-        self._opening = threading.Lock()
 
     @contextmanager
     def turn(self, *, exclusive: bool) -> Iterator[bool]:
@@ -129,7 +127,10 @@ class PostgresTurns:
             if not exclusive:
                 yield True
                 return
-            with self._connection() as conn:
+            # Opened on the first retry (most processes never need it); opening an
+            # open pool does nothing.
+            self._pool.open(wait=False)
+            with self._pool.connection() as conn:
                 conn.execute(self._begin)
                 try:
                     yield False
@@ -141,14 +142,6 @@ class PostgresTurns:
                         # pool with its connection: closing the connection releases it.
                         conn.close()
                         raise
-
-    def _connection(self) -> AbstractContextManager[Connection[Any]]:
-        if not self._opened:
-            with self._opening:
-                if not self._opened:
-                    self._pool.open(wait=False)
-                    self._opened = True
-        return self._pool.connection()
 
     def close(self) -> None:
         self._pool.close()
