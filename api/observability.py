@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import orjson
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -149,11 +149,36 @@ class _ProjectionLag(Collector):
         return []
 
 
+class _IssuanceRetries(Collector):
+    """``ledger_issuance_batch_retries_total``: batches that lost a race with another
+    writer and retried alone, read from the ledger at scrape time. A rising rate means
+    batches keep colliding over the same learners."""
+
+    def __init__(self, source: Callable[[], Any]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        counter = CounterMetricFamily(
+            "ledger_issuance_batch_retries",
+            "Award batches this process retried alone after losing a race with another writer",
+        )
+        ledger = self.source()
+        counter.add_metric([], float(getattr(ledger, "batch_retries", 0)))
+        yield counter
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
 class Metrics:
     """The process's metrics, in a registry of their own (one per app, so several apps
     in one process, as in tests, do not collide)."""
 
-    def __init__(self, lag_source: Callable[[], LagSource | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        lag_source: Callable[[], LagSource | None] = lambda: None,
+        ledger_source: Callable[[], Any] = lambda: None,
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "ledger_http_requests",
@@ -184,6 +209,7 @@ class Metrics:
             "ledger_awards_revoked", "Awards this process revoked", registry=self.registry
         )
         self.registry.register(_ProjectionLag(lag_source))
+        self.registry.register(_IssuanceRetries(ledger_source))
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -327,7 +353,7 @@ def install(app: FastAPI) -> Metrics:
         lag: LagSource | None = getattr(read_model, "lag", None)
         return lag
 
-    metrics = Metrics(lag_source)
+    metrics = Metrics(lag_source, lambda: state_attr("ledger"))
 
     def on_startup() -> None:
         ledger = state_attr("ledger")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -181,6 +182,9 @@ class Ledger(Application[UUID]):
             super().__init__(env=merged)  # creates the recorder's tables if missing
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
         self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
+        self.batch_retries = 0
+        """Batches of this instance that lost a race and retried (for the metrics)."""
+        self._counting_retries = threading.Lock()
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
@@ -392,6 +396,8 @@ class Ledger(Application[UUID]):
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
+                with self._counting_retries:
+                    self.batch_retries += 1
                 logger.info("a batch of %d awards lost a race; it retries alone", len(requests))
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import orjson
 import pytest
@@ -15,8 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from api.keys import Role
 from api.observability import JsonFormatter
+from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
-from ledger.demo import DemoSummary, credential_id
+from ledger.demo import DemoSummary, credential_id, provider_id
+from ledger.domain.values import Assessment
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -205,3 +208,61 @@ def test_an_unexpected_error_is_counted_and_traceable_by_its_request_id(
     assert errors
     assert all(line["request_id"] == "incident-7" for line in errors)
     assert "RuntimeError: a bug" in errors[0]["exception"]
+
+
+def test_a_batch_that_lost_a_race_is_counted_as_a_retry(
+    client: TestClient, settings: Settings
+) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    key = services.keys.create(role=Role.PROVIDER, name="registry-race", provider_code="GRIDSKILLS")
+    credential = credential_id("GRIDSKILLS", "HEATPUMP")
+    assessment = Assessment(
+        method="practical demonstration", assessed_on=date.today(), result="pass"
+    )
+    other_process = Ledger(settings)
+    recorder: Any = services.ledger.recorder
+    real_insert = recorder.insert_events
+    writes: list[int] = []
+
+    def insert_events(stored_events: Any, **kwargs: Any) -> Any:
+        writes.append(len(stored_events))
+        if len(writes) == 1:  # another process opens the same learner's record first
+            other_process.issue_award(
+                provider_id=provider_id("GRIDSKILLS"),
+                request=IssueRequest("RACE-1", credential, "RACE-OTHER", assessment),
+                actor="provider:GRIDSKILLS:other",
+            )
+        return real_insert(stored_events, **kwargs)
+
+    before = scrape(client)
+    recorder.insert_events = insert_events
+    try:
+        issued = client.post(
+            "/v1/providers/GRIDSKILLS/awards:batch",
+            json={
+                "awards": [
+                    {
+                        "learner_id": "RACE-1",
+                        "micro_credential_id": str(credential),
+                        "provider_reference": "RACE-MINE",
+                        "assessment": {
+                            "method": "practical demonstration",
+                            "assessed_on": date.today().isoformat(),
+                            "result": "pass",
+                        },
+                    }
+                ]
+            },
+            headers={"Authorization": f"Bearer {key.secret}"},
+        )
+    finally:
+        del recorder.insert_events
+        other_process.close()
+    after = scrape(client)
+
+    assert issued.status_code == 201, issued.text
+    assert len(writes) == 2  # the first write conflicted, the retry committed
+    assert (
+        value(after, "ledger_issuance_batch_retries_total")
+        == value(before, "ledger_issuance_batch_retries_total") + 1
+    )
