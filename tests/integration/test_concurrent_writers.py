@@ -195,6 +195,23 @@ def test_many_threads_issuing_to_one_learner_lose_no_award_and_none_is_refused(
     assert event_names(ledgers[0], "busy-learner").count("AwardIssued") == 8
 
 
+def push_batches(
+    ledgers: list[Ledger], setup: Setup, learners: list[str], *, batches: int, threads: int
+) -> list[int]:
+    """Push ``batches`` batches at once from ``threads`` threads, each with one award for
+    every learner, taking the ledgers in turn; how many awards each batch created."""
+
+    def push(batch: int) -> int:
+        requests = [request(setup, f"B{batch}-{learner}", learner) for learner in learners]
+        receipt = ledgers[batch % len(ledgers)].issue_awards(
+            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
+        )
+        return sum(award.created for award in receipt.awards)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(push, range(batches)))
+
+
 def test_concurrent_batches_sharing_learners_are_all_issued(
     make_ledger: MakeLedger, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -205,15 +222,8 @@ def test_concurrent_batches_sharing_learners_are_all_issued(
     setup = ready_to_issue(ledgers[0])
     learners = [f"student-{n}" for n in range(6)]
 
-    def push(batch: int) -> int:
-        requests = [request(setup, f"B{batch}-{learner}", learner) for learner in learners]
-        receipt = ledgers[batch % 4].issue_awards(
-            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
-        )
-        return sum(award.created for award in receipt.awards)
-
-    with caplog.at_level("INFO", logger="ledger.application"), ThreadPoolExecutor(4) as pool:
-        created = list(pool.map(push, range(24)))
+    with caplog.at_level("INFO", logger="ledger.application"):
+        created = push_batches(ledgers, setup, learners, batches=24, threads=4)
 
     assert created == [len(learners)] * 24
     for learner in learners:
@@ -230,15 +240,7 @@ def test_many_batches_at_once_in_one_process_are_all_issued(ledger: Ledger) -> N
     setup = ready_to_issue(ledger)
     learners = [f"student-{n}" for n in range(60)]
 
-    def push(batch: int) -> int:
-        requests = [request(setup, f"B{batch}-{learner}", learner) for learner in learners]
-        receipt = ledger.issue_awards(
-            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
-        )
-        return sum(award.created for award in receipt.awards)
-
-    with ThreadPoolExecutor(16) as pool:
-        created = list(pool.map(push, range(32)))
+    created = push_batches([ledger], setup, learners, batches=32, threads=16)
 
     assert created == [len(learners)] * 32
     record = ledger.get_learner_record("student-0")
