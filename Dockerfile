@@ -9,12 +9,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone, so that a code change does not
+# reinstall them: this layer is rebuilt only when the dependency list changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && useradd --system --uid 10001 --home-dir /data --create-home ledger
+
+# Then the code itself, without touching the dependencies installed above.
+COPY README.md ./
 COPY ledger ./ledger
 COPY projections ./projections
 COPY api ./api
-RUN pip install . && useradd --system --uid 10001 --home-dir /data --create-home ledger
+RUN pip install --no-deps .
 
 # The embedded SQLite default writes ./ledger.sqlite3: keep it in a volume-friendly
 # directory owned by the unprivileged user. Deployments set LEDGER_DATABASE_URL.

@@ -68,7 +68,16 @@ def test_every_command_started_is_one_the_cli_accepts() -> None:
 
 def test_the_image_installs_every_package_the_project_declares() -> None:
     assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, re.MULTILINE)
-    assert re.search(r"^RUN pip install \.", DOCKERFILE, re.MULTILINE)
+    assert re.search(r"^RUN pip install --no-deps \.$", DOCKERFILE, re.MULTILINE)
     copied = set(re.findall(r"^COPY (\S+) ", DOCKERFILE, re.MULTILINE))
     for package in ("ledger", "projections", "api", "pyproject.toml"):
         assert package in copied or any(package in c for c in copied), package
+
+
+def test_the_image_installs_the_dependencies_before_it_copies_the_code() -> None:
+    """A code change must not reinstall the dependencies: their layer is built from
+    pyproject.toml alone, before any source is copied."""
+    dependencies = DOCKERFILE.index("pip install -r /tmp/requirements.txt")
+    first_code = min(DOCKERFILE.index(f"COPY {package} ") for package in ("ledger", "api"))
+    assert DOCKERFILE.index("COPY pyproject.toml ./") < dependencies < first_code
+    assert "['project']['dependencies']" in DOCKERFILE
