@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from ledger import errors, privacy
 from ledger.config import Settings
-from ledger.domain import ids
+from ledger.domain import event_types, ids
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
@@ -670,6 +670,23 @@ class Ledger(Application[UUID]):
         ):
             status = AwardStatus.ISSUER_WITHDRAWN
         return AwardStatusReport(award, status, moment, provider, credential)
+
+    def check_audit_filter(
+        self,
+        *,
+        provider_id: UUID | None = None,
+        event_type: str | None = None,
+        aggregate_type: str | None = None,
+    ) -> None:
+        """Refuse an audit query naming what the ledger never recorded (an unknown
+        provider, event or aggregate type): it would match nothing and look like an
+        empty history."""
+        if event_type is not None:
+            event_types.check_event_type(event_type)
+        if aggregate_type is not None:
+            event_types.check_aggregate_type(aggregate_type)
+        if provider_id is not None and not self._exists(provider_id):
+            raise _not_found(errors.ProviderNotFound, provider_id)
 
     def history(self, aggregate_id: UUID) -> list[Any]:
         """Every event of one aggregate, oldest first: its complete audit history."""

@@ -78,6 +78,10 @@ class BatchTooLarge(InvalidRequest):
     """More items than one batch may carry."""
 
 
+class UnknownEventType(InvalidRequest):
+    """A query names an event or aggregate type that the ledger never records."""
+
+
 # --- not found ------------------------------------------------------------------------
 class NotFound(LedgerError):
     kind = "not_found"

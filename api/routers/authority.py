@@ -509,6 +509,7 @@ def aggregate_at(
 # --- audit trail (from the audit view) --------------------------------------------------
 def audit_filter(
     *,
+    services: ServicesDep,
     aggregate_id: UUID | None = None,
     award_id: UUID | None = None,
     provider_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -524,10 +525,14 @@ def audit_filter(
     since: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
 ) -> AuditFilter:
+    provider_id = None if provider_code is None else ids.provider_id(provider_code)
+    services.ledger.check_audit_filter(
+        provider_id=provider_id, event_type=event_type, aggregate_type=aggregate_type
+    )
     return AuditFilter(
         aggregate_id=aggregate_id,
         award_id=award_id,
-        provider_id=None if provider_code is None else ids.provider_id(provider_code),
+        provider_id=provider_id,
         actor=actor,
         event_type=event_type,
         aggregate_type=aggregate_type,

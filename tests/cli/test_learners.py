@@ -60,6 +60,8 @@ def test_erasing_twice_is_refused(ledger_cli: Invoke) -> None:
 
 
 def test_an_unknown_learner_is_a_one_line_error(ledger_cli: Invoke) -> None:
+    assert ledger_cli("seed").exit_code == 0  # a ledger, without that learner
+
     result = ledger_cli("erase-learner", "NOBODY-1", "--reason", "request 18", "-y")
 
     assert "no learner 'NOBODY-1' in the ledger" in one_line_error(result)
