@@ -14,7 +14,8 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
-    && useradd --system --uid 10001 --home-dir /data --create-home ledger
+    && useradd --system --uid 10001 --home-dir /data --create-home ledger \
+    && install -d -o ledger /journal
 
 # Then the code itself, without touching the dependencies installed above.
 COPY README.md ./

@@ -34,6 +34,7 @@ from ledger.domain.values import (
     ProviderKind,
     StackingRule,
 )
+from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
 from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
 from ledger.infrastructure.store_setup import store_setup
 from ledger.infrastructure.turns import turns_for
@@ -605,11 +606,52 @@ class Ledger(Application[UUID]):
         record = self.get_learner_record(learner_id)
         record.erase_personal_data(reason=reason, actor=actor)
         position = self._save_with(record, side_effects=SideEffects(erased_keys=[record.id]))
+        self._journal_erasure(record, position)
         try:
             self.ledger_recorder.purge_erased_keys()
         except Exception:  # best effort: the key is already unreadable through the ledger
             logger.warning("could not purge old versions of erased learner keys", exc_info=True)
         return Receipt(record.id, position)
+
+    def _journal_erasure(self, record: LearnerRecord, position: int | None) -> None:
+        path = self.settings.erasure_journal_path
+        if path is None:
+            return
+        entry = ErasureEntry(record.learner_id, record.id, self.clock(), position)
+        try:
+            ErasureJournal(path).append(entry)
+        except OSError:
+            # The erasure has committed and stands (answering an error now would make a
+            # retry fail as "already erased"); what is lost is the guard against a
+            # restore bringing this key back, which an operator must hear about.
+            logger.error(
+                "erasure of learner record %s committed but could not be journalled in %s;"
+                " add it by hand before any restore",
+                record.id,
+                path,
+                exc_info=True,
+            )
+
+    def reapply_erasures(self, *, actor: str) -> list[ErasureEntry]:
+        """Erase again every learner the journal names whose key is readable in this
+        store (a backup from before their erasure was restored). Returns those erased."""
+        path = self.settings.erasure_journal_path
+        if path is None:
+            return []
+        erased: list[ErasureEntry] = []
+        for entry in ErasureJournal(path).entries():
+            if self.ledger_recorder.learner_key(entry.learner_record_id) is None:
+                continue  # erased here too, or the backup predates the learner's data
+            self.erase_learner(
+                entry.learner_id,
+                reason=(
+                    "re-applied from the erasure journal after a restore (first erased "
+                    f"{entry.erased_at.isoformat()}, log position {entry.position})"
+                ),
+                actor=actor,
+            )
+            erased.append(entry)
+        return erased
 
     # --- queries --------------------------------------------------------------------
     def get_provider(

@@ -6,6 +6,9 @@
 ``LEDGER_DATABASE_SCHEMA`` PostgreSQL schema (default ``public``).
 ``LEDGER_DB_POOL_SIZE``  PostgreSQL connections per process (default 5).
 ``LEDGER_POLICY``        ``ireland`` (default), ``finland``, or a JSON policy file.
+``LEDGER_ERASURE_JOURNAL`` the journal of erasures, a file outside the database (default
+                         beside the SQLite file, or ``ledger.erasures.jsonl`` in the
+                         working directory for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -105,11 +108,30 @@ class DatabaseSettings:
         return f"sqlite:///{Path(self.sqlite_path).resolve()}"
 
 
+ERASURE_JOURNAL_SUFFIX = ".erasures.jsonl"
+
+
 @dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     policy: NationalPolicy
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    erasure_journal: Path | None = None
+    """Where erasures are journalled outside the database (see
+    `ledger.infrastructure.erasure_journal`); `erasure_journal_path` gives the default."""
+
+    @property
+    def erasure_journal_path(self) -> Path | None:
+        """The journal's file: as configured, else beside an SQLite file; a PostgreSQL
+        store given no journal (only settings built in code) keeps none."""
+        if self.erasure_journal is not None:
+            return self.erasure_journal
+        if self.database.is_postgres:
+            return None
+        path = self.database.sqlite_path
+        if path == ":memory:" or "mode=memory" in path:
+            return None
+        return Path(path).with_suffix(ERASURE_JOURNAL_SUFFIX)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,7 +150,12 @@ class Settings:
         except ValueError:
             msg = f"LEDGER_DB_POOL_SIZE must be a whole number, got {raw_pool_size!r}"
             raise ValueError(msg) from None
+        database = DatabaseSettings(url=url, schema=schema, pool_size=pool_size)
+        journal = env.get("LEDGER_ERASURE_JOURNAL", "").strip()
+        if not journal and database.is_postgres:
+            journal = f"ledger{ERASURE_JOURNAL_SUFFIX}"
         return cls(
-            database=DatabaseSettings(url=url, schema=schema, pool_size=pool_size),
+            database=database,
             policy=load_policy(env.get("LEDGER_POLICY")),
+            erasure_journal=Path(journal) if journal else None,
         )

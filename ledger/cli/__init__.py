@@ -6,6 +6,7 @@ from __future__ import annotations
 from ledger.cli import (  # noqa: F401  (registers its commands)
     audit,
     authority,
+    backups,
     learners,
     projections,
     seed,
