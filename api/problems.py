@@ -102,6 +102,11 @@ def problem_response(
     )
 
 
+FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
+"""The detail of the 400 FastAPI raises for a body it could not decode (its own text,
+checked by tests/api/test_bad_requests.py)."""
+
+
 def ledger_problem(error: LedgerError) -> Response:
     errors = None
     if isinstance(error, BatchRejected):
@@ -139,6 +144,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.detail == FASTAPI_BODY_PARSE_ERROR:
+            # FastAPI's answer when decoding the JSON body raised something other than
+            # a JSONDecodeError: bytes that are not UTF-8, or nesting deeper than the
+            # parser's recursion limit. To the client it is the same mistake.
+            return problem_response(400, "malformed-json", "the request body is not valid JSON")
         code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large"}.get(
             error.status_code, "http-error"
         )

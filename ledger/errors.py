@@ -78,6 +78,10 @@ class BatchTooLarge(InvalidRequest):
     """More items than one batch may carry."""
 
 
+class InvalidMoment(InvalidRequest):
+    """A moment whose UTC instant falls outside the calendar the ledger can compare."""
+
+
 class UnknownEventType(InvalidRequest):
     """A query names an event or aggregate type that the ledger never records."""
 

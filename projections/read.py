@@ -706,26 +706,53 @@ class ReadModel:
         return AuditPage(entries, entries[-1].position if more and entries else None)
 
     def iter_audit(
-        self, filters: AuditFilter | None = None, *, after: int = 0, batch: int = 1000
+        self,
+        filters: AuditFilter | None = None,
+        *,
+        after: int = 0,
+        batch: int = 1000,
+        up_to: int | None = None,
     ) -> Iterator[AuditEntry]:
-        """Every matching entry after ``after``, in log order, read in batches."""
+        """Every matching entry after ``after`` (and up to position ``up_to``, when
+        given), in log order, read in batches."""
         cursor = after
         while True:
-            rows = self._audit_rows(filters or AuditFilter(), cursor, _limit(batch))
+            rows = self._audit_rows(filters or AuditFilter(), cursor, _limit(batch), up_to)
             yield from rows
             if len(rows) < batch:
                 return
             cursor = rows[-1].position
 
+    def audit_count(
+        self, filters: AuditFilter | None = None, *, after: int = 0, up_to: int | None = None
+    ) -> int:
+        """How many entries `iter_audit` gives for the same arguments: an export says it
+        beforehand, so that a reader can tell a cut export from a whole one."""
+        clauses, params = self._audit_where(filters or AuditFilter(), after, up_to)
+        with self.d.read() as c:
+            c.execute(
+                self.d.q("SELECT COUNT(*) AS n FROM {s}proj_audit WHERE " + " AND ".join(clauses)),
+                params,
+            )
+            row = c.fetchone()
+        return int(row["n"])
+
+    def audit_position(self) -> int:
+        """The log position the audit view has reached: an export fixed at it stays the
+        same snapshot while new events arrive."""
+        return self.positions()["audit"]
+
     def audit_jsonl(
-        self, filters: AuditFilter | None = None, *, after: int = 0
+        self, filters: AuditFilter | None = None, *, after: int = 0, up_to: int | None = None
     ) -> Iterator[str]:
         """The matching entries as JSON lines (UTF-8 text, one object per line, each
         ending with a newline)."""
-        for entry in self.iter_audit(filters, after=after):
+        for entry in self.iter_audit(filters, after=after, up_to=up_to):
             yield orjson.dumps(entry.to_json()).decode() + "\n"
 
-    def audit_csv(self, filters: AuditFilter | None = None, *, after: int = 0) -> Iterator[str]:
+    def audit_csv(
+        self, filters: AuditFilter | None = None, *, after: int = 0, up_to: int | None = None
+    ) -> Iterator[str]:
         """The matching entries as CSV text: a header row, then one row per event (ISO
         8601 timestamps, ``data`` as a JSON cell, RFC 4180 quoting, CRLF line ends).
         Encode as UTF-8 (a byte-order mark first helps some spreadsheets)."""
@@ -733,7 +760,7 @@ class ReadModel:
         writer = csv.writer(buffer)
         writer.writerow(AUDIT_CSV_COLUMNS)
         yield buffer.getvalue()
-        for entry in self.iter_audit(filters, after=after):
+        for entry in self.iter_audit(filters, after=after, up_to=up_to):
             buffer.seek(0)
             buffer.truncate()
             row = entry.to_json()
@@ -762,33 +789,11 @@ class ReadModel:
             state = mapper.compressor.decompress(state)
         return state
 
-    def _audit_rows(self, f: AuditFilter, after: int, limit: int) -> list[AuditEntry]:
+    def _audit_rows(
+        self, f: AuditFilter, after: int, limit: int, up_to: int | None = None
+    ) -> list[AuditEntry]:
         d = self.d
-        clauses = ["position > ?"]
-        params: list[Any] = [after]
-        for column, value in (
-            ("aggregate_id", d.to_uuid(f.aggregate_id)),
-            ("award_id", d.to_uuid(f.award_id)),
-            ("provider_id", d.to_uuid(f.provider_id)),
-            ("actor", f.actor),
-            ("aggregate_type", f.aggregate_type),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if f.event_type:
-            if "." in f.event_type:
-                clauses.append("event_type = ?")
-                params.append(f.event_type)
-            else:
-                clauses.append("event_type LIKE ? ESCAPE '!'")
-                params.append("%." + _like_escape(f.event_type))
-        if f.since is not None:
-            clauses.append("timestamp >= ?")
-            params.append(d.to_ts(f.since))
-        if f.until is not None:
-            clauses.append("timestamp < ?")
-            params.append(d.to_ts(f.until))
+        clauses, params = self._audit_where(f, after, up_to)
         params.append(limit)
         with d.read() as c:
             c.execute(
@@ -813,6 +818,41 @@ class ReadModel:
             )
             for r in rows
         ]
+
+    def _audit_where(
+        self, f: AuditFilter, after: int, up_to: int | None
+    ) -> tuple[list[str], list[Any]]:
+        """The audit view's WHERE clauses (joined with AND) and their parameters."""
+        d = self.d
+        clauses = ["position > ?"]
+        params: list[Any] = [after]
+        if up_to is not None:
+            clauses.append("position <= ?")
+            params.append(up_to)
+        for column, value in (
+            ("aggregate_id", d.to_uuid(f.aggregate_id)),
+            ("award_id", d.to_uuid(f.award_id)),
+            ("provider_id", d.to_uuid(f.provider_id)),
+            ("actor", f.actor),
+            ("aggregate_type", f.aggregate_type),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if f.event_type:
+            if "." in f.event_type:
+                clauses.append("event_type = ?")
+                params.append(f.event_type)
+            else:
+                clauses.append("event_type LIKE ? ESCAPE '!'")
+                params.append("%." + _like_escape(f.event_type))
+        if f.since is not None:
+            clauses.append("timestamp >= ?")
+            params.append(d.to_ts(f.since))
+        if f.until is not None:
+            clauses.append("timestamp < ?")
+            params.append(d.to_ts(f.until))
+        return clauses, params
 
     # --- positions, lag, read-your-writes -------------------------------------------------
     def log_position(self) -> int:

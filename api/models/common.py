@@ -7,12 +7,14 @@ is asked anything.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledger.domain.moments import MAX_POSITION, utc_moment
 from ledger.domain.values import (
     Assessment,
     AssessmentSetting,
@@ -29,6 +32,7 @@ from ledger.domain.values import (
     StackingRule,
     Supervision,
 )
+from ledger.errors import InvalidMoment
 
 MAX_BATCH = 1000
 """The most items one batch request carries (the national policy may allow fewer)."""
@@ -44,6 +48,20 @@ LearnerId = Annotated[
     Field(description="The learner's pseudonymous id; never a name or a national id."),
 ]
 Level = Annotated[int, Field(ge=1, le=10)]
+
+
+def _comparable(moment: datetime) -> datetime:
+    try:
+        return utc_moment(moment)
+    except InvalidMoment as error:  # pydantic turns a ValueError into a 422 field error
+        raise ValueError(str(error)) from None
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_comparable)]
+"""A date-time with a time zone whose UTC instant the ledger can compare."""
+Position = Annotated[int, Field(ge=0, le=MAX_POSITION)]
+"""A log position (a cursor); 64 bits in every store."""
+Version = Annotated[int, Field(ge=1, le=MAX_POSITION)]
 Ects = Annotated[
     Decimal,
     Field(ge=0, le=1000, max_digits=7, decimal_places=2, examples=[10]),

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AwareDatetime
 
 from api.auth import AuthorityKey
 from api.jsonable import aggregate_state, event_data, event_type
@@ -40,7 +39,7 @@ from api.models.authority import (
     RevokeAnyAward,
     TranscriptView,
 )
-from api.models.common import Written
+from api.models.common import Moment, Position, Version, Written
 from api.models.providers import AwardWritten
 from api.problems import problem_responses
 from api.services import ServicesDep
@@ -493,8 +492,8 @@ def aggregate_at(
     aggregate_id: UUID,
     key: AuthorityKey,
     services: ServicesDep,
-    at: Annotated[AwareDatetime | None, Query(description="ISO 8601 with a time zone")] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    at: Annotated[Moment | None, Query(description="ISO 8601 with a time zone")] = None,
+    version: Annotated[Version | None, Query()] = None,
 ) -> AggregateState:
     aggregate = services.ledger.aggregate_at(aggregate_id, at=at, version=version)
     return AggregateState(
@@ -522,8 +521,8 @@ def audit_filter(
         ),
     ] = None,
     aggregate_type: Annotated[str | None, Query(max_length=100, examples=["Provider"])] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
+    since: Annotated[Moment | None, Query(description="Inclusive")] = None,
+    until: Annotated[Moment | None, Query(description="Exclusive")] = None,
 ) -> AuditFilter:
     provider_id = None if provider_code is None else ids.provider_id(provider_code)
     services.ledger.check_audit_filter(
@@ -555,7 +554,7 @@ def audit_trail(
     key: AuthorityKey,
     services: ServicesDep,
     filters: AuditFilterDep,
-    after: Annotated[int, Query(ge=0, description="Cursor: a previous page's next_after")] = 0,
+    after: Annotated[Position, Query(description="Cursor: a previous page's next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPageView:
     page = services.read_model.audit(filters, after=after, limit=limit)
@@ -569,6 +568,11 @@ class ExportFormat(str, Enum):
     JSONL = "jsonl"
     CSV = "csv"
 
+
+EXPORT_COUNT_HEADER = "Ledger-Export-Count"
+"""How many entries (JSON lines, or CSV rows after the header) a whole export holds."""
+EXPORT_POSITION_HEADER = "Ledger-Export-Position"
+"""The log position the export is a snapshot of: entries after it are not in it."""
 
 EXPORT_MEDIA_TYPES = {
     ExportFormat.JSONL: "application/x-ndjson",
@@ -584,7 +588,21 @@ EXPORT_MEDIA_TYPES = {
     responses={
         200: {
             "content": {"application/x-ndjson": {}, "text/csv": {}},
-            "description": "One event per line; CSV has a header row, ISO 8601 dates, UTF-8.",
+            "description": (
+                "One event per line; CSV has a header row, ISO 8601 dates, UTF-8. The"
+                f" export is whole when it holds `{EXPORT_COUNT_HEADER}` entries; it is"
+                f" the audit trail up to log position `{EXPORT_POSITION_HEADER}`."
+            ),
+            "headers": {
+                EXPORT_COUNT_HEADER: {
+                    "description": "The number of entries in the whole export",
+                    "schema": {"type": "integer"},
+                },
+                EXPORT_POSITION_HEADER: {
+                    "description": "The log position the export is a snapshot of",
+                    "schema": {"type": "integer"},
+                },
+            },
         }
     },
 )
@@ -594,18 +612,25 @@ def export_audit_trail(
     services: ServicesDep,
     filters: AuditFilterDep,
     format: ExportFormat = ExportFormat.JSONL,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[Position, Query()] = 0,
 ) -> StreamingResponse:
     read_model = services.read_model
+    # Fixed before the first byte: the snapshot (the audit view's position now) and how
+    # many entries it holds, so that a failure before streaming is a problem answer and
+    # a reader can tell an export cut short from a whole one.
+    up_to = read_model.audit_position()
+    count = read_model.audit_count(filters, after=after, up_to=up_to)
     if format is ExportFormat.CSV:
-        lines = read_model.audit_csv(filters, after=after)
+        lines = read_model.audit_csv(filters, after=after, up_to=up_to)
     else:
-        lines = read_model.audit_jsonl(filters, after=after)
+        lines = read_model.audit_jsonl(filters, after=after, up_to=up_to)
     return StreamingResponse(
         (line.encode("utf-8") for line in lines),
         media_type=EXPORT_MEDIA_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="audit.{format.value}"',
             "Cache-Control": "no-store",
+            EXPORT_COUNT_HEADER: str(count),
+            EXPORT_POSITION_HEADER: str(up_to),
         },
     )

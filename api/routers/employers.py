@@ -20,8 +20,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from api.models.common import Moment
 from api.models.employers import (
     CredentialStatus,
     StatusBatchAnswer,
@@ -88,7 +89,7 @@ AT_DESCRIPTION = (
 # parameters itself, with the same pydantic validation (and the same 422 problem when
 # it fails), and declares them to OpenAPI as FastAPI would (tests/api checks the spec).
 _AWARD_ID: TypeAdapter[UUID] = TypeAdapter(UUID)
-_AT: TypeAdapter[AwareDatetime] = TypeAdapter(AwareDatetime)
+_AT: TypeAdapter[datetime] = TypeAdapter(Moment)
 STATUS_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "award_id",

@@ -33,6 +33,8 @@ from ledger.application import Ledger
 from ledger.cli.app import app, console, err_console, fail
 from ledger.cli.store import open_ledger
 from ledger.domain import ids
+from ledger.domain.moments import utc_moment
+from ledger.errors import InvalidMoment
 
 if TYPE_CHECKING:
     from projections.read import AuditEntry, AuditFilter, ReadModel
@@ -58,7 +60,10 @@ def parse_moment(text: str, option: str) -> datetime:
             f"{option} must be an ISO 8601 date or date-time "
             f"(2026-11-25 or 2026-11-25T14:00Z), got {text!r}"
         )
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return utc_moment(moment)
+    except InvalidMoment as error:
+        fail(f"{option}: {error}")
 
 
 def parse_uuid(text: str, option: str) -> UUID:

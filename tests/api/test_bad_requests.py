@@ -94,6 +94,29 @@ SHAPE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
 @SHAPE_ONLY
+@pytest.mark.parametrize(
+    "body",
+    [b'{"award_ids": ["\xff\xfe"]}', b"[" * 5_000 + b"]" * 5_000],
+    ids=["not UTF-8", "nested too deep"],
+)
+def test_undecodable_json_is_the_same_400_malformed_json_problem(
+    client: TestClient, world: World, body: bytes
+) -> None:
+    before = event_count(client)
+    for path, headers in (
+        ("/v1/credentials/status:batch", {}),
+        (world.setu.path("/awards"), world.setu.headers),
+    ):
+        response = client.post(
+            path, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/malformed-json")
+    assert event_count(client) == before
+
+
+@SHAPE_ONLY
 def test_malformed_json_is_a_400_problem(client: TestClient, world: World) -> None:
     before = event_count(client)
     response = client.post(

@@ -139,3 +139,9 @@ def test_filters_by_award_and_time(seeded: Invoke) -> None:
 )
 def test_mistakes_are_one_line_errors(seeded: Invoke, args: list[str], message: str) -> None:
     assert message in one_line_error(seeded("audit", *args))
+
+
+def test_a_moment_outside_the_utc_calendar_is_a_one_line_error(seeded: Invoke) -> None:
+    result = seeded("audit", "--since", "0001-01-01T00:00:00+14:00")
+
+    assert "outside the years 1 to 9999" in one_line_error(result)
