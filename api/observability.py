@@ -7,9 +7,11 @@ sane incoming ``X-Request-ID`` or makes one, echoes it in the response and puts 
 every log line written while the request runs.
 
 Domain counters (awards issued, revoked, every event by type) are counted where the
-ledger records events, in this process; the projection lag per view is read from the
-read model when Prometheus scrapes. With several uvicorn workers each process has its
-own counters (Prometheus sums them per instance).
+ledger records events; the projection lag per view is read from the read model when
+Prometheus scrapes. With several uvicorn workers the counters are kept in
+prometheus-client's multiprocess mode, so that a scrape answered by any worker gives
+the totals of all (see `api.process_metrics`, which also samples CPU, memory, the
+database pools and the build).
 
 ``install(app)`` wires all of it into the FastAPI app.
 """
@@ -31,11 +33,13 @@ from typing import Any, Protocol
 
 import orjson
 from fastapi import FastAPI, Response
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.process_metrics import PoolSource, ProcessMetrics, multiprocess_dir
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -149,27 +153,6 @@ class _ProjectionLag(Collector):
         return []
 
 
-class _IssuanceRetries(Collector):
-    """``ledger_issuance_batch_retries_total``: batches that lost a race with another
-    writer and retried alone, read from the ledger at scrape time. A rising rate means
-    batches keep colliding over the same learners."""
-
-    def __init__(self, source: Callable[[], Any]) -> None:
-        self.source = source
-
-    def collect(self) -> Iterable[Metric]:
-        counter = CounterMetricFamily(
-            "ledger_issuance_batch_retries",
-            "Award batches this process retried alone after losing a race with another writer",
-        )
-        ledger = self.source()
-        counter.add_metric([], float(getattr(ledger, "batch_retries", 0)))
-        yield counter
-
-    def describe(self) -> Iterable[Metric]:
-        return []
-
-
 class Metrics:
     """The process's metrics, in a registry of their own (one per app, so several apps
     in one process, as in tests, do not collide)."""
@@ -177,7 +160,7 @@ class Metrics:
     def __init__(
         self,
         lag_source: Callable[[], LagSource | None] = lambda: None,
-        ledger_source: Callable[[], Any] = lambda: None,
+        pools: PoolSource = lambda: (),
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
@@ -208,8 +191,16 @@ class Metrics:
         self.revoked = Counter(
             "ledger_awards_revoked", "Awards this process revoked", registry=self.registry
         )
-        self.registry.register(_ProjectionLag(lag_source))
-        self.registry.register(_IssuanceRetries(ledger_source))
+        self.batch_retries = Counter(
+            "ledger_issuance_batch_retries",
+            "Award batches retried alone after losing a race with another writer",
+            registry=self.registry,
+        )
+        self.process = ProcessMetrics(self.registry, pools)
+        # Read when Prometheus scrapes, from the database (the same for every worker).
+        self._scrape_time: list[Collector] = [_ProjectionLag(lag_source)]
+        for collector in self._scrape_time:
+            self.registry.register(collector)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -237,7 +228,25 @@ class Metrics:
                 self.revoked.inc(count)
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        self.process.sample()
+        if multiprocess_dir() is None:
+            return generate_latest(self.registry)
+        # Every worker's samples, from the files they share, and the scrape-time ones.
+        registry = CollectorRegistry(auto_describe=True)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        for collector in self._scrape_time:
+            registry.register(collector)
+        return generate_latest(registry)
+
+    def started(self) -> None:
+        if multiprocess_dir() is not None:
+            self.process.start_sampling()
+
+    def stopped(self) -> None:
+        self.process.stop_sampling()
+        if multiprocess_dir() is not None:
+            # This worker's live gauges leave the sums; its counters stay in the totals.
+            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 def watch_ledger(ledger: Any, metrics: Metrics) -> None:
@@ -253,6 +262,7 @@ def watch_ledger(ledger: Any, metrics: Metrics) -> None:
         metrics.observe_events([r.domain_event for r in recordings])
 
     ledger._notify = notify
+    ledger.retry_listeners.append(metrics.batch_retries.inc)
     ledger._ledger_metrics_watched = True
 
 
@@ -329,8 +339,12 @@ class ObservabilityMiddleware:
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:
-            if message["type"] == "lifespan.startup.complete" and self.on_startup is not None:
-                self.on_startup()
+            if message["type"] == "lifespan.startup.complete":
+                if self.on_startup is not None:
+                    self.on_startup()
+                self.metrics.started()
+            elif message["type"] == "lifespan.shutdown.complete":
+                self.metrics.stopped()
             await send(message)
 
         return lifespan_send
@@ -353,7 +367,14 @@ def install(app: FastAPI) -> Metrics:
         lag: LagSource | None = getattr(read_model, "lag", None)
         return lag
 
-    metrics = Metrics(lag_source, lambda: state_attr("ledger"))
+    def pools() -> Iterable[tuple[str, Any]]:
+        ledger = state_attr("ledger")
+        datastore = getattr(getattr(ledger, "factory", None), "datastore", None)
+        found = [("events", getattr(datastore, "pool", None))]
+        found.append(("status_reads", getattr(state_attr("status_reader"), "pool", None)))
+        return [(name, pool) for name, pool in found if pool is not None]
+
+    metrics = Metrics(lag_source, pools)
 
     def on_startup() -> None:
         ledger = state_attr("ledger")

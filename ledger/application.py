@@ -185,6 +185,8 @@ class Ledger(Application[UUID]):
         self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
         self.batch_retries = 0
         """Batches of this instance that lost a race and retried (for the metrics)."""
+        self.retry_listeners: list[Callable[[], None]] = []
+        """Called once for each such retry (the API counts them)."""
         self._counting_retries = threading.Lock()
 
     def construct_transcoder(self) -> Transcoder:
@@ -399,6 +401,8 @@ class Ledger(Application[UUID]):
                     raise
                 with self._counting_retries:
                     self.batch_retries += 1
+                for listener in self.retry_listeners:
+                    listener()
                 logger.info("a batch of %d awards lost a race; it retries alone", len(requests))
         raise AssertionError("unreachable")  # pragma: no cover
 

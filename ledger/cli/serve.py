@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import typer
 import uvicorn
 
 from ledger.application import Ledger
 from ledger.cli.app import app, console, user_errors
 from ledger.config import Settings
+
+# The variable prometheus-client reads; named here so that the CLI does not import the
+# API's modules (api.process_metrics.MULTIPROCESS_DIR_ENV is the same name).
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @app.command()
@@ -27,12 +37,39 @@ def serve(
         f"policy: {settings.policy.name}",
         highlight=False,
     )
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    with shared_metrics(workers):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """Several workers keep their metrics in files of one directory, so that a scrape
+    answered by any of them counts all (prometheus-client's multiprocess mode, see
+    `api.process_metrics`). The workers are started after this sets the environment,
+    which they inherit. An operator's own ``PROMETHEUS_MULTIPROC_DIR`` is used, emptied
+    of an earlier run's files; otherwise a temporary one, removed at the end."""
+    if workers < 2:
+        yield
+        return
+    given = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="ledger-metrics-") as folder_name:
+        os.environ[MULTIPROCESS_DIR_ENV] = folder_name
+        try:
+            yield
+        finally:
+            os.environ.pop(MULTIPROCESS_DIR_ENV, None)

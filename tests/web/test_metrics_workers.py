@@ -1,0 +1,98 @@
+"""``/metrics`` of ``ledger serve --workers 2`` as Prometheus scrapes it: each scrape
+lands on either worker, and every one must give the same, true totals."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from ledger.config import DatabaseSettings
+from tests.api.test_serve_process import LEDGER, free_port, stop
+
+REQUESTS = 30
+SAMPLE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$")
+
+
+def samples(text: str) -> list[tuple[str, str, float]]:
+    found = []
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if match:
+            found.append((match[1], match[2] or "", float(match[3])))
+    return found
+
+
+@pytest.fixture
+def two_workers(database: DatabaseSettings, tmp_path: Path) -> Iterator[str]:
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_DATABASE_SCHEMA": database.schema,
+        "LEDGER_ACCESS_LOG": "0",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    port = free_port()
+    server = subprocess.Popen(
+        [LEDGER, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = server.stdout.read().decode() if server.stdout else ""
+                pytest.fail(f"ledger serve did not start:\n{output}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        stop(server)
+
+
+def test_every_scrape_of_two_workers_counts_the_requests_of_both(
+    two_workers: str, database: DatabaseSettings
+) -> None:
+    before = scrape_count(two_workers)
+    for _ in range(REQUESTS):  # a new connection each: the kernel spreads them
+        assert httpx2.get(f"{two_workers}/healthz", timeout=5).status_code == 200
+
+    counts = [scrape_count(two_workers) for _ in range(8)]
+
+    assert counts == [before + REQUESTS] * 8
+    text = httpx2.get(f"{two_workers}/metrics", timeout=5).text
+    memory = [s for s in samples(text) if s[0] == "ledger_process_resident_memory_bytes"]
+    assert len({labels for _, labels, _ in memory}) == 2, memory  # one per worker (pid)
+    assert all(value > 10_000_000 for _, _, value in memory)
+    assert any(name == "ledger_process_cpu_seconds_total" and v > 0 for name, _, v in samples(text))
+    assert any(name == "ledger_build_info" for name, _, _ in samples(text))
+    if database.is_postgres:
+        pools = {
+            labels: value
+            for name, labels, value in samples(text)
+            if name == "ledger_db_pool_connections"
+        }
+        assert pools['{pool="events",state="size"}'] >= 2  # both workers' pools, summed
+
+
+def scrape_count(base: str) -> float:
+    text = httpx2.get(f"{base}/metrics", timeout=5).text
+    return sum(
+        value
+        for name, labels, value in samples(text)
+        if name == "ledger_http_requests_total" and 'route="/healthz"' in labels
+    )
