@@ -180,9 +180,7 @@ class TokenBuckets:
 
     def take(self, key: str, cost: float) -> float:
         """Take ``cost`` tokens: 0.0 when granted, else the seconds until the bucket
-        holds that many (nothing is taken then). A cost over the burst is charged as
-        the whole burst: it passes when the bucket is full."""
-        cost = min(cost, self.burst)
+        holds that many (nothing is taken then). ``cost`` is at most the burst."""
         with self._lock:
             now = self.clock()
             bucket = self._buckets.get(key)
@@ -216,6 +214,10 @@ class TokenBuckets:
         self._buckets = buckets
 
 
+Hop = tuple[str, bool]  # (the key a request from that address counts under, trusted?)
+_UNSEEN: Hop = ("", False)
+
+
 class ClientAddress:
     """The key a request is counted under (see the module's docstring)."""
 
@@ -223,50 +225,59 @@ class ClientAddress:
         self.trusted = config.trusted_proxies
         self.header = config.forwarded_header.encode("latin-1")
         self.forwarded = config.forwarded_header == "forwarded"
+        # Parsing an address takes microseconds; the same few come back again and again.
+        self._hops: dict[str, Hop | None] = {}
+        self._hops_limit = config.max_clients
 
     def __call__(self, scope: Scope) -> str:
         client = scope.get("client")
         peer: str = client[0] if client else "unknown"
-        if self.trusted and self._is_trusted(_address(peer)):
-            peer = self._forwarded_client(scope, peer)
-        if ":" in peer:
-            return self._ipv6_block(peer)
-        return peer
+        if not self.trusted and ":" not in peer:
+            return peer  # IPv4 without proxies: the address is the key
+        hop = self._hop(peer)
+        if hop is None:
+            return peer
+        if hop[1]:
+            return self._forwarded_client(scope, hop[0])
+        return hop[0]
 
-    def _is_trusted(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    def _hop(self, text: str) -> Hop | None:
+        found = self._hops.get(text, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        address = _address(text)
         if address is None:
-            return False
-        return any(address in network for network in self.trusted)
+            found = None
+        else:
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+                address = address.ipv4_mapped
+            trusted = any(address in network for network in self.trusted)
+            if isinstance(address, ipaddress.IPv6Address):
+                found = (str(ipaddress.IPv6Network((address, 64), strict=False)), trusted)
+            else:
+                found = (str(address), trusted)
+        if len(self._hops) >= self._hops_limit:
+            self._hops.clear()
+        self._hops[text] = found
+        return found
 
-    def _forwarded_client(self, scope: Scope, peer: str) -> str:
+    def _forwarded_client(self, scope: Scope, proxy: str) -> str:
         values = [v.decode("latin-1") for n, v in scope["headers"] if n == self.header]
         if not values:
-            return peer
+            return proxy
         joined = ",".join(values)  # repeated header lines are one list, in order
         hops = _forwarded_for(joined) if self.forwarded else joined.split(",")
-        nearest = peer
-        for hop in reversed(hops):
-            address = _address(hop)
-            if address is None:
+        nearest = proxy
+        for text in reversed(hops):
+            hop = self._hop(text.strip())
+            if hop is None:
                 # A hop our proxies did not write sensibly: the nearest trusted hop
                 # is the last address known to be true.
                 return nearest
-            if not self._is_trusted(address):
-                return str(address)
-            nearest = str(address)
+            if not hop[1]:
+                return hop[0]
+            nearest = hop[0]
         return nearest  # every hop is one of our proxies
-
-    @staticmethod
-    def _ipv6_block(peer: str) -> str:
-        try:
-            address = ipaddress.ip_address(peer)
-        except ValueError:
-            return peer
-        if isinstance(address, ipaddress.IPv6Address):
-            if address.ipv4_mapped is not None:
-                return str(address.ipv4_mapped)
-            return str(ipaddress.IPv6Network((address, 64), strict=False))
-        return peer
 
 
 class RateLimiter:
@@ -284,7 +295,7 @@ class RateLimiter:
         """Charge this request ``cost`` tokens in all, of which the middleware took
         ``paid``; or refuse it with 429 (raised as an `ApiProblem`, so it works inside a
         route or a dependency). A cost over the burst is the burst."""
-        rest = min(cost, self.buckets.burst) - paid
+        rest = min(cost, self.buckets.burst) - paid  # a batch over the burst needs a full bucket
         if rest <= 0:
             return
         wait = self.buckets.take(self.client_key(request.scope), rest)
