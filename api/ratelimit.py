@@ -300,6 +300,8 @@ class RateLimiter:
             return
         wait = self.buckets.take(self.client_key(request.scope), rest)
         if wait:
+            # The retry pays the middleware's share again: wait for that too.
+            wait += paid / self.buckets.rate
             self.count_refusal(group)
             raise ApiProblem(429, "too-many-requests", _detail(wait), headers=_retry_after(wait))
 

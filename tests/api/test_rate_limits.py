@@ -184,11 +184,15 @@ def test_a_status_batch_costs_one_request_per_id(limited: Limited) -> None:
     batch = {"award_ids": [str(uuid.uuid4()) for _ in range(3)]}
 
     ok(limited.client.post("/v1/credentials/status:batch", json=batch))  # 3 of 5
-    assert_limited(limited.client.post("/v1/credentials/status:batch", json=batch))
+    refused = limited.client.post("/v1/credentials/status:batch", json=batch)
 
-    # The refused batch took its one request's worth; one single check is left.
+    # 2 were left, the refused batch took its one request's worth: 1 left. The batch
+    # needs 3: two more tokens, 20 s.
+    assert assert_limited(refused) == 20
     assert limited.client.get(status_path()).status_code == 404
     assert_limited(limited.client.get(status_path()))
+    limited.clock.advance(30)
+    ok(limited.client.post("/v1/credentials/status:batch", json=batch))
 
 
 @SQLITE
