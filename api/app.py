@@ -19,11 +19,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import observability, verify
+from api import observability, ratelimit, verify
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
 from api.problems import install_problem_handlers
+from api.ratelimit import RateLimitConfig
 from api.routers import authority, employers, operations, providers, registers
 from api.services import Services
 from api.sql import SideTables
@@ -71,7 +72,9 @@ def embedded_projections_enabled() -> bool:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, rate_limits: RateLimitConfig | None = None
+) -> FastAPI:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -123,4 +126,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
     observability.install(app)  # /metrics, request ids, JSON logs
+    ratelimit.install(app, rate_limits)  # per-client limits on the public routes
     return app

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import ApiKey, Role
 from api.problems import ApiProblem
+from api.ratelimit import AUTHENTICATION, charge
 from api.services import ServicesDep
 
 bearer = HTTPBearer(
@@ -32,6 +33,7 @@ def caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> ApiKey:
     if credentials is None:
+        charge(request, 1, AUTHENTICATION)  # guessing keys is limited like the public routes
         raise ApiProblem(
             401,
             "missing-credentials",
@@ -40,6 +42,7 @@ def caller(
         )
     key = services.keys.authenticate(credentials.credentials)
     if key is None:
+        charge(request, 1, AUTHENTICATION)
         raise ApiProblem(
             401,
             "invalid-credentials",

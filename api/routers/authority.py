@@ -48,7 +48,7 @@ from ledger.domain import ids
 from ledger.errors import LearnerNotFound
 from projections.read import AuditFilter
 
-PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
 
 router = APIRouter(prefix="/v1/authority", tags=["authority"], responses=PROBLEMS)
 

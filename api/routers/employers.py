@@ -29,6 +29,7 @@ from api.models.employers import (
     StatusBatchRequest,
 )
 from api.problems import problem_response, problem_responses
+from api.ratelimit import charge
 from api.status_reads import AsyncStatusReader
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
@@ -128,7 +129,7 @@ def _parameter(adapter: TypeAdapter[Any], raw: str, where: tuple[str, str]) -> A
     summary="Is this credential valid, and what does it certify?",
     responses={
         304: {"description": "Not modified since the ETag given in If-None-Match"},
-        **problem_responses(422),
+        **problem_responses(422, 429),
         404: {**problem_responses(404)[404], "description": "Unknown award id"},
     },
     openapi_extra={"parameters": STATUS_PARAMETERS},
@@ -167,9 +168,11 @@ async def credential_status(request: Request) -> Response:
     response_model=StatusBatchAnswer,
     operation_id="getCredentialStatuses",
     summary="Check up to 1,000 credentials at once",
-    responses=problem_responses(422),
+    responses=problem_responses(422, 429),
 )
 def credential_statuses(body: StatusBatchRequest, request: Request) -> Response:
+    # A batch answers one question per id; the middleware took one token already.
+    charge(request, len(body.award_ids), "credentials", paid=1)
     read_model: ReadModel = request.app.state.services.read_model
     found = read_model.credential_statuses(body.award_ids)
     results = []

@@ -34,7 +34,7 @@ from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.application import BatchReceipt, BatchRejected
 
-PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
 
 router = APIRouter(prefix="/v1/providers/{provider_code}", tags=["providers"], responses=PROBLEMS)
 

@@ -17,7 +17,7 @@ from api.problems import problem_responses
 from api.services import ServicesDep
 from ledger.domain import ids
 
-PROBLEMS = problem_responses(422)
+PROBLEMS = problem_responses(422, 429)
 
 router = APIRouter(prefix="/v1/register", tags=["registers"], responses=PROBLEMS)
 

@@ -46,6 +46,10 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            # uvicorn would otherwise take the client's address from X-Forwarded-For
+            # whenever the peer is loopback, before the API sees it; the API decides
+            # that itself, from LEDGER_TRUSTED_PROXIES only (api/ratelimit.py).
+            proxy_headers=False,
         )
 
 
