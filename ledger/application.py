@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from ledger import errors, privacy
+from ledger.award_index import award_references
 from ledger.config import Settings
 from ledger.domain import event_types, ids
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
@@ -181,6 +182,11 @@ class Ledger(Application[UUID]):
         merged = {**self.settings.database.eventsourcing_env(), **(env or {})}
         with store_setup(self.settings):
             super().__init__(env=merged)  # creates the recorder's tables if missing
+            filled = cast(LedgerRecorder, self.recorder).upgrade_award_index(
+                award_references(self.recorder, self.mapper)
+            )
+        if filled:
+            logger.info("the award index was upgraded: %d awards' references filled in", filled)
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
         self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
         self.batch_retries = 0
@@ -410,13 +416,10 @@ class Ledger(Application[UUID]):
         self, provider_id: UUID, requests: Sequence[IssueRequest], actor: str, shared_turn: bool
     ) -> BatchReceipt:
         today = self._today()
-        award_ids = [
-            ids.award_id(provider_id, r.provider_reference)
-            if r.provider_reference.strip()
-            else None
-            for r in requests
-        ]
-        existing = self.ledger_recorder.locate_awards(a for a in award_ids if a is not None)
+        references = [r.provider_reference.strip() for r in requests]
+        existing = self.ledger_recorder.locate_awards_by_reference(
+            provider_id, (reference for reference in references if reference)
+        )
         credential_ids = {r.micro_credential_id for r in requests}
         batch, loaded = self._batch_with_records_of(
             (r.learner_id for r in requests), also=[provider_id, *credential_ids]
@@ -426,10 +429,10 @@ class Ledger(Application[UUID]):
         failures: list[ItemFailure] = []
         # Awards issued earlier in this batch are located too: one reference used twice
         # in a batch for two learners is a conflict, not a storage race to retry.
-        issued_here: dict[UUID, AwardLocation] = {}
-        for index, (request, award_id) in enumerate(zip(requests, award_ids, strict=True)):
+        issued_here: dict[str, AwardLocation] = {}
+        for index, (request, reference) in enumerate(zip(requests, references, strict=True)):
             try:
-                if award_id is None:
+                if not reference:
                     msg = "the provider's own reference for the award is required"
                     raise errors.MissingStandardElement(msg)
                 credential = self._loaded(
@@ -439,13 +442,14 @@ class Ledger(Application[UUID]):
                     errors.MicroCredentialNotFound,
                 )
                 self._check_owner(credential, provider_id)
-                located = existing.get(award_id) or issued_here.get(award_id)
+                located = existing.get(reference) or issued_here.get(reference)
                 record = self._record_for(request.learner_id, batch, actor, located)
-                if award_id in record.awards:
-                    results.append(self._replayed(record, award_id, request))
+                if located is not None and located.award_id in record.awards:
+                    results.append(self._replayed(record, located.award_id, request))
                     continue
                 issued_on = request.issued_on or today
                 self._check_may_issue(provider, credential, request.assessment, issued_on)
+                award_id = ids.new_award_id()
                 record.issue(
                     award_id=award_id,
                     terms=self._terms(credential),
@@ -455,10 +459,9 @@ class Ledger(Application[UUID]):
                     expires_on=self._expiry(issued_on),
                     actor=actor,
                 )
-                location = AwardLocation(award_id, record.id, provider_id)
+                location = AwardLocation(award_id, record.id, provider_id, reference)
                 batch.locations.append(location)
-                issued_here[award_id] = location
-                reference = request.provider_reference.strip()
+                issued_here[reference] = location
                 results.append(IssuedAward(award_id, record.learner_id, reference, True))
             except errors.LedgerError as error:
                 failures.append(ItemFailure(index, error))
@@ -473,16 +476,17 @@ class Ledger(Application[UUID]):
         provider = self.get_provider(provider_id)
         credential = self.get_micro_credential(request.micro_credential_id)
         self._check_owner(credential, provider_id)
-        award_id = ids.award_id(provider_id, _reference(request.provider_reference))
-        located = self.ledger_recorder.locate_awards([award_id]).get(award_id)
+        reference = _reference(request.provider_reference).strip()
+        located = self._located(provider_id, reference)
         batch = _Batch()
         record = self._record_for(request.learner_id, batch, actor, located)
-        if award_id in record.awards:
-            return BatchReceipt([self._replayed(record, award_id, request)], None)
+        if located is not None and located.award_id in record.awards:
+            return BatchReceipt([self._replayed(record, located.award_id, request)], None)
         issued_on = request.issued_on or self._today()
         self._check_may_issue(
             provider, credential, request.assessment, issued_on, through_course=False
         )
+        award_id = ids.new_award_id()
         record.recognise_prior_learning(
             award_id=award_id,
             terms=self._terms(credential),
@@ -493,12 +497,9 @@ class Ledger(Application[UUID]):
             expires_on=self._expiry(issued_on),
             actor=actor,
         )
-        batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+        batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
         position = self._save_batch(batch)
-        return BatchReceipt(
-            [IssuedAward(award_id, record.learner_id, request.provider_reference.strip(), True)],
-            position,
-        )
+        return BatchReceipt([IssuedAward(award_id, record.learner_id, reference, True)], position)
 
     def stack_awards(
         self,
@@ -527,18 +528,20 @@ class Ledger(Application[UUID]):
             field_of_study=target.specification.field_of_study,
             on=today,
         )
-        award_id = ids.award_id(provider_id, _reference(provider_reference))
+        reference = _reference(provider_reference).strip()
+        # The index first: an award it names is on the record read after it.
+        located = self._located(provider_id, reference)
         record = self.get_learner_record(learner_id)
-        if award_id in record.awards:
-            existing = record.awards[award_id]
-            if existing.terms.micro_credential_id == target_credential_id:
-                replayed = IssuedAward(award_id, learner_id, existing.provider_reference, False)
+        if located is not None:
+            existing = record.awards.get(located.award_id)
+            if existing is not None and existing.terms.micro_credential_id == target_credential_id:
+                replayed = IssuedAward(
+                    located.award_id, learner_id, existing.provider_reference, False
+                )
                 return BatchReceipt([replayed], None)
             msg = f"reference {provider_reference!r} already names another award of this provider"
             raise errors.ProviderReferenceConflict(msg)
-        if award_id in self.ledger_recorder.locate_awards([award_id]):
-            msg = f"reference {provider_reference!r} already names another award of this provider"
-            raise errors.ProviderReferenceConflict(msg)
+        award_id = ids.new_award_id()
         record.stack(
             award_id=award_id,
             terms=self._terms(target),
@@ -551,9 +554,9 @@ class Ledger(Application[UUID]):
             actor=actor,
         )
         batch = _Batch(records={record.id: record})
-        batch.locations.append(AwardLocation(award_id, record.id, provider_id))
+        batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
         position = self._save_batch(batch)
-        stacked = IssuedAward(award_id, learner_id, provider_reference.strip(), True)
+        stacked = IssuedAward(award_id, learner_id, reference, True)
         return BatchReceipt([stacked], position)
 
     def revoke_award(
@@ -679,6 +682,17 @@ class Ledger(Application[UUID]):
             errors.LearnerNotFound,
             at=at,
             version=version,
+        )
+
+    def find_award(self, provider_id: UUID, provider_reference: str) -> UUID | None:
+        """The id of the provider's award with this reference of its own, if any: award
+        ids are random, so this is how a provider's reference leads to its award."""
+        location = self._located(provider_id, provider_reference.strip())
+        return None if location is None else location.award_id
+
+    def _located(self, provider_id: UUID, reference: str) -> AwardLocation | None:
+        return self.ledger_recorder.locate_awards_by_reference(provider_id, [reference]).get(
+            reference
         )
 
     def locate_award(self, award_id: UUID) -> AwardLocation:

@@ -248,8 +248,13 @@ def award_reference(index: int) -> str:
     return f"DEMO-{index:08d}"
 
 
-def award_id(provider_code: str, reference: str) -> UUID:
-    return ids.award_id(provider_id(provider_code), reference)
+def award_id(ledger: Ledger, provider_code: str, reference: str) -> UUID:
+    """The id the ledger gave the demo's award with this reference (ids are random)."""
+    found = ledger.find_award(provider_id(provider_code), reference)
+    if found is None:
+        msg = f"the demo has no award {reference} of {provider_code}"
+        raise LookupError(msg)
+    return found
 
 
 def seed_demo(
@@ -293,7 +298,7 @@ def seed_demo(
         learners=_learner_count(awards),
         awards=awards + 2,
         created=created + stack_created + reval_created,
-        valid_award=award_id(CREDENTIALS[0].provider, award_reference(0)),
+        valid_award=award_id(ledger, CREDENTIALS[0].provider, award_reference(0)),
         revoked_award=revoked,
         stacked_award=stacked,
         revalidated_award=revalidated,
@@ -429,7 +434,7 @@ def _batches(
 def _ensure_revocation(ledger: Ledger) -> UUID:
     """Learner 1's award of the second credential is revoked."""
     demo = CREDENTIALS[1]
-    revoked = award_id(demo.provider, award_reference(len(CREDENTIALS) + 1))
+    revoked = award_id(ledger, demo.provider, award_reference(len(CREDENTIALS) + 1))
     status = ledger.award_status(revoked)
     if status.award.revoked_at is None:
         ledger.revoke_award(revoked, reason=REVOCATION_REASON, actor=_actor(demo.provider))

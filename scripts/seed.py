@@ -278,12 +278,13 @@ def _define_accredited(
 
 
 def batches(plan: SeedPlan, providers: list[SeededProvider], today: date) -> Iterator[
-    tuple[SeededProvider, list[IssueRequest], list[tuple[str, int, tuple[UUID, UUID]]]]
+    tuple[SeededProvider, list[IssueRequest], list[tuple[str, int, tuple[int, int]]]]
 ]:
     """The plan's awards as provider batches: (provider, requests, stacks to make later).
 
     A share of learners receive the two components of their provider's stacked
-    credential in one batch; they are stacked once issuance is done."""
+    credential in one batch; they are stacked once issuance is done. A stack names its
+    components by their places in the batch: award ids are the ledger's to give."""
     stop = plan.first_award + plan.awards
     number = plan.first_award
     while number < stop:
@@ -291,13 +292,13 @@ def batches(plan: SeedPlan, providers: list[SeededProvider], today: date) -> Ite
         rng = random.Random(plan.random_seed * 1_000_003 + number)
         provider = providers[rng.randrange(len(providers))]
         requests: list[IssueRequest] = []
-        stacks: list[tuple[str, int, tuple[UUID, UUID]]] = []
+        stacks: list[tuple[str, int, tuple[int, int]]] = []
         while len(requests) < size:
             learner = learner_id(rng.randrange(plan.learners))
             issued_on = today - timedelta(days=rng.randrange(1, 1500))
             pair = size - len(requests) >= 2 and rng.random() < plan.stacked_share * 2
             chosen = provider.credentials[:2] if pair else (rng.choice(provider.credentials),)
-            issued: list[UUID] = []
+            issued: list[int] = []
             for credential_id, assessment_type in chosen:
                 reference = award_reference(number + len(requests))
                 requests.append(
@@ -314,7 +315,7 @@ def batches(plan: SeedPlan, providers: list[SeededProvider], today: date) -> Ite
                         issued_on=issued_on,
                     )
                 )
-                issued.append(ids.award_id(provider.provider_id, reference))
+                issued.append(len(requests) - 1)
             if pair:
                 stacks.append((learner, number + len(requests), (issued[0], issued[1])))
         yield provider, requests, stacks
@@ -337,8 +338,12 @@ def seed_awards(
         )
         report.awards_issued += sum(1 for a in receipt.awards if a.created)
         report.last_position = receipt.position or report.last_position
-        pending.stacks.extend((provider, learner, n, pair) for learner, n, pair in stacks)
-        stacked = {award for *_, pair in stacks for award in pair}
+        awarded = [award.award_id for award in receipt.awards]  # in the requests' order
+        pending.stacks.extend(
+            (provider, learner, n, (awarded[first], awarded[second]))
+            for learner, n, (first, second) in stacks
+        )
+        stacked = {awarded[place] for *_, pair in stacks for place in pair}
         pending.revocations.extend(
             (award.award_id, provider)
             for award in receipt.awards

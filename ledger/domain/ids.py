@@ -1,16 +1,24 @@
-"""Deterministic identifiers, so that the same natural key always names the same
-aggregate: re-sending a registration or an award finds what is already there.
+"""Identifiers of the ledger's aggregates and awards.
 
-Each is RFC 4122's name-based UUID, version 5, in the ledger's namespace: exactly
-``uuid.uuid5(LEDGER_NAMESPACE, name)``. Issuing a batch computes two or three per
-award, so the namespace's SHA-1 state is kept and copied rather than re-hashed, and the
-UUID is made from its integer without ``UUID.__init__``'s argument parsing (together
-under half of ``uuid5``'s cost, measured).
+Providers, micro-credentials and learner records have deterministic ids, so that the
+same natural key always names the same aggregate: re-registering finds what is already
+there. Each is RFC 4122's name-based UUID, version 5, in the ledger's namespace: exactly
+``uuid.uuid5(LEDGER_NAMESPACE, name)``. Issuing a batch computes one per award, so the
+namespace's SHA-1 state is kept and copied rather than re-hashed, and the UUID is made
+from its integer without ``UUID.__init__``'s argument parsing (together under half of
+``uuid5``'s cost, measured).
+
+Awards are different: their id is what an employer checks on the public status API, so
+it must not be computable from public facts (the provider's code and its often
+sequential reference), or the register could be enumerated. A new award gets a random
+id (`new_award_id`); the award index finds an award again by the provider's reference.
+Awards issued before that kept their name-based ids (they are in the events).
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from uuid import UUID, SafeUUID
 
 LEDGER_NAMESPACE = UUID("6f1f2c8e-4a4b-5b7e-9c39-1d5f0a7e2b10")
@@ -53,5 +61,6 @@ def learner_record_id(learner_id: str) -> UUID:
     return _name_uuid(f"learner:{learner_id.strip()}")
 
 
-def award_id(provider: UUID, provider_reference: str) -> UUID:
-    return _name_uuid(f"award:{provider}:{provider_reference.strip()}")
+def new_award_id() -> UUID:
+    """A random (version 4) id: 122 bits from the operating system's CSPRNG."""
+    return uuid.uuid4()

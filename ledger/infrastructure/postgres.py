@@ -12,8 +12,18 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from ledger.infrastructure.recorder import AwardLocation, SideEffects
+from ledger.infrastructure.recorder import (
+    AWARD_REFERENCE_INDEX,
+    AwardLocation,
+    AwardReferences,
+    SideEffects,
+)
 from ledger.infrastructure.turns import turn_key
+
+
+def _location(row: DictRow) -> AwardLocation:
+    reference = row["provider_reference"] or ""
+    return AwardLocation(row["award_id"], row["learner_record_id"], row["provider_id"], reference)
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -24,7 +34,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0}.award_index ("
                 "award_id uuid PRIMARY KEY, learner_record_id uuid NOT NULL, "
-                "provider_id uuid NOT NULL)"
+                "provider_id uuid NOT NULL, provider_reference text)"
             ).format(schema)
         )
         self.sql_create_statements.append(
@@ -37,7 +47,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # Arrays go as binary parameters (%b): in text form psycopg quotes every element
         # with a regular expression, a tenth of the issuance path's time (measured).
         self._insert_award_index = SQL(
-            "INSERT INTO {0}.award_index SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[])"
+            "INSERT INTO {0}.award_index (award_id, learner_record_id, provider_id, "
+            "provider_reference) SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[], "
+            "%b::text[])"
         ).format(schema)
         self._insert_columns = SQL(
             "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
@@ -53,6 +65,25 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_awards = SQL("SELECT * FROM {0}.award_index WHERE award_id = ANY(%b)").format(
             schema
         )
+        self._select_awards_by_reference = SQL(
+            "SELECT * FROM {0}.award_index "
+            "WHERE provider_id = %b AND provider_reference = ANY(%b::text[])"
+        ).format(schema)
+        self._award_index_upgraded = SQL(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s"
+        )
+        self._add_reference_column = SQL(
+            "ALTER TABLE {0}.award_index ADD COLUMN IF NOT EXISTS provider_reference text"
+        ).format(schema)
+        self._fill_references = SQL(
+            "UPDATE {0}.award_index AS a SET provider_reference = v.reference "
+            "FROM unnest(%b::uuid[], %b::text[]) AS v(award_id, reference) "
+            "WHERE a.award_id = v.award_id AND a.provider_reference IS NULL"
+        ).format(schema)
+        self._create_reference_index = SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {1} ON {0}.award_index "
+            "(provider_id, provider_reference)"
+        ).format(schema, Identifier(AWARD_REFERENCE_INDEX))
         self._select_events_of = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
             "WHERE originator_id = ANY(%b) ORDER BY originator_id, originator_version"
@@ -86,6 +117,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                         [a.award_id for a in locations],
                         [a.learner_record_id for a in locations],
                         [a.provider_id for a in locations],
+                        [a.provider_reference for a in locations],
                     ),
                     prepare=True,
                 )
@@ -117,12 +149,41 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_awards, (list(award_ids),), prepare=True)
-            return {
-                row["award_id"]: AwardLocation(
-                    row["award_id"], row["learner_record_id"], row["provider_id"]
+            return {row["award_id"]: _location(row) for row in curs.fetchall()}
+
+    def locate_awards_by_reference(
+        self, provider_id: UUID, references: Iterable[str]
+    ) -> dict[str, AwardLocation]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                self._select_awards_by_reference,
+                (provider_id, list(dict.fromkeys(references))),
+                prepare=True,
+            )
+            return {row["provider_reference"]: _location(row) for row in curs.fetchall()}
+
+    def upgrade_award_index(self, references: AwardReferences) -> int:
+        with self.datastore.get_connection() as conn:
+            upgraded = conn.execute(
+                self._award_index_upgraded, (self.datastore.schema, AWARD_REFERENCE_INDEX)
+            ).fetchone()
+            if upgraded is not None:
+                return 0
+            conn.execute(self._add_reference_column)
+        filled = 0
+        # Each chunk is read from the log before it is written (autocommit): an
+        # interrupted upgrade starts again (the index is created last), filling only
+        # what is still missing.
+        for chunk in references():
+            with self.datastore.get_connection() as conn:
+                done = conn.execute(
+                    self._fill_references,
+                    ([award_id for award_id, _ in chunk], [reference for _, reference in chunk]),
                 )
-                for row in curs.fetchall()
-            }
+                filled += max(done.rowcount, 0)
+        with self.datastore.get_connection() as conn:
+            conn.execute(self._create_reference_index)
+        return filled
 
     def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
         found: dict[UUID, list[StoredEvent]] = {}

@@ -4,17 +4,19 @@ Two tables sit beside the event log and are written in the same transaction as t
 events, through the recorder's ``_insert_events`` hook (the hook eventsourcing's
 process recorders use for tracking records):
 
-* ``award_index``: award id -> learner record. An award lives inside a learner's
-  record, but employers and providers name it by its own id. The primary key makes an
-  award id unique across all records, so two racing issuances of one award cannot both
-  commit. It can be rebuilt from the log.
+* ``award_index``: award id -> learner record, provider and the provider's own
+  reference. An award lives inside a learner's record, but employers name it by its own
+  (random) id and providers by their reference. The primary key makes an award id unique
+  across all records, and the unique (provider, reference) index makes a reference name
+  one award, so two racing issuances of one award cannot both commit. It can be rebuilt
+  from the log (see `upgrade_award_index`).
 * ``learner_keys``: one AES key per learner, the only place personal data can be
   decrypted from. It is *not* derivable from the log: deleting a row is erasure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -27,6 +29,17 @@ class AwardLocation:
     award_id: UUID
     learner_record_id: UUID
     provider_id: UUID
+    provider_reference: str
+    """Stripped, as the award's event records it (empty only in an index row an older
+    version wrote whose event is missing)."""
+
+
+AwardReferences = Callable[[], Iterator[Sequence[tuple[UUID, str]]]]
+"""Reads the log's awards, in chunks of (award id, provider reference)."""
+
+AWARD_REFERENCE_INDEX = "award_index_provider_reference"
+"""The unique (provider_id, provider_reference) index. Created last when a store is
+upgraded, so that its absence means the references may not all be there yet."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,20 @@ class SideEffects:
 
 class LedgerRecorder(Protocol):
     def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]: ...
+
+    def locate_awards_by_reference(
+        self, provider_id: UUID, references: Iterable[str]
+    ) -> dict[str, AwardLocation]:
+        """The provider's awards named by these (stripped) references, in one query per
+        batch: re-sent awards are found again by the provider's own reference."""
+        ...
+
+    def upgrade_award_index(self, references: AwardReferences) -> int:
+        """Bring an award index written before awards had random ids up to date: add the
+        reference column if it is missing, fill it from the log, then create the unique
+        index. Does nothing (one catalogue query) once that index exists. Returns how
+        many rows it filled. Run under the store's setup lock."""
+        ...
 
     def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
         """The stored events of many aggregates in one query, each list in version

@@ -11,7 +11,21 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.infrastructure.recorder import AwardLocation, SideEffects
+from ledger.infrastructure.recorder import (
+    AWARD_REFERENCE_INDEX,
+    AwardLocation,
+    AwardReferences,
+    SideEffects,
+)
+
+
+def _location(row: Any) -> AwardLocation:
+    return AwardLocation(
+        UUID(row["award_id"]),
+        UUID(row["learner_record_id"]),
+        UUID(row["provider_id"]),
+        row["provider_reference"] or "",
+    )
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -23,7 +37,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             "CREATE TABLE IF NOT EXISTS award_index ("
             "award_id TEXT PRIMARY KEY, learner_record_id TEXT NOT NULL, "
-            "provider_id TEXT NOT NULL) WITHOUT ROWID",
+            "provider_id TEXT NOT NULL, provider_reference TEXT) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS learner_keys ("
             "learner_record_id TEXT PRIMARY KEY, aes_key BLOB, erased INTEGER NOT NULL DEFAULT 0)"
             " WITHOUT ROWID",
@@ -40,9 +54,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if side_effects is not None:
             if side_effects.award_locations:
                 c.executemany(
-                    "INSERT INTO award_index VALUES (?, ?, ?)",
+                    "INSERT INTO award_index (award_id, learner_record_id, provider_id, "
+                    "provider_reference) VALUES (?, ?, ?, ?)",
                     [
-                        (a.award_id.hex, a.learner_record_id.hex, a.provider_id.hex)
+                        (
+                            a.award_id.hex,
+                            a.learner_record_id.hex,
+                            a.provider_id.hex,
+                            a.provider_reference,
+                        )
                         for a in side_effects.award_locations
                     ],
                 )
@@ -70,13 +90,60 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 marks = ",".join("?" * len(chunk))
                 c.execute(f"SELECT * FROM award_index WHERE award_id IN ({marks})", chunk)
                 for row in c.fetchall():
-                    location = AwardLocation(
-                        UUID(row["award_id"]),
-                        UUID(row["learner_record_id"]),
-                        UUID(row["provider_id"]),
-                    )
+                    location = _location(row)
                     found[location.award_id] = location
         return found
+
+    def locate_awards_by_reference(
+        self, provider_id: UUID, references: Iterable[str]
+    ) -> dict[str, AwardLocation]:
+        wanted = list(dict.fromkeys(references))
+        found: dict[str, AwardLocation] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    "SELECT * FROM award_index WHERE provider_id = ? "
+                    f"AND provider_reference IN ({marks})",
+                    [provider_id.hex, *chunk],
+                )
+                for row in c.fetchall():
+                    location = _location(row)
+                    found[location.provider_reference] = location
+        return found
+
+    def upgrade_award_index(self, references: AwardReferences) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                (AWARD_REFERENCE_INDEX,),
+            )
+            if c.fetchone() is not None:
+                return 0
+            c.execute("SELECT name FROM pragma_table_info('award_index')")
+            columns = {row["name"] for row in c.fetchall()}
+        if "provider_reference" not in columns:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute("ALTER TABLE award_index ADD COLUMN provider_reference TEXT")
+        filled = 0
+        # A transaction per chunk, each read from the log before it: the log's reads
+        # need a connection of the pool too. An interrupted upgrade starts again (the
+        # index is created last), filling only what is still missing.
+        for chunk in references():
+            with self.datastore.transaction(commit=True) as c:
+                c.executemany(
+                    "UPDATE award_index SET provider_reference = ? "
+                    "WHERE award_id = ? AND provider_reference IS NULL",
+                    [(reference, award_id.hex) for award_id, reference in chunk],
+                )
+                filled += max(c.sqlite_cursor.rowcount, 0)
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {AWARD_REFERENCE_INDEX} "
+                "ON award_index (provider_id, provider_reference)"
+            )
+        return filled
 
     def select_events_of(self, originator_ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
         wanted = [o.hex for o in originator_ids]

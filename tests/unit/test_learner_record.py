@@ -132,9 +132,9 @@ class TestIssuing:
 
     def test_the_same_award_is_not_added_twice(self) -> None:
         record = open_record()
-        issue(record, "R1")
+        award_id = issue(record, "R1")
         with pytest.raises(InvalidTransition):
-            issue(record, "R1")
+            issue(record, "R1", award_id=award_id)
 
     def test_issuing_names_its_actor(self) -> None:
         record = open_record()

@@ -71,7 +71,8 @@ def test_a_revoked_award_shows_when_and_why(client: TestClient, demo: DemoSummar
 def test_an_award_issued_before_an_assessment_change_shows_the_assessment_it_had(
     client: TestClient, demo: DemoSummary
 ) -> None:
-    site_safety_before_change = award_id("CETB", award_reference(3))
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    site_safety_before_change = award_id(ledger, "CETB", award_reference(3))
 
     before = client.get(f"/verify/{site_safety_before_change}")
     after = client.get(f"/verify/{demo.revalidated_award}")
