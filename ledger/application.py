@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from ledger import errors, privacy
 from ledger.config import Settings
-from ledger.domain import ids
+from ledger.domain import ids, text
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
@@ -574,6 +574,8 @@ class Ledger(Application[UUID]):
                 f"{', '.join(privacy.PERSONAL_FIELDS)})"
             )
             raise errors.MissingStandardElement(msg)
+        for name, value in data.items():
+            text.check_line(value, "personal_data", name)
         batch = _Batch()
         record = self._record_for(learner_id, batch, actor, None)
         key = self.ledger_recorder.learner_key(record.id)
@@ -627,6 +629,7 @@ class Ledger(Application[UUID]):
     def get_learner_record(
         self, learner_id: str, *, at: datetime | None = None, version: int | None = None
     ) -> LearnerRecord:
+        text.check_line(learner_id, "learner_id")
         return self._get(
             ids.learner_record_id(learner_id),
             LearnerRecord,
@@ -810,6 +813,7 @@ class Ledger(Application[UUID]):
         self, learner_id: str, batch: _Batch, actor: str, located: AwardLocation | None
     ) -> LearnerRecord:
         """The learner's record, opened in this batch if it has none yet."""
+        text.check_line(learner_id, "learner_id")
         record_id = batch.record_ids.get(learner_id)
         if record_id is None and learner_id.strip():
             record_id = ids.learner_record_id(learner_id)
