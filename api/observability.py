@@ -37,6 +37,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from projections.views import VIEW_NAMES
+
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -144,6 +146,44 @@ class _ProjectionLag(Collector):
             except Exception:  # a scrape must not fail because the database blinked
                 logging.getLogger(__name__).warning("projection lag unavailable", exc_info=True)
         yield gauge
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
+class _ProjectionStalls(Collector):
+    """``ledger_projection_stalled{view=...}`` (1 while the view cannot apply an event,
+    else 0) and ``ledger_projection_failed_attempts{view=...}`` (attempts at that event
+    so far), from the ``projection_failures`` table at scrape time: they show a stall
+    whether the follower runs in this process or as ``ledger project``. Alert on
+    ``ledger_projection_stalled == 1``: that view's answers are stale from that event on."""
+
+    def __init__(self, source: Callable[[], Any]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        stalled = GaugeMetricFamily(
+            "ledger_projection_stalled",
+            "1 while the read-model view cannot apply the next event of the log, else 0",
+            labels=["view"],
+        )
+        attempts = GaugeMetricFamily(
+            "ledger_projection_failed_attempts",
+            "Failed attempts to apply the event a read-model view is stalled at",
+            labels=["view"],
+        )
+        read_model = self.source()
+        if read_model is not None:
+            try:
+                found = read_model.projection_failures()
+                for view in VIEW_NAMES:
+                    failure = found.get(view)
+                    stalled.add_metric([view], 0.0 if failure is None else 1.0)
+                    attempts.add_metric([view], 0.0 if failure is None else failure.attempts)
+            except Exception:  # a scrape must not fail because the database blinked
+                logging.getLogger(__name__).warning("projection stalls unavailable", exc_info=True)
+        yield stalled
+        yield attempts
 
     def describe(self) -> Iterable[Metric]:
         return []
@@ -354,6 +394,7 @@ def install(app: FastAPI) -> Metrics:
         return lag
 
     metrics = Metrics(lag_source, lambda: state_attr("ledger"))
+    metrics.registry.register(_ProjectionStalls(lambda: state_attr("read_model")))
 
     def on_startup() -> None:
         ledger = state_attr("ledger")

@@ -39,6 +39,7 @@ from ledger.domain.learner_record import AwardStatus
 from ledger.domain.text import check_line
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import Dialect, dialect_for
+from projections.failures import ProjectionFailure, read_all
 from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
 
 Status = Literal["valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued"]
@@ -839,6 +840,11 @@ class ReadModel:
         positions = self.positions()
         log = self.log_position()
         return {v: ViewLag(v, p, log, max(log - p, 0)) for v, p in positions.items()}
+
+    def projection_failures(self) -> dict[str, ProjectionFailure]:
+        """The views that cannot apply an event (where, why), by view name: empty when
+        all are well (for /readyz, /metrics)."""
+        return read_all(self.d)
 
     def wait_for(
         self, position: int | None, timeout: float = 5.0, views: Sequence[str] | None = None
