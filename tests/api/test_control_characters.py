@@ -210,6 +210,9 @@ def query_cases() -> dict[str, tuple[str, dict[str, str], str]]:
         "transcript learner": ("/v1/authority/transcripts", {"learner_id": f"l{NUL}"},
                                "learner_id"),
         "keys of a provider": ("/v1/authority/keys", {"provider_code": NUL}, "provider_code"),
+        "catalogue provider": ("/v1/register/micro-credentials", {"provider_code": NUL},
+                               "provider_code"),
+        "audit provider": ("/v1/authority/audit", {"provider_code": NUL}, "provider_code"),
     }
 
 
@@ -233,3 +236,21 @@ def test_a_control_character_in_a_key_id_path_is_a_422(
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["location"] == ["key_id"]
 
+
+
+def test_a_control_character_in_a_provider_code_path_is_a_422(
+    client: TestClient, authority: Headers, world: World
+) -> None:
+    before = event_count(client)
+    as_provider = client.post(
+        "/v1/providers/SE%00TU/awards", json=award("l-5", "R-5", world.credential_id),
+        headers=world.setu.headers,
+    )
+    as_authority = client.post(
+        "/v1/authority/providers/SE%00TU/suspension",
+        json={"reason": "r", "decision_reference": "D/1"}, headers=authority,
+    )
+    for response in (as_provider, as_authority):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["location"] == ["provider_code"]
+    assert event_count(client) == before
