@@ -214,8 +214,11 @@ def _bytes(data: Any) -> bytes:
 # reader, exports) and would make text that merely looks like an escape ambiguous;
 # U+FFFD needs nothing from readers and shows plainly that something was not text.
 # It is done on the stored JSON before decoding, where ``\u0000`` is the only way a
-# NUL can appear (orjson and json escape it): one byte search per event, and the
-# rare event with one is decoded from bytes with the escape replaced.
+# NUL can appear (orjson and json escape it): a search for a backslash per event (one
+# ``memchr``; most events hold none: 157 ns on a 1.4 kB state here, against 698 ns for
+# the six-byte escape and 1.5 us for the decoding itself), and the rare event with one
+# is decoded from bytes with the escape replaced.
+_BACKSLASH = b"\\"
 _NUL_ESCAPE = b"\\u0000"
 # A ``\u0000`` escape, not the text "\u0000" (an escaped backslash, then "u0000"):
 # preceded by an even number of backslashes.
@@ -258,7 +261,7 @@ def event_decoder(mapper: Mapper[Any], *, wire: bool = True) -> Callable[[Any], 
 
     def to_domain_event(n: Any) -> Any:
         stored: bytes = n.state
-        if _NUL_ESCAPE in stored:
+        if _BACKSLASH in stored and _NUL_ESCAPE in stored:
             n = _with_state(n, without_nul(stored))
         key = (n.topic, type(n.originator_id))
         entry = found.get(key)
