@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import ApiKey, Role
+from api.models.common import one_line
 from api.problems import ApiProblem
 from api.ratelimit import AUTHENTICATION, charge
 from api.services import ServicesDep
@@ -62,7 +63,9 @@ def authority_key(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
 def provider_key(
     key: Annotated[ApiKey, Depends(caller)],
     provider_code: Annotated[
-        str, Path(max_length=64, description="The provider's code.", examples=["SETU"])
+        str,
+        Path(max_length=64, description="The provider's code.", examples=["SETU"]),
+        one_line("provider_code"),
     ],
 ) -> ApiKey:
     if key.role is not Role.PROVIDER:

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from api.sql import Row, SideTables
 from ledger.domain import ids
+from ledger.domain.text import check_line
 
 KEY_PREFIX = "mcl"
 
@@ -104,6 +105,7 @@ class KeyStore:
         if (role is Role.PROVIDER) != (provider_code is not None):
             msg = "a provider key names its provider; an authority key names none"
             raise ValueError(msg)
+        check_line(name, "name")  # events name their actor by it
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         created = datetime.now(UTC)
@@ -133,6 +135,7 @@ class KeyStore:
         return _key(rows[0]) if rows else None
 
     def get(self, key_id: str) -> ApiKey:
+        check_line(key_id, "key_id")
         rows = self._tables.query("SELECT * FROM {t}api_keys WHERE key_id = ?", (key_id,))
         if not rows:
             msg = f"no API key with id {key_id!r}"
@@ -140,6 +143,7 @@ class KeyStore:
         return _key(rows[0])
 
     def list(self, *, provider_code: str | None = None) -> list[ApiKey]:
+        check_line(provider_code, "provider_code")
         if provider_code is None:
             rows = self._tables.query("SELECT * FROM {t}api_keys ORDER BY created_at, key_id")
         else:
@@ -151,6 +155,7 @@ class KeyStore:
 
     def revoke(self, key_id: str, *, revoked_by: str) -> ApiKey:
         """Revoke a key (again is harmless: the first revocation stays on record)."""
+        check_line(key_id, "key_id")
         self._tables.execute(
             "UPDATE {t}api_keys SET revoked_at = ?, revoked_by = ?"
             " WHERE key_id = ? AND revoked_at IS NULL",

@@ -40,6 +40,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.process_metrics import PoolSource, ProcessMetrics, multiprocess_dir
+from projections.views import VIEW_NAMES
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -153,6 +154,44 @@ class _ProjectionLag(Collector):
         return []
 
 
+class _ProjectionStalls(Collector):
+    """``ledger_projection_stalled{view=...}`` (1 while the view cannot apply an event,
+    else 0) and ``ledger_projection_failed_attempts{view=...}`` (attempts at that event
+    so far), from the ``projection_failures`` table at scrape time: they show a stall
+    whether the follower runs in this process or as ``ledger project``. Alert on
+    ``ledger_projection_stalled == 1``: that view's answers are stale from that event on."""
+
+    def __init__(self, source: Callable[[], Any]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        stalled = GaugeMetricFamily(
+            "ledger_projection_stalled",
+            "1 while the read-model view cannot apply the next event of the log, else 0",
+            labels=["view"],
+        )
+        attempts = GaugeMetricFamily(
+            "ledger_projection_failed_attempts",
+            "Failed attempts to apply the event a read-model view is stalled at",
+            labels=["view"],
+        )
+        read_model = self.source()
+        if read_model is not None:
+            try:
+                found = read_model.projection_failures()
+                for view in VIEW_NAMES:
+                    failure = found.get(view)
+                    stalled.add_metric([view], 0.0 if failure is None else 1.0)
+                    attempts.add_metric([view], 0.0 if failure is None else failure.attempts)
+            except Exception:  # a scrape must not fail because the database blinked
+                logging.getLogger(__name__).warning("projection stalls unavailable", exc_info=True)
+        yield stalled
+        yield attempts
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
 class Metrics:
     """The process's metrics, in a registry of their own (one per app, so several apps
     in one process, as in tests, do not collide)."""
@@ -237,6 +276,12 @@ class Metrics:
         for collector in self._scrape_time:
             registry.register(collector)
         return generate_latest(registry)
+
+    def add_scrape_time(self, collector: Collector) -> None:
+        """A collector read from the database when Prometheus scrapes: the same answer
+        from every worker, so it is not kept in the multiprocess files."""
+        self._scrape_time.append(collector)
+        self.registry.register(collector)
 
     def started(self) -> None:
         if multiprocess_dir() is not None:
@@ -375,6 +420,7 @@ def install(app: FastAPI) -> Metrics:
         return [(name, pool) for name, pool in found if pool is not None]
 
     metrics = Metrics(lag_source, pools)
+    metrics.add_scrape_time(_ProjectionStalls(lambda: state_attr("read_model")))
 
     def on_startup() -> None:
         ledger = state_attr("ledger")

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.keys import KeyAlreadyRevoked, KeyNotFound
 from ledger.application import BatchRejected
-from ledger.errors import LedgerError
+from ledger.errors import ControlCharacter, LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -107,13 +107,25 @@ FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 checked by tests/api/test_bad_requests.py)."""
 
 
+def _location(error: LedgerError) -> list[str | int] | None:
+    """The field a refusal names, as the request names it (a control character)."""
+    return list(error.location) if isinstance(error, ControlCharacter) else None
+
+
 def ledger_problem(error: LedgerError) -> Response:
     errors = None
     if isinstance(error, BatchRejected):
         errors = [
-            ItemError(index=f.index, type=f.error.code(), detail=str(f.error))
+            ItemError(
+                index=f.index,
+                location=_location(f.error),
+                type=f.error.code(),
+                detail=str(f.error),
+            )
             for f in error.failures
         ]
+    elif isinstance(error, ControlCharacter):
+        errors = [ItemError(location=_location(error), type=error.code(), detail=str(error))]
     return problem_response(STATUS_BY_KIND[error.kind], error.code(), str(error), errors=errors)
 
 

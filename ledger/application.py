@@ -24,7 +24,7 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from ledger import errors, privacy
 from ledger.award_index import award_references
 from ledger.config import Settings
-from ledger.domain import event_types, ids
+from ledger.domain import event_types, ids, text
 from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
@@ -417,8 +417,11 @@ class Ledger(Application[UUID]):
     ) -> BatchReceipt:
         today = self._today()
         references = [r.provider_reference.strip() for r in requests]
+        # A reference no text may hold is refused with its item below, by the domain;
+        # it is not looked up (PostgreSQL text cannot even carry U+0000).
         existing = self.ledger_recorder.locate_awards_by_reference(
-            provider_id, (reference for reference in references if reference)
+            provider_id,
+            (ref for ref in references if ref and not text.has_control(ref)),
         )
         credential_ids = {r.micro_credential_id for r in requests}
         batch, loaded = self._batch_with_records_of(
@@ -582,6 +585,8 @@ class Ledger(Application[UUID]):
                 f"{', '.join(privacy.PERSONAL_FIELDS)})"
             )
             raise errors.MissingStandardElement(msg)
+        for name, value in data.items():
+            text.check_line(value, "personal_data", name)
         batch = _Batch()
         record = self._record_for(learner_id, batch, actor, None)
         key = self.ledger_recorder.learner_key(record.id)
@@ -676,6 +681,7 @@ class Ledger(Application[UUID]):
     def get_learner_record(
         self, learner_id: str, *, at: datetime | None = None, version: int | None = None
     ) -> LearnerRecord:
+        text.check_line(learner_id, "learner_id")
         return self._get(
             ids.learner_record_id(learner_id),
             LearnerRecord,
@@ -691,6 +697,7 @@ class Ledger(Application[UUID]):
         return None if location is None else location.award_id
 
     def _located(self, provider_id: UUID, reference: str) -> AwardLocation | None:
+        text.check_line(reference, "provider_reference")
         return self.ledger_recorder.locate_awards_by_reference(provider_id, [reference]).get(
             reference
         )
@@ -887,6 +894,7 @@ class Ledger(Application[UUID]):
         self, learner_id: str, batch: _Batch, actor: str, located: AwardLocation | None
     ) -> LearnerRecord:
         """The learner's record, opened in this batch if it has none yet."""
+        text.check_line(learner_id, "learner_id")
         record_id = batch.record_ids.get(learner_id)
         if record_id is None and learner_id.strip():
             record_id = ids.learner_record_id(learner_id)

@@ -174,3 +174,14 @@ class PersonalDataErased(LedgerError):
 
 class ConcurrentUpdate(LedgerError):
     """Another writer changed the same record at the same moment; retry."""
+
+
+class ControlCharacter(InvalidRequest):
+    """Text a person writes holds a control character (U+0000-U+001F, U+007F-U+009F),
+    which no name, code or reference holds; free text holds only line breaks and tabs.
+    ``location`` names the field as the request does (``("specification", "title")``,
+    ``("learning_outcomes", 2)``)."""
+
+    def __init__(self, message: str, location: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.location = location

@@ -291,10 +291,18 @@ def _make_dialect(datastore: Any) -> Dialect:
         pg_tracking = PostgresTrackingRecorder(datastore, tracking_table_name=table)
         with datastore_setup(datastore):
             pg_tracking.create_table()
-        return PostgresDialect(datastore, pg_tracking, table)
+            return _with_failures_table(PostgresDialect(datastore, pg_tracking, table))
     from eventsourcing.sqlite import SQLiteTrackingRecorder
 
     sqlite_tracking = SQLiteTrackingRecorder(datastore)
     with datastore_setup(datastore):
         sqlite_tracking.create_table()
-    return SQLiteDialect(datastore, sqlite_tracking, "tracking")
+        return _with_failures_table(SQLiteDialect(datastore, sqlite_tracking, "tracking"))
+
+
+def _with_failures_table(dialect: Dialect) -> Dialect:
+    from projections import failures
+
+    with dialect.write() as cursor:
+        failures.create_table(dialect, cursor)
+    return dialect

@@ -38,7 +38,7 @@ from eventsourcing.utils import retry
 
 from ledger.application import Ledger
 from ledger.infrastructure.store_setup import connect_kwargs_of, datastore_setup
-from projections import parallel
+from projections import failures, parallel
 from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
 from projections.read import progress_for
@@ -61,6 +61,40 @@ DEFAULT_POLL_INTERVAL = 1.0
 
 ProgressCallback = Callable[[int, int], None]
 """Called after each page with (position reached, last position of the log)."""
+
+
+class ViewFailed(Exception):
+    """Applying the log to ``views`` failed in the events from ``first`` to ``last``
+    (the cause is the error itself)."""
+
+    def __init__(self, views: Sequence[str], first: int, last: int, error: BaseException):
+        super().__init__(f"{', '.join(views)} at {first}-{last}: {error}")
+        self.views = tuple(views)
+        self.first = first
+        self.last = last
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # It comes back from the worker processes that prepare pages.
+        return (ViewFailed, (self.views, self.first, self.last, self.error))
+
+
+class ProjectionStalled(Exception):
+    """A view cannot apply the event at ``position``; it has applied everything before
+    it, and the follower retries (with backoff) until it can. Logged as an ERROR and
+    recorded for ``/readyz`` and ``/metrics`` (``projections.failures``)."""
+
+    def __init__(self, views: Sequence[str], position: int, reason: str):
+        self.views = tuple(views)
+        self.position = position
+        self.reason = reason
+        super().__init__(
+            f"view {', '.join(self.views)} cannot apply the event at log position "
+            f"{position}: {reason}"
+        )
+
+
+MAX_BACKOFF_SECONDS = 60.0
 
 
 class PositionConflict(Exception):
@@ -313,6 +347,15 @@ class Follower:
         (raising there simulates a worker dying in the middle of a page)."""
         self._to_domain_event = event_decoder(self.mapper)
         self._select = self._log_reader()
+        self.failure_counts: dict[str, int] = {}
+        """Failed attempts to apply an event, per view, in this process."""
+        mine = {view.name for view in self.views}
+        self._failed: dict[str, int] = {
+            name: found.position
+            for name, found in failures.read_all(self.d).items()
+            if name in mine
+        }
+        """The position each view of ours is recorded as stalled at."""
 
     # --- control -----------------------------------------------------------------------
     def wake(self) -> None:
@@ -342,7 +385,73 @@ class Follower:
         self, progress: ProgressCallback | None = None, max_pages: int | None = None
     ) -> int:
         """Apply pages until the views reach the end of the log (or ``max_pages``).
-        Returns how many notifications were read and applied.
+        Returns how many notifications were read and applied. When a view cannot
+        apply an event, everything before that event is applied, the failure is
+        reported (an ERROR log line, the ``projection_failures`` row) and
+        :class:`ProjectionStalled` names the view, the position and the reason."""
+        applied = 0
+        for attempt in range(3):
+            try:
+                return applied + self._catch_up(progress, max_pages)
+            except ViewFailed as failed:
+                if attempt == 2:
+                    raise self._report(failed) from failed.error
+                exact, done = self._narrow(failed)
+                applied += done
+                if exact is not None:
+                    raise self._report(exact) from exact.error
+                # It went through this time (a passing failure): go on.
+        return applied  # pragma: no cover - the loop returns or raises
+
+    def _narrow(self, failed: ViewFailed) -> tuple[ViewFailed | None, int]:
+        """Find the event that fails, applying every event before it: the pages again
+        in this process (pages prepared by workers may have failed ahead of pages not
+        yet committed), then the failing page one event at a time. Returns the failure
+        of that one event (``None`` if everything went through) and the events applied."""
+        size, processes = self.page_size, self.processes
+        applied = 0
+        try:
+            self.processes = 0
+            try:
+                applied += self._catch_up()
+            except ViewFailed as serial:
+                failed = serial
+            else:
+                return None, applied
+            if failed.first >= failed.last:
+                return failed, applied
+            self.page_size = 1
+            try:
+                applied += self._catch_up(None, failed.last - failed.first + 1)
+            except ViewFailed as exact:
+                return exact, applied
+            return None, applied
+        finally:
+            self.page_size, self.processes = size, processes
+
+    def _report(self, failed: ViewFailed) -> ProjectionStalled:
+        reason = failures.reason_of(failed.error)
+        for view in failed.views:
+            self.failure_counts[view] = self.failure_counts.get(view, 0) + 1
+            self._failed[view] = failed.first
+        log.error(
+            "view %s cannot apply the event at log position %d: %s; it stays behind "
+            "that event (and retries) until it can",
+            ", ".join(failed.views),
+            failed.first,
+            reason,
+            exc_info=failed.error,
+        )
+        try:
+            failures.record(self.d, dict.fromkeys(failed.views, failed.first), reason)
+        except Exception:  # the database itself may be what failed
+            log.warning("could not record the projection failure", exc_info=True)
+        return ProjectionStalled(failed.views, failed.first, reason)
+
+    def _catch_up(
+        self, progress: ProgressCallback | None = None, max_pages: int | None = None
+    ) -> int:
+        """:meth:`catch_up`, failures raised as :class:`ViewFailed`.
 
         With a backlog of more than one page, three threads overlap: a reader reads
         the pages ahead, this thread decodes them into SQL, and a writer commits them
@@ -502,8 +611,12 @@ class Follower:
         if not notifications:
             return None
         to_domain_event = self._to_domain_event
-        pairs = [(to_domain_event(n), n) for n in notifications]
         last = notifications[-1].id
+        try:
+            pairs = [(to_domain_event(n), n) for n in notifications]
+        except Exception as error:
+            waiting = [v.name for v in self.views if positions[v.name] < last]
+            raise ViewFailed(waiting, notifications[0].id, last, error) from error
         ctx = PageContext(
             credential_providers=self.credential_providers,
             resolve_credential_provider=self._credential_provider,
@@ -520,7 +633,10 @@ class Follower:
             unseen = pairs if notifications[0].id > position else [
                 p for p in pairs if p[1].id > position
             ]
-            view.apply(unseen, ops, ctx)
+            try:
+                view.apply(unseen, ops, ctx)
+            except Exception as error:
+                raise ViewFailed([view.name], unseen[0][1].id, last, error) from error
             work.append((view, ops))
             expected[view.name] = position
         if not work:
@@ -541,14 +657,25 @@ class Follower:
                 c.execute(lock, (view.tracking_name, page.expected[view.name]))
                 if d.rowcount(c) != 1:
                     raise PositionConflict(view.name)
-            for _, ops in page.work:
-                ops.run(c, d)
+            for view, ops in page.work:
+                try:
+                    ops.run(c, d)
+                except Exception as error:
+                    start = page.expected[view.name]
+                    first = next((n.id for n in page.notifications if n.id > start), start + 1)
+                    raise ViewFailed([view.name], first, page.last, error) from error
             if self.before_commit is not None:
                 self.before_commit(list(page.notifications))
             for view, _ in page.work:
                 d.insert_tracking(c, Tracking(view.tracking_name, page.last))
+            if self._failed:
+                past = [v.name for v, _ in page.work if self._failed.get(v.name, 0) <= page.last]
+                failures.clear(d, c, [name for name in past if name in self._failed])
         for view, _ in page.work:
             self.positions[view.name] = page.last
+            if view.name in self._failed and self._failed[view.name] <= page.last:
+                del self._failed[view.name]
+                log.warning("view %s got past log position %d again", view.name, page.last)
         self.progress.committed()
 
     def _prefetch_award_providers(
@@ -613,16 +740,24 @@ class Follower:
         listener = _PostgresListener(self) if self.d.name == "postgres" else None
         if listener is not None:
             listener.start()
+        failed_rounds = 0
         try:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
                     self.catch_up()
-                except Exception:
-                    log.exception("projection page failed; retrying")
+                except Exception as error:
+                    if not isinstance(error, ProjectionStalled):  # logged with its position
+                        log.exception("projection page failed; retrying")
                     self.positions = {}
-                    self._stop.wait(self.poll_interval)
+                    # Backoff: a failure that repeats (an event a view cannot apply)
+                    # is retried ever less often, up to once a minute, each attempt
+                    # logged and counted.
+                    failed_rounds += 1
+                    delay = self.poll_interval * 2 ** min(failed_rounds - 1, 10)
+                    self._stop.wait(min(delay, max(MAX_BACKOFF_SECONDS, self.poll_interval)))
                     continue
+                failed_rounds = 0
                 self._wake.wait(self.poll_interval)
         finally:
             if listener is not None:
@@ -776,6 +911,7 @@ __all__ = [
     "EmbeddedProjections",
     "Follower",
     "PositionConflict",
+    "ProjectionStalled",
     "UnknownView",
     "ensure_views",
     "rebuild",

@@ -36,8 +36,10 @@ from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.domain import ids
 from ledger.domain.learner_record import AwardStatus
+from ledger.domain.text import check_line
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import Dialect, dialect_for
+from projections.failures import ProjectionFailure, read_all
 from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
 
 Status = Literal["valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued"]
@@ -209,6 +211,11 @@ class AuditFilter:
     aggregate_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Refused when the filter is made, not when an export streaming it has begun.
+        for name in ("actor", "event_type", "aggregate_type"):
+            check_line(getattr(self, name), name)
 
 
 @dataclass(frozen=True)
@@ -501,6 +508,7 @@ class ReadModel:
         self, *, state: str | None = None, offset: int = 0, limit: int = 100
     ) -> Page[ProviderEntry]:
         """The provider register, ordered by code, optionally only one state."""
+        check_line(state, "state")
         limit = _limit(limit)
         where, params = ("WHERE state = ?", [state]) if state else ("", [])
         d = self.d
@@ -567,6 +575,8 @@ class ReadModel:
         and free text (every word must appear in the title, code, field, assessment
         type, learning outcomes or further information; case-insensitive). Ordered by
         title."""
+        for value, name in ((field_of_study, "field_of_study"), (text, "text"), (state, "state")):
+            check_line(value, name)
         limit = _limit(limit)
         d = self.d
         clauses: list[str] = []
@@ -638,6 +648,7 @@ class ReadModel:
     def transcript(self, learner_id: str) -> Transcript | None:
         """The learner's awards (each with its current status), by the pseudonymous
         learner id; ``None`` if the ledger has no record for that learner."""
+        check_line(learner_id, "learner_id")
         d = self.d
         record_id = d.to_uuid(ids.learner_record_id(learner_id))
         with d.read() as c:
@@ -869,6 +880,11 @@ class ReadModel:
         positions = self.positions()
         log = self.log_position()
         return {v: ViewLag(v, p, log, max(log - p, 0)) for v, p in positions.items()}
+
+    def projection_failures(self) -> dict[str, ProjectionFailure]:
+        """The views that cannot apply an event (where, why), by view name: empty when
+        all are well (for /readyz, /metrics)."""
+        return read_all(self.d)
 
     def wait_for(
         self, position: int | None, timeout: float = 5.0, views: Sequence[str] | None = None

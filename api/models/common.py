@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from ledger.domain.moments import MAX_POSITION, utc_moment
+from ledger.domain.text import check_line
 from ledger.domain.values import (
     Assessment,
     AssessmentSetting,
@@ -67,6 +68,18 @@ Ects = Annotated[
     Field(ge=0, le=1000, max_digits=7, decimal_places=2, examples=[10]),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
+
+
+def one_line(name: str) -> AfterValidator:
+    """For a path or query parameter that is one line of text (a provider code): a
+    control character is refused as the domain refuses it in a body (the
+    ``control-character`` problem naming ``name``)."""
+
+    def check(value: str | None) -> str | None:
+        check_line(value, name)
+        return value
+
+    return AfterValidator(check)
 
 
 class RequestModel(BaseModel):

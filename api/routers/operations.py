@@ -9,8 +9,9 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from api.models.common import ResponseModel
-from api.problems import problem_response, problem_responses
+from api.problems import ItemError, problem_response, problem_responses
 from api.services import ServicesDep
+from projections.failures import ProjectionFailure
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("api.readiness")
@@ -46,13 +47,33 @@ def readyz(services: ServicesDep) -> Readiness | Response:
     try:
         lag = services.read_model.lag()
         position = services.read_model.log_position()
+        stalled = services.read_model.projection_failures()
     except Exception as error:  # any database failure means "not ready", not a 500
         log.warning("not ready: %s", error)
         return problem_response(
             503, "not-ready", f"the database does not answer: {type(error).__name__}"
         )
+    if stalled:
+        return _stalled(stalled)
     return Readiness(
         status="ready",
         ledger_position=position,
         projection_lag={view: behind.lag for view, behind in lag.items()},
+    )
+
+
+def _stalled(stalled: dict[str, ProjectionFailure]) -> Response:
+    """503 while a view cannot apply an event: its answers are stale from that event on
+    (a revoked award may still read valid), so this process should not take traffic."""
+    described = [failure.describe() for failure in stalled.values()]
+    log.error("not ready: %s", "; ".join(described))
+    return problem_response(
+        503,
+        "projection-stalled",
+        "; ".join(described) + ". The views answer as of the position before it until the"
+        " projection worker can apply it (see its log).",
+        errors=[
+            ItemError(location=["views", view], type="projection-stalled", detail=text)
+            for view, text in zip(stalled, described, strict=True)
+        ],
     )

@@ -30,7 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ledger.application import Ledger
-from ledger.cli.app import app, console, err_console, fail
+from ledger.cli.app import app, console, err_console, fail, user_errors
 from ledger.cli.store import open_ledger
 from ledger.domain import ids
 from ledger.domain.moments import utc_moment
@@ -244,15 +244,16 @@ def audit(
     """
     from projections.read import AuditFilter, ReadModel
 
-    filters = AuditFilter(
-        aggregate_id=parse_uuid(aggregate, "--aggregate") if aggregate else None,
-        award_id=parse_uuid(award, "--award") if award else None,
-        provider_id=provider_uuid(provider) if provider is not None else None,
-        actor=actor or None,
-        event_type=event_type or None,
-        since=parse_moment(since, "--since") if since else None,
-        until=parse_moment(until, "--until") if until else None,
-    )
+    with user_errors():  # a control character in a filter
+        filters = AuditFilter(
+            aggregate_id=parse_uuid(aggregate, "--aggregate") if aggregate else None,
+            award_id=parse_uuid(award, "--award") if award else None,
+            provider_id=provider_uuid(provider) if provider is not None else None,
+            actor=actor or None,
+            event_type=event_type or None,
+            since=parse_moment(since, "--since") if since else None,
+            until=parse_moment(until, "--until") if until else None,
+        )
     if filters.since and filters.until and filters.since >= filters.until:
         fail("--since must be before --until")
     if excel and fmt is not Format.CSV:

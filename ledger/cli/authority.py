@@ -18,6 +18,7 @@ from ledger.application import Ledger
 from ledger.cli.app import app, console, fail, user_errors
 from ledger.cli.store import opened, settings_for_command
 from ledger.domain import ids
+from ledger.domain.text import check_line
 
 authority_app = typer.Typer(
     name="authority",
@@ -54,6 +55,8 @@ def create_key(
     """Create an API key and print it once: only its hash is stored."""
     if not name.strip() or len(name) > 200:
         fail("--name must be 1 to 200 characters")
+    with user_errors():
+        check_line(name, "--name")
     ledger, keys = _open(create=True)
     try:
         code = None

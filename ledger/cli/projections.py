@@ -49,7 +49,7 @@ def project(
     LEDGER_EMBEDDED_PROJECTIONS=0). It wakes on PostgreSQL NOTIFY and polls as a
     fallback; a second worker by mistake does no harm (tracking serialises them).
     Stops cleanly on Ctrl-C or SIGTERM and resumes where it stopped."""
-    from projections.follower import Follower
+    from projections.follower import Follower, ProjectionStalled
 
     # The worker may be the first process of a new deployment (compose runs
     # `ledger project --once` to create the tables); --status only reads.
@@ -62,7 +62,11 @@ def project(
                 ledger, page_size=page_size, poll_interval=poll_interval, processes=processes
             )
         if once:
-            applied = follower.catch_up()
+            try:
+                applied = follower.catch_up()
+            except ProjectionStalled as stalled:
+                console.print(_lag_table(ledger))
+                fail(str(stalled))
             console.print(f"applied {applied} event(s)", highlight=False)
             console.print(_lag_table(ledger))
             return
@@ -99,7 +103,7 @@ def rebuild(
     ),
 ) -> None:
     """Drop a view (or all) and rebuild it from the whole event log, with progress."""
-    from projections.follower import make_views
+    from projections.follower import ProjectionStalled, make_views
     from projections.follower import rebuild as rebuild_views
     from projections.views import VIEW_NAMES
 
@@ -125,9 +129,12 @@ def rebuild(
                 def advance(position: int, log_position: int) -> None:
                     bar.update(task, completed=position, total=max(log_position, 1))
 
-                positions = rebuild_views(
-                    ledger, names, page_size=page_size, progress=advance, processes=processes
-                )
+                try:
+                    positions = rebuild_views(
+                        ledger, names, page_size=page_size, progress=advance, processes=processes
+                    )
+                except ProjectionStalled as stalled:
+                    fail(f"the rebuild stopped: {stalled}")
                 bar.update(task, completed=max(total, 1))
         for name, position in positions.items():
             console.print(f"{name}: rebuilt up to position {position}", highlight=False)

@@ -10,6 +10,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
+from ledger.domain.text import check_line
 from ledger.errors import ActorRequired
 
 
@@ -17,6 +18,7 @@ def require_actor(actor: str | None) -> str:
     if actor is None or not str(actor).strip():
         msg = "every change in the ledger records who made it: an actor is required (rule 7)"
         raise ActorRequired(msg)
+    check_line(str(actor), "actor")
     return actor
 
 

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
+from ledger.domain.text import check_line
 from ledger.errors import UnknownEventType
 
 AGGREGATES: tuple[type[Aggregate], ...] = (Provider, MicroCredential, LearnerRecord)
@@ -34,6 +35,7 @@ def aggregate_type_names() -> frozenset[str]:
 
 def check_event_type(name: str) -> None:
     """Accept ``Aggregate.Event`` or a bare ``Event`` that some aggregate records."""
+    check_line(name, "event_type")
     known = event_type_names()
     if name in known or any(full.endswith(f".{name}") for full in known):
         return
@@ -42,6 +44,7 @@ def check_event_type(name: str) -> None:
 
 
 def check_aggregate_type(name: str) -> None:
+    check_line(name, "aggregate_type")
     if name not in aggregate_type_names():
         msg = (
             f"no aggregate type {name!r} in the ledger "

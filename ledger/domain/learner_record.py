@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.domain import ids
+from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import Assessment, AwardRoute, StackingRule
 from ledger.errors import (
@@ -85,6 +85,7 @@ class LearnerRecord(AuditedAggregate):
     @classmethod
     def open(cls, *, learner_id: str, actor: str) -> LearnerRecord:
         require_actor(actor)
+        text.check_line(learner_id, "learner_id")
         if not learner_id.strip():
             msg = "a pseudonymous learner id is required"
             raise MissingStandardElement(msg)
@@ -141,6 +142,7 @@ class LearnerRecord(AuditedAggregate):
         still records how that learning was assessed (rule 1)."""
         self._check_new_award(award_id, provider_reference)
         check_assessment(assessment, issued_on)
+        text.check_free_text(evidence, "evidence")
         if not evidence.strip():
             msg = "recognition of prior learning needs a description of the evidence validated"
             raise ReasonRequired(msg)
@@ -164,6 +166,7 @@ class LearnerRecord(AuditedAggregate):
                 f"{award.revocation_reason}"
             )
             raise AwardAlreadyRevoked(msg)
+        text.check_free_text(reason, "reason")
         if not reason or not reason.strip():
             msg = "a revocation needs a reason (rule 5)"
             raise ReasonRequired(msg)
@@ -235,6 +238,7 @@ class LearnerRecord(AuditedAggregate):
         if self.personal_data_erased:
             msg = "this learner's personal data was already erased"
             raise PersonalDataErased(msg)
+        text.check_free_text(reason, "reason")
         if not reason.strip():
             msg = "an erasure needs a reason (for example the learner's request reference)"
             raise ReasonRequired(msg)
@@ -249,6 +253,7 @@ class LearnerRecord(AuditedAggregate):
             raise AwardNotFound(msg) from None
 
     def _check_new_award(self, award_id: UUID, provider_reference: str) -> None:
+        text.check_line(provider_reference, "provider_reference")
         if not provider_reference.strip():
             msg = "the provider's own reference for the award is required"
             raise MissingStandardElement(msg)
@@ -355,6 +360,9 @@ class LearnerRecord(AuditedAggregate):
 
 def check_assessment(assessment: Assessment, issued_on: date) -> None:
     """Rule 1: an issuance records the assessment: method, date and result."""
+    for name in ("method", "result", "grade"):
+        text.check_line(getattr(assessment, name), "assessment", name)
+    text.check_free_text(assessment.accommodation, "assessment", "accommodation")
     if not assessment.method.strip() or not assessment.result.strip():
         msg = "an award records its assessment: the method and the result are required"
         raise InvalidAssessment(msg)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import ids
+from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import MATERIAL_ELEMENTS, CredentialSpecification, StackingRule
 from ledger.errors import (
@@ -31,6 +31,27 @@ class CredentialState(str, Enum):
     ACCREDITED = "accredited"
     REVALIDATION_REQUIRED = "revalidation_required"
     WITHDRAWN = "withdrawn"
+
+
+# The standard elements that are prose in several lines; the other text elements are one
+# line each (see ledger.domain.text).
+FREE_TEXT_ELEMENTS = frozenset({"prerequisites", "stackability", "further_information"})
+LINE_ELEMENTS = frozenset(
+    {"title", "assessment_type", "quality_assurance", "field_of_study", "language"}
+)
+
+
+def check_specification_text(elements: dict[str, Any], *location: str) -> None:
+    """No control characters in the given elements (a whole specification, or the
+    changes of an amendment: elements already recorded are not checked again)."""
+    for name, value in elements.items():
+        if name in LINE_ELEMENTS:
+            text.check_line(value, *location, name)
+        elif name in FREE_TEXT_ELEMENTS:
+            text.check_free_text(value, *location, name)
+        elif name == "learning_outcomes" and value is not None:
+            for index, outcome in enumerate(value):
+                text.check_free_text(outcome, *location, name, index)
 
 
 def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -> None:
@@ -85,6 +106,8 @@ class MicroCredential(AuditedAggregate):
         actor: str,
     ) -> MicroCredential:
         require_actor(actor)
+        text.check_line(code, "code")
+        check_specification_text(vars(specification), "specification")
         if not code.strip():
             msg = "a micro-credential code must not be empty"
             raise MissingStandardElement(msg)
@@ -124,6 +147,7 @@ class MicroCredential(AuditedAggregate):
                 "accredited (use revalidate)"
             )
             raise InvalidTransition(msg)
+        text.check_line(decision_reference, "decision_reference")
         self._accredited(decision_reference=_required(decision_reference), actor=actor)
 
     def amend(
@@ -150,6 +174,8 @@ class MicroCredential(AuditedAggregate):
         if unknown:
             msg = f"not standard elements of a micro-credential: {', '.join(unknown)}"
             raise MissingStandardElement(msg)
+        check_specification_text(changes, "changes")
+        text.check_free_text(reason, "reason")
         amended = replace(self.specification, **changes)
         check_specification(amended, policy)
         if amended == self.specification:
@@ -164,6 +190,8 @@ class MicroCredential(AuditedAggregate):
         if self.state is CredentialState.WITHDRAWN:
             msg = f"micro-credential {self.code} is withdrawn"
             raise InvalidTransition(msg)
+        text.check_line(assessment_type, "assessment_type")
+        text.check_free_text(reason, "reason")
         if not assessment_type.strip():
             msg = "the new assessment method must not be empty (rule 1)"
             raise MissingAssessment(msg)
@@ -184,12 +212,15 @@ class MicroCredential(AuditedAggregate):
                 "revalidation is revalidated"
             )
             raise InvalidTransition(msg)
+        text.check_line(decision_reference, "decision_reference")
         self._revalidated(decision_reference=_required(decision_reference), actor=actor)
 
     def withdraw(self, *, reason: str, decision_reference: str, actor: str) -> None:
         if self.state is CredentialState.WITHDRAWN:
             msg = f"micro-credential {self.code} is already withdrawn"
             raise InvalidTransition(msg)
+        text.check_free_text(reason, "reason")
+        text.check_line(decision_reference, "decision_reference")
         self._withdrawn(
             reason=_required(reason, "a reason"),
             decision_reference=_required(decision_reference),

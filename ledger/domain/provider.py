@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import ids
+from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import AccreditationScope, ProviderKind
 from ledger.errors import (
@@ -37,6 +37,18 @@ def _require(value: str | None, what: str) -> str:
     return value.strip()
 
 
+def _check_decision_text(
+    decision_reference: str | None,
+    *,
+    reason: str | None = None,
+    scope: AccreditationScope | None = None,
+) -> None:
+    text.check_free_text(reason, "reason")
+    text.check_line(decision_reference, "decision_reference")
+    if scope is not None:
+        text.check_lines(scope.fields, "scope", "fields")
+
+
 class Provider(AuditedAggregate):
     """A provider is registered, then accredited within a scope until a date; the
     authority may suspend, reinstate, renew or withdraw that accreditation."""
@@ -57,6 +69,9 @@ class Provider(AuditedAggregate):
         website: str | None = None,
     ) -> Provider:
         require_actor(actor)
+        for value, field in ((code, "code"), (name, "name"), (country, "country")):
+            text.check_line(value, field)
+        text.check_line(website, "website")
         for value, what in ((code, "provider code"), (name, "provider name")):
             if not value.strip():
                 msg = f"{what} must not be empty"
@@ -131,6 +146,7 @@ class Provider(AuditedAggregate):
                 "accredited (use renew or reinstate)"
             )
             raise InvalidTransition(msg)
+        _check_decision_text(decision_reference, scope=scope)
         self._check_terms(scope, valid_until, today)
         self._accredited(
             scope=scope,
@@ -146,6 +162,7 @@ class Provider(AuditedAggregate):
                 "suspended"
             )
             raise InvalidTransition(msg)
+        _check_decision_text(decision_reference, reason=reason)
         self._suspended(
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),
@@ -159,6 +176,7 @@ class Provider(AuditedAggregate):
                 "reinstated"
             )
             raise InvalidTransition(msg)
+        _check_decision_text(decision_reference, reason=reason)
         self._reinstated(
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),
@@ -182,6 +200,7 @@ class Provider(AuditedAggregate):
             raise InvalidTransition(msg)
         assert self.scope is not None
         new_scope = scope or self.scope
+        _check_decision_text(decision_reference, scope=scope)
         self._check_terms(new_scope, valid_until, today)
         self._renewed(
             scope=new_scope,
@@ -194,6 +213,7 @@ class Provider(AuditedAggregate):
         if self.state is ProviderState.WITHDRAWN:
             msg = f"provider {self.code} is already withdrawn"
             raise InvalidTransition(msg)
+        _check_decision_text(decision_reference, reason=reason)
         self._withdrawn(
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),

@@ -21,7 +21,7 @@ from ledger.application import Ledger
 from ledger.cli import app
 from ledger.config import DatabaseSettings
 from projections import parallel
-from projections.follower import Follower, rebuild
+from projections.follower import Follower, ProjectionStalled, rebuild
 from projections.read import ReadModel
 from tests.conftest import Clock, new_postgres_schema
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
@@ -157,16 +157,17 @@ def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
     for _ in range(150):
         commands.step()
 
-    with pytest.raises(Exception, match="Failed to deserialise state"):
+    with pytest.raises(ProjectionStalled, match="Failed to deserialise state") as stalled:
         rebuild(ledger, page_size=PAGE, processes=2)
 
-    # Every view stopped at the same range boundary before the broken event, with
-    # whole ranges applied: nothing half-written.
-    positions = set(ReadModel(ledger).positions().values())
-    assert len(positions) == 1
-    (stopped_at,) = positions
-    assert stopped_at < broken
-    assert ranges_prepared and stopped_at in ranges_prepared
+    # The failure names the broken event, and every view applied every event before
+    # it (the ranges were applied whole, then the failing one an event at a time).
+    assert stalled.value.position == broken
+    ((before,),) = execute(
+        database, f"SELECT max(notification_id) FROM ledger_events WHERE notification_id < {broken}"
+    )
+    assert set(ReadModel(ledger).positions().values()) == {before}
+    assert ranges_prepared
     execute(database, f"DELETE FROM ledger_events WHERE notification_id = {broken}")
     Follower(ledger, page_size=PAGE).catch_up()
     caught_up = snapshot(ledger)
