@@ -181,7 +181,9 @@ class AssessmentIn(RequestModel):
 class RevocationIn(RequestModel):
     """Rule 5: why an award is revoked. The category is public (the status API and the
     verification page show it); the note is not: only the issuing provider and the
-    authority read it, so it may name a case or a learner's circumstances."""
+    authority read it. Like every event it is kept forever: a case or decision
+    reference, what was found, never the learner's personal data (name, birth date,
+    national id, e-mail)."""
 
     category: RevocationReason = Field(
         description="Why, from a fixed list; shown to anyone checking the award.",
@@ -190,7 +192,8 @@ class RevocationIn(RequestModel):
     note: Reason | None = Field(
         None,
         description="What the provider or the authority records about why (a case number,"
-        " a decision): never shown publicly. Required with category `other`.",
+        " a decision): never shown publicly. Required with category `other`. Kept in the"
+        " log forever: no learner personal data.",
         examples=["exam board case EB-2026-113"],
         validate_default=True,
     )

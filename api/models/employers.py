@@ -65,7 +65,7 @@ class CredentialStatus(ResponseModel):
     revocation_category: RevocationReason | None = Field(
         None,
         description="Why it was revoked, from a fixed list. What the provider or the"
-        " authority wrote about it (a case, a learner's circumstances) is not public.",
+        " authority wrote about it (its note) is not public.",
     )
     revocation_label: str | None = Field(
         None, description="The category in words.", examples=["Academic misconduct"]

@@ -63,8 +63,9 @@ class Award:
     revocation_category: RevocationReason | None = None
     """Public: what the status API and the verification page say about why."""
     revocation_note: str | None = None
-    """Private to the issuing provider and the authority: written by people, it may name
-    a case or a learner's circumstances."""
+    """Private to the issuing provider and the authority: written by people, it says more
+    than the public should read (a case number, what was found). Kept in the log forever
+    like every event, so never the learner's personal data."""
     revoked_by: str | None = None
     history: list[str] = field(default_factory=list)
 

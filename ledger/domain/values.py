@@ -47,8 +47,8 @@ class AwardRoute(str, Enum):
 
 class RevocationReason(str, Enum):
     """Why an award was revoked, from a fixed list: this is what the public sees. What
-    people write about a revocation (a case number, a learner's circumstances) goes in
-    the revocation's note, which only the issuing provider and the authority see."""
+    people write about a revocation (a case number, what was found) goes in the
+    revocation's note, which only the issuing provider and the authority see."""
 
     ISSUED_IN_ERROR = "issued_in_error"
     ACADEMIC_MISCONDUCT = "academic_misconduct"

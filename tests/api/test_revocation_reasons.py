@@ -1,11 +1,12 @@
 """A revocation records a reason category, which the public sees, and a note, which only
 the provider that issued the award and the authority see (issue 16, defect 4).
 
-The note is written by people (an exam board's case number, a learner's circumstances)
-and may carry personal data; every public answer is checked for its text."""
+The note is written by people (an exam board's case number, what was found) and says
+more than the public should read; every public answer is checked for its text."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import orjson
@@ -88,6 +89,28 @@ def test_the_public_sees_the_category_of_a_revocation_and_never_its_note(
     assert found.revocation_category.value == "academic_misconduct"
     for name in ("verify", "verify on"):
         assert "Academic misconduct" in bodies[name], name
+
+
+def test_neither_the_logs_nor_the_metrics_carry_the_note(
+    client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    award_id = issue(client, world)
+    revoke(client, world, award_id, {"category": "academic_misconduct", "note": NOTE})
+    client.post(  # refused: revoked already
+        world.setu.path(f"/awards/{award_id}/revocation"),
+        json={"category": "other", "note": NOTE},
+        headers=world.setu.headers,
+    )
+    public_bodies(client, award_id)
+
+    exposition = client.get("/metrics")
+    assert exposition.status_code == 200
+    metrics = exposition.text
+    assert "ledger_awards_revoked_total" in metrics
+    for text in (caplog.text, metrics):
+        assert "EB-2026-113" not in text
+        assert "plagiarism" not in text
 
 
 def test_the_authority_and_the_issuing_provider_see_the_note(
