@@ -2,8 +2,9 @@
 (the link a learner shares).
 
 Server-rendered HTML (Jinja2, autoescaped), no script, no learner personal data: it
-shows whether the award is valid, revoked (when, why), expired or unknown, what it
-certifies (the EU standard elements) and whether its awarding body is accredited.
+shows whether the award is valid, revoked (when, and the reason's category: never the
+revocation's note), expired or unknown, what it certifies (the EU standard elements)
+and whether its awarding body is accredited.
 The status is read from the credential-status view (`ReadModel.credential_status`,
 the same answer the public status API gives); what the view does not hold (the
 assessment the award recorded, the form of participation, the type of quality
@@ -136,6 +137,7 @@ class Verification:
     expires_on: str | None
     revoked_at: datetime | None
     revocation_reason: str | None
+    """The revocation's category in words; its note is private and never shown here."""
     provider_accredited: bool
     provider_standing: str
     elements: tuple[Element, ...]
@@ -241,7 +243,9 @@ def verification(
         issued_on=award.issued_on.isoformat(),
         expires_on=award.expires_on.isoformat() if award.expires_on else None,
         revoked_at=award.revoked_at if revoked else None,
-        revocation_reason=award.revocation_reason if revoked else None,
+        revocation_reason=(
+            award.revocation_category.label if revoked and award.revocation_category else None
+        ),
         provider_accredited=accredited,
         provider_standing=standing,
         elements=tuple(e for e in elements if e.value or e.items),

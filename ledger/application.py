@@ -33,6 +33,7 @@ from ledger.domain.values import (
     Assessment,
     CredentialSpecification,
     ProviderKind,
+    RevocationReason,
     StackingRule,
 )
 from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
@@ -563,17 +564,24 @@ class Ledger(Application[UUID]):
         return BatchReceipt([stacked], position)
 
     def revoke_award(
-        self, award_id: UUID, *, reason: str, actor: str, acting_provider: UUID | None = None
+        self,
+        award_id: UUID,
+        *,
+        category: RevocationReason,
+        note: str | None = None,
+        actor: str,
+        acting_provider: UUID | None = None,
     ) -> Receipt:
         """Rule 5: a revocation needs a reason and an actor; the award stays in history.
-        ``acting_provider`` is the provider a provider key acts for; ``None`` is the
-        authority."""
+        The reason is a ``category`` (public); the ``note`` is private to the issuing
+        provider and the authority, and required with ``other``. ``acting_provider`` is
+        the provider a provider key acts for; ``None`` is the authority."""
         location = self.locate_award(award_id)
         if acting_provider is not None and location.provider_id != acting_provider:
             msg = f"award {award_id} was issued by another provider"
             raise errors.NotYourObject(msg)
         record = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
-        record.revoke(award_id=award_id, reason=reason, actor=actor)
+        record.revoke(award_id=award_id, category=category, note=note, actor=actor)
         return self._save(record)
 
     # --- learners' personal data ----------------------------------------------------
@@ -754,6 +762,14 @@ class Ledger(Application[UUID]):
             event_types.check_aggregate_type(aggregate_type)
         if provider_id is not None and not self._exists(provider_id):
             raise _not_found(errors.ProviderNotFound, provider_id)
+
+    def provider_award(self, award_id: UUID, *, acting_provider: UUID) -> AwardStatusReport:
+        """An award as its issuing provider reads it (with the revocation's private
+        note): only the provider that issued it."""
+        if self.locate_award(award_id).provider_id != acting_provider:
+            msg = f"award {award_id} was issued by another provider"
+            raise errors.NotYourObject(msg)
+        return self.award_status(award_id)
 
     def history(self, aggregate_id: UUID) -> list[Any]:
         """Every event of one aggregate, oldest first: its complete audit history."""

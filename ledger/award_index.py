@@ -16,6 +16,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from ledger.domain.learner_record import LearnerRecord
+from ledger.domain.text import has_control
 from ledger.infrastructure.recorder import AwardReferences
 
 AWARD_EVENTS = (
@@ -37,7 +38,13 @@ def award_references(recorder: ApplicationRecorder, mapper: Any) -> AwardReferen
             chunk = []
             for notification in page:
                 awarded = mapper.to_domain_event(notification)
-                chunk.append((awarded.award_id, awarded.provider_reference.strip()))
+                reference = awarded.provider_reference.strip()
+                if has_control(reference):
+                    # Written before control characters were refused: no request can
+                    # name it again (it would be refused), and PostgreSQL text cannot
+                    # hold U+0000, so its row keeps no reference.
+                    continue
+                chunk.append((awarded.award_id, reference))
             yield chunk
             start = page[-1].id + 1
 

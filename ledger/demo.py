@@ -32,6 +32,7 @@ from ledger.domain.values import (
     CredentialSpecification,
     ParticipationForm,
     ProviderKind,
+    RevocationReason,
     StackingRule,
     Supervision,
 )
@@ -212,7 +213,10 @@ STACKED = DemoCredential(
 MIN_AWARDS = 3 * len(CREDENTIALS)
 REVALIDATED = ("CETB", "SITE-SAFE")
 NEW_ASSESSMENT = "practical site assessment"
-REVOCATION_REASON = (
+# The category is public; the note (with the case number) only the provider and the
+# authority see.
+REVOCATION_CATEGORY = RevocationReason.ACADEMIC_MISCONDUCT
+REVOCATION_NOTE = (
     "Assessment result annulled after an academic integrity investigation (case AI-2026-014)"
 )
 
@@ -437,7 +441,12 @@ def _ensure_revocation(ledger: Ledger) -> UUID:
     revoked = award_id(ledger, demo.provider, award_reference(len(CREDENTIALS) + 1))
     status = ledger.award_status(revoked)
     if status.award.revoked_at is None:
-        ledger.revoke_award(revoked, reason=REVOCATION_REASON, actor=_actor(demo.provider))
+        ledger.revoke_award(
+            revoked,
+            category=REVOCATION_CATEGORY,
+            note=REVOCATION_NOTE,
+            actor=_actor(demo.provider),
+        )
     return revoked
 
 

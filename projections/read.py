@@ -77,7 +77,9 @@ class CredentialStatus:
     issued_on: date
     expires_on: date | None
     revoked_at: datetime | None
-    revocation_reason: str | None
+    revocation_category: str | None
+    """Why it was revoked, one of ``ledger.domain.values.RevocationReason``. The
+    revocation's note is private and not part of this public answer."""
     revoked_by: str | None
     as_of: datetime
     """The moment the status was computed for (now, or the point in time asked)."""
@@ -175,7 +177,9 @@ class TranscriptAward:
     issued_on: date
     expires_on: date | None
     revoked_at: datetime | None
-    revocation_reason: str | None
+    revocation_category: str | None
+    revocation_note: str | None
+    """Private (the transcript is the authority's read): what was written about why."""
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,7 @@ class ReadModel:
     _STATUS_SELECT = (
         "SELECT s.award_id, s.micro_credential_id, s.provider_id, s.title, s.workload_ects, "
         "s.nqf_level, s.eqf_level, s.route, s.components, s.issued_on, s.expires_on, "
-        "s.revoked_at, s.revocation_reason, s.revoked_by, p.code AS provider_code, "
+        "s.revoked_at, s.revocation_category, s.revoked_by, p.code AS provider_code, "
         "p.name AS provider_name, p.country AS provider_country, p.state AS provider_state, "
         "c.learning_outcomes "
         "FROM {s}proj_credential_status s "
@@ -435,8 +439,10 @@ class ReadModel:
             issued_on=award.issued_on,
             expires_on=award.expires_on,
             revoked_at=award.revoked_at if report.status is AwardStatus.REVOKED else None,
-            revocation_reason=(
-                award.revocation_reason if report.status is AwardStatus.REVOKED else None
+            revocation_category=(
+                award.revocation_category.value
+                if report.status is AwardStatus.REVOKED and award.revocation_category
+                else None
             ),
             revoked_by=award.revoked_by if report.status is AwardStatus.REVOKED else None,
             as_of=report.at,
@@ -483,7 +489,7 @@ class ReadModel:
             issued_on=d.from_date(row["issued_on"]),
             expires_on=expires_on,
             revoked_at=revoked_at,
-            revocation_reason=row["revocation_reason"],
+            revocation_category=row["revocation_category"],
             revoked_by=row["revoked_by"],
             as_of=now,
         )
@@ -692,7 +698,8 @@ class ReadModel:
                     issued_on=d.from_date(row["issued_on"]),
                     expires_on=expires_on,
                     revoked_at=revoked_at,
-                    revocation_reason=row["revocation_reason"],
+                    revocation_category=row["revocation_category"],
+                    revocation_note=row["revocation_note"],
                 )
             )
         return Transcript(

@@ -187,7 +187,8 @@ class View:
 
 # --- credential status -------------------------------------------------------------------
 class CredentialStatusView(View):
-    """award id -> what it certifies, when it was issued, whether and why revoked.
+    """award id -> what it certifies, when it was issued, whether and why revoked (the
+    reason's category: this view serves the public, and the note is not in it).
     Status itself (valid / expired / issuer withdrawn) depends on the clock and on
     the provider's current state, so it is computed when read."""
 
@@ -202,7 +203,7 @@ class CredentialStatusView(View):
             "provider_id {uuid} NOT NULL, title TEXT NOT NULL, workload_ects TEXT NOT NULL, "
             "nqf_level INTEGER, eqf_level INTEGER, route TEXT NOT NULL, components TEXT, "
             "issued_on {date} NOT NULL, issued_at {ts} NOT NULL, expires_on {date}, "
-            "revoked_at {ts}, revocation_reason TEXT, revoked_by TEXT, "
+            "revoked_at {ts}, revocation_category TEXT, revoked_by TEXT, "
             "position {bigint} NOT NULL) {without_rowid}"
         ]
 
@@ -214,7 +215,7 @@ class CredentialStatusView(View):
             "issued_at, expires_on, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
         revoke = d.q(
-            "UPDATE {s}proj_credential_status SET revoked_at = ?, revocation_reason = ?, "
+            "UPDATE {s}proj_credential_status SET revoked_at = ?, revocation_category = ?, "
             "revoked_by = ?, position = ? WHERE award_id = ?"
         )
         to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
@@ -244,8 +245,12 @@ class CredentialStatusView(View):
 
             return handle
 
+        # The public view: the category, never the note (private, in the transcript and
+        # the audit trail).
         def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(revoke, (to_ts(e.timestamp), e.reason, e.actor, n.id, to_uuid(e.award_id)))
+            ops.update(
+                revoke, (to_ts(e.timestamp), e.category.value, e.actor, n.id, to_uuid(e.award_id))
+            )
 
         return {
             _event(LearnerRecord, "AwardIssued"): issued("course"),
@@ -513,7 +518,7 @@ class TranscriptView(View):
             "eqf_level INTEGER, route TEXT NOT NULL, provider_reference TEXT NOT NULL, "
             "components TEXT, evidence TEXT, assessment TEXT, issued_on {date} NOT NULL, "
             "issued_at {ts} NOT NULL, expires_on {date}, revoked_at {ts}, "
-            "revocation_reason TEXT, issued_position {bigint} NOT NULL, "
+            "revocation_category TEXT, revocation_note TEXT, issued_position {bigint} NOT NULL, "
             "position {bigint} NOT NULL, "
             "PRIMARY KEY (learner_record_id, award_id)) {without_rowid}",
         ]
@@ -536,8 +541,8 @@ class TranscriptView(View):
             "issued_position, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
         revoke = d.q(
-            "UPDATE {s}proj_transcript SET revoked_at = ?, revocation_reason = ?, position = ? "
-            "WHERE learner_record_id = ? AND award_id = ?"
+            "UPDATE {s}proj_transcript SET revoked_at = ?, revocation_category = ?, "
+            "revocation_note = ?, position = ? WHERE learner_record_id = ? AND award_id = ?"
         )
         dumps = orjson.dumps
 
@@ -582,7 +587,7 @@ class TranscriptView(View):
         def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 revoke,
-                (to_ts(e.timestamp), e.reason, n.id, to_uuid(n.originator_id),
+                (to_ts(e.timestamp), e.category.value, e.note, n.id, to_uuid(n.originator_id),
                  to_uuid(e.award_id)),
             )
 

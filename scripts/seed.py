@@ -46,6 +46,7 @@ from ledger.domain.values import (
     CredentialSpecification,
     ParticipationForm,
     ProviderKind,
+    RevocationReason,
     StackingRule,
     Supervision,
 )
@@ -390,7 +391,8 @@ def seed_stacks_and_revocations(
         partial(
             ledger.revoke_award,
             award_id,
-            reason="assessment result withdrawn after an academic integrity review",
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="assessment result withdrawn after an academic integrity review",
             actor=f"provider:{provider.code}:seed",
             acting_provider=provider.provider_id,
         )

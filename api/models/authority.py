@@ -19,6 +19,7 @@ from api.models.common import (
     Reference,
     RequestModel,
     ResponseModel,
+    RevocationIn,
     Written,
 )
 from ledger.domain.values import AccreditationScope, ProviderKind
@@ -71,8 +72,8 @@ class MicroCredentialDecided(Written):
     micro_credential_id: UUID
 
 
-class RevokeAnyAward(RequestModel):
-    reason: Reason
+class RevokeAnyAward(RevocationIn):
+    pass
 
 
 class EraseLearner(RequestModel):
@@ -191,7 +192,10 @@ class TranscriptAwardView(ResponseModel):
     issued_on: date
     expires_on: date | None
     revoked_at: datetime | None
-    revocation_reason: str | None
+    revocation_category: str | None
+    revocation_note: str | None = Field(
+        description="Private to the authority and the issuing provider."
+    )
 
 
 class TranscriptView(ResponseModel):

@@ -20,6 +20,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +32,7 @@ from ledger.domain.values import (
     AssessmentSetting,
     CredentialSpecification,
     ParticipationForm,
+    RevocationReason,
     StackingRule,
     Supervision,
 )
@@ -204,3 +207,32 @@ class AssessmentIn(RequestModel):
 
     def to_domain(self) -> Assessment:
         return Assessment(**self.model_dump())
+
+
+class RevocationIn(RequestModel):
+    """Rule 5: why an award is revoked. The category is public (the status API and the
+    verification page show it); the note is not: only the issuing provider and the
+    authority read it. Like every event it is kept forever: a case or decision
+    reference, what was found, never the learner's personal data (name, birth date,
+    national id, e-mail)."""
+
+    category: RevocationReason = Field(
+        description="Why, from a fixed list; shown to anyone checking the award.",
+        examples=["academic_misconduct"],
+    )
+    note: Reason | None = Field(
+        None,
+        description="What the provider or the authority records about why (a case number,"
+        " a decision): never shown publicly. Required with category `other`. Kept in the"
+        " log forever: no learner personal data.",
+        examples=["exam board case EB-2026-113"],
+        validate_default=True,
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _note_for_other(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("category") is RevocationReason.OTHER and not (note or "").strip():
+            msg = "a revocation for another reason (category other) needs a note saying why"
+            raise ValueError(msg)
+        return note

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import Field
 
 from api.models.common import MAX_BATCH, Ects, RequestModel, ResponseModel
+from ledger.domain.values import RevocationReason
 
 
 class PublicStatus(str, Enum):
@@ -61,7 +62,14 @@ class CredentialStatus(ResponseModel):
     issued_on: date
     expires_on: date | None = None
     revoked_at: datetime | None = None
-    revocation_reason: str | None = None
+    revocation_category: RevocationReason | None = Field(
+        None,
+        description="Why it was revoked, from a fixed list. What the provider or the"
+        " authority wrote about it (its note) is not public.",
+    )
+    revocation_label: str | None = Field(
+        None, description="The category in words.", examples=["Academic misconduct"]
+    )
     route: str = Field(
         description="How it was gained: course, prior_learning or stacked", examples=["course"]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -18,12 +18,14 @@ from api.models.common import (
     Reference,
     RequestModel,
     ResponseModel,
+    RevocationIn,
     SpecificationChanges,
     SpecificationIn,
     StackingRuleIn,
     Written,
 )
-from ledger.application import IssueRequest
+from ledger.application import AwardStatusReport, IssueRequest
+from ledger.domain.values import RevocationReason
 
 
 class DefineMicroCredential(RequestModel):
@@ -102,12 +104,44 @@ class AwardsWritten(Written):
     awards: list[IssuedAwardView]
 
 
-class RevokeAward(RequestModel):
-    reason: Reason = Field(examples=["academic misconduct established by the exam board"])
+class RevokeAward(RevocationIn):
+    pass
 
 
 class AwardWritten(Written):
     award_id: UUID
+
+
+class ProviderAwardView(ResponseModel):
+    """An award as the provider that issued it sees it: with what it recorded about a
+    revocation (the note, which the public never sees)."""
+
+    award_id: UUID
+    micro_credential_id: UUID
+    provider_reference: str
+    status: str = Field(examples=["revoked"])
+    issued_on: date
+    expires_on: date | None
+    revoked_at: datetime | None
+    revocation_category: RevocationReason | None
+    revocation_note: str | None
+    revoked_by: str | None = Field(examples=["provider:SETU:3f9a0c1b2d4e"])
+
+    @classmethod
+    def of(cls, report: AwardStatusReport) -> ProviderAwardView:
+        award = report.award
+        return cls(
+            award_id=award.award_id,
+            micro_credential_id=award.terms.micro_credential_id,
+            provider_reference=award.provider_reference,
+            status=report.status.value,
+            issued_on=award.issued_on,
+            expires_on=award.expires_on,
+            revoked_at=award.revoked_at,
+            revocation_category=award.revocation_category,
+            revocation_note=award.revocation_note,
+            revoked_by=award.revoked_by,
+        )
 
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]

@@ -407,7 +407,9 @@ def revoke_any_award(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     def command() -> Written:
-        receipt = services.ledger.revoke_award(award_id, reason=body.reason, actor=key.actor)
+        receipt = services.ledger.revoke_award(
+            award_id, category=body.category, note=body.note, actor=key.actor
+        )
         return AwardWritten(award_id=award_id, position=receipt.position)
 
     return perform(

@@ -31,6 +31,7 @@ from api.models.employers import (
 from api.problems import problem_response, problem_responses
 from api.ratelimit import charge
 from api.status_reads import AsyncStatusReader
+from ledger.domain.values import RevocationReason
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
 
@@ -44,7 +45,9 @@ router = APIRouter(prefix="/v1/credentials", tags=["employers"])
 
 def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any]:
     """The public answer: what the award certifies and its status, no learner data and
-    no key ids (``revoked_by`` stays internal)."""
+    no key ids (``revoked_by`` stays internal), and of a revocation only its category:
+    its note is private to the issuing provider and the authority."""
+    category = record.revocation_category
     return {
         "award_id": str(record.award_id),
         "status": record.status,
@@ -67,7 +70,8 @@ def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any
         "issued_on": record.issued_on.isoformat(),
         "expires_on": None if record.expires_on is None else record.expires_on.isoformat(),
         "revoked_at": None if record.revoked_at is None else record.revoked_at.isoformat(),
-        "revocation_reason": record.revocation_reason,
+        "revocation_category": category,
+        "revocation_label": None if category is None else RevocationReason(category).label,
         "route": record.route,
     }
 

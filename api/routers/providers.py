@@ -24,6 +24,7 @@ from api.models.providers import (
     IssuedAwardView,
     LearnerWritten,
     MicroCredentialWritten,
+    ProviderAwardView,
     RecognisePriorLearning,
     RecordPersonalData,
     RevokeAward,
@@ -231,6 +232,18 @@ def issue_award_batch(
     )
 
 
+@router.get(
+    "/awards/{award_id}",
+    response_model=ProviderAwardView,
+    operation_id="providerAward",
+    summary="One award this provider issued, with what it recorded about a revocation",
+)
+def provider_award(*, award_id: UUID, key: ProviderKey, services: ServicesDep) -> ProviderAwardView:
+    assert key.provider_id is not None
+    report = services.ledger.provider_award(award_id, acting_provider=key.provider_id)
+    return ProviderAwardView.of(report)
+
+
 @router.post(
     "/awards/{award_id}/revocation",
     response_model=AwardWritten,
@@ -248,7 +261,11 @@ def revoke_award(
 ) -> Response:
     def command() -> Written:
         receipt = services.ledger.revoke_award(
-            award_id, reason=body.reason, actor=key.actor, acting_provider=key.provider_id
+            award_id,
+            category=body.category,
+            note=body.note,
+            actor=key.actor,
+            acting_provider=key.provider_id,
         )
         return AwardWritten(award_id=award_id, position=receipt.position)
 

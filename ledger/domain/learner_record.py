@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
-from ledger.domain.values import Assessment, AwardRoute, StackingRule
+from ledger.domain.values import Assessment, AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     AwardAlreadyRevoked,
     AwardNotFound,
@@ -60,7 +60,12 @@ class Award:
     route: AwardRoute
     components: tuple[UUID, ...] = ()
     revoked_at: datetime | None = None
-    revocation_reason: str | None = None
+    revocation_category: RevocationReason | None = None
+    """Public: what the status API and the verification page say about why."""
+    revocation_note: str | None = None
+    """Private to the issuing provider and the authority: written by people, it says more
+    than the public should read (a case number, what was found). Kept in the log forever
+    like every event, so never the learner's personal data."""
     revoked_by: str | None = None
     history: list[str] = field(default_factory=list)
 
@@ -158,19 +163,33 @@ class LearnerRecord(AuditedAggregate):
             actor=actor,
         )
 
-    def revoke(self, *, award_id: UUID, reason: str, actor: str) -> None:
+    def revoke(
+        self, *, award_id: UUID, category: RevocationReason, note: str | None, actor: str
+    ) -> None:
+        """Rule 5: the reason is the category (public); the note (private) is required
+        with ``other``, which on its own tells neither the public nor the authority why."""
         award = self.award(award_id)
         if award.revoked_at is not None:
+            assert award.revocation_category is not None
             msg = (
-                f"award {award_id} was already revoked on {award.revoked_at.isoformat()}: "
-                f"{award.revocation_reason}"
+                f"award {award_id} was already revoked on {award.revoked_at.isoformat()} "
+                f"({award.revocation_category.value})"
             )
             raise AwardAlreadyRevoked(msg)
-        text.check_free_text(reason, "reason")
-        if not reason or not reason.strip():
-            msg = "a revocation needs a reason (rule 5)"
+        try:
+            category = RevocationReason(category)
+        except ValueError:
+            known = ", ".join(r.value for r in RevocationReason)
+            msg = f"a revocation needs a reason category (rule 5), one of: {known}"
+            raise ReasonRequired(msg) from None
+        text.check_free_text(note, "note")
+        note = note.strip() if note else None
+        if category is RevocationReason.OTHER and not note:
+            msg = "a revocation for another reason (category other) needs a note saying why"
             raise ReasonRequired(msg)
-        self.trigger_event(self.AwardRevoked, award_id=award_id, reason=reason.strip(), actor=actor)
+        self.trigger_event(
+            self.AwardRevoked, award_id=award_id, category=category, note=note or None, actor=actor
+        )
 
     def stack(
         self,
@@ -310,15 +329,34 @@ class LearnerRecord(AuditedAggregate):
             aggregate.awards[self.award_id].components = tuple(self.component_award_ids)
 
     class AwardRevoked(Aggregate.Event):
+        """Version 2 replaced the free-text ``reason``, which the public saw, by a
+        ``category`` (public) and a ``note`` (private). A version-1 event reads as
+        category ``other`` with its text as the note, so that the text is never shown
+        publicly again."""
+
+        class_version = 2
+
         award_id: UUID
-        reason: str
+        category: RevocationReason
+        note: str | None
         actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["category"] = RevocationReason.OTHER
+            state["note"] = state.pop("reason")
+
+        @property
+        def reason(self) -> str:
+            """The audit trail's "why" (the authority's, private): category and note."""
+            return f"{self.category.value}: {self.note}" if self.note else self.category.value
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, LearnerRecord)
             award = aggregate.awards[self.award_id]
             award.revoked_at = self.timestamp
-            award.revocation_reason = self.reason
+            award.revocation_category = self.category
+            award.revocation_note = self.note
             award.revoked_by = self.actor
 
     class PersonalDataRecorded(Aggregate.Event):

@@ -45,6 +45,34 @@ class AwardRoute(str, Enum):
     STACKED = "stacked"
 
 
+class RevocationReason(str, Enum):
+    """Why an award was revoked, from a fixed list: this is what the public sees. What
+    people write about a revocation (a case number, what was found) goes in the
+    revocation's note, which only the issuing provider and the authority see."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    ACADEMIC_MISCONDUCT = "academic_misconduct"
+    ADMINISTRATIVE = "administrative"
+    LEARNER_REQUEST = "learner_request"
+    """Withdrawn at the learner's request."""
+    OTHER = "other"
+    """Needs a note: "other" alone says nothing about why."""
+
+    @property
+    def label(self) -> str:
+        """The category in words, as the verification page and the status API show it."""
+        return REVOCATION_LABELS[self]
+
+
+REVOCATION_LABELS = {
+    RevocationReason.ISSUED_IN_ERROR: "Issued in error",
+    RevocationReason.ACADEMIC_MISCONDUCT: "Academic misconduct",
+    RevocationReason.ADMINISTRATIVE: "Administrative",
+    RevocationReason.LEARNER_REQUEST: "Withdrawn at the learner's request",
+    RevocationReason.OTHER: "Other",
+}
+
+
 @dataclass(frozen=True)
 class AccreditationScope:
     """What an accredited provider may award: NQF levels and fields of education."""

@@ -423,6 +423,7 @@ def measure_revocation(
     the status route has answered valid for it. The worst of ``rounds``."""
     from ledger.application import Ledger
     from ledger.config import Settings
+    from ledger.domain.values import RevocationReason
 
     worst = 0.0
     with environment(env):
@@ -437,7 +438,8 @@ def measure_revocation(
                 started = time.perf_counter()
                 ledger.revoke_award(
                     UUID(award_id),
-                    reason="benchmark: revocation visibility",
+                    category=RevocationReason.ADMINISTRATIVE,
+                    note="benchmark: revocation visibility",
                     actor="authority:bench",
                 )
                 while True:

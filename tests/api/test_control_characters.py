@@ -60,7 +60,7 @@ def write_cases(world: World, award_id: str) -> dict[str, Case]:
             "authority", f"/v1/authority/micro-credentials/{cid}/withdrawal",
             {"reason": "\x1b[31mwithdrawn", "decision_reference": "D/2"}, ["reason"]),
         "authority revocation reason": ("authority", f"/v1/authority/awards/{award_id}/revocation",
-                                        {"reason": f"fraud{NUL}"}, ["reason"]),
+                                        {"category": "other", "note": f"fraud{NUL}"}, ["note"]),
         "erasure learner id": ("authority", "/v1/authority/learners/erasure",
                                {"learner_id": f"l{NUL}", "reason": "GDPR-1"}, ["learner_id"]),
         "erasure reason": ("authority", "/v1/authority/learners/erasure",
@@ -100,7 +100,7 @@ def write_cases(world: World, award_id: str) -> dict[str, Case]:
                 "result": f"pass{NUL}"}),
             ["assessment", "result"]),
         "revocation reason": ("provider", setu.path(f"/awards/{award_id}/revocation"),
-                              {"reason": f"fraud{NUL}"}, ["reason"]),
+                              {"category": "other", "note": f"fraud{NUL}"}, ["note"]),
         "prior learning evidence": ("provider", setu.path("/prior-learning-awards"),
                                     {**award("l-3", "R-10", cid), "evidence": f"portfolio{NUL}"},
                                     ["evidence"]),
@@ -186,7 +186,8 @@ def test_free_text_may_hold_line_breaks_and_tabs(client: TestClient, world: Worl
     )
     award_id = issued["awards"][0]["award_id"]
     ok(client.post(world.setu.path(f"/awards/{award_id}/revocation"),
-                   json={"reason": "exam board decision:\n\tcopied answers"},
+                   json={"category": "academic_misconduct",
+                         "note": "exam board decision:\n\tcopied answers"},
                    headers=world.setu.headers))
     entry = ok(client.get("/v1/register/micro-credentials?text=ml-1"))["items"][0]
     assert entry["credential_id"] == body["micro_credential_id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from fastapi.testclient import TestClient
 
 from api.models.employers import CredentialStatus, StatusBatchAnswer
@@ -82,7 +83,7 @@ def test_answers_are_cached_briefly_and_revalidated_by_etag_until_a_revocation(
     ok(
         client.post(
             world.setu.path(f"/awards/{award_id}/revocation"),
-            json={"reason": "issued in error"},
+            json={"category": "issued_in_error", "note": "issued in error"},
             headers=world.setu.headers,
         )
     )
@@ -101,7 +102,7 @@ def test_the_status_as_of_a_moment_before_the_revocation(
     ok(
         client.post(
             f"/v1/authority/awards/{award_id}/revocation",
-            json={"reason": "provider's accreditation found void"},
+            json={"category": "other", "note": "provider's accreditation found void"},
             headers=authority,
         )
     )
@@ -113,7 +114,8 @@ def test_the_status_as_of_a_moment_before_the_revocation(
     assert then["status"] == "valid"
     assert then["as_of"] is not None and then["revoked_at"] is None
     assert now["status"] == "revoked"
-    assert now["revocation_reason"] == "provider's accreditation found void"
+    assert now["revocation_category"] == "other"
+    assert "void" not in orjson.dumps(now).decode()
     assert long_ago["status"] == "not_yet_issued"
     for answer in (then, now, long_ago):
         CredentialStatus.model_validate(answer)

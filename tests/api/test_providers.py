@@ -107,7 +107,7 @@ def test_a_revoked_award_does_not_stack(
     ok(
         client.post(
             world.setu.path(f"/awards/{component}/revocation"),
-            json={"reason": "error"},
+            json={"category": "issued_in_error", "note": "error"},
             headers=world.setu.headers,
         )
     )
@@ -139,20 +139,20 @@ def test_revoking_twice_or_revoking_another_providers_award_is_refused(
     )["awards"][0]["award_id"]
     stolen = client.post(
         world.atu.path(f"/awards/{award_id}/revocation"),
-        json={"reason": "x"},
+        json={"category": "other", "note": "x"},
         headers=world.atu.headers,
     )
     assert stolen.status_code == 403
     ok(
         client.post(
             world.setu.path(f"/awards/{award_id}/revocation"),
-            json={"reason": "x"},
+            json={"category": "other", "note": "x"},
             headers=world.setu.headers,
         )
     )
     twice = client.post(
         world.setu.path(f"/awards/{award_id}/revocation"),
-        json={"reason": "x"},
+        json={"category": "other", "note": "x"},
         headers=world.setu.headers,
     )
     assert twice.status_code == 409

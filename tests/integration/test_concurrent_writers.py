@@ -16,6 +16,7 @@ import pytest
 
 from ledger import errors
 from ledger.application import Ledger
+from ledger.domain.values import RevocationReason
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR
 from tests.integration.scenario import Setup, issue_one, ready_to_issue, request
 
@@ -63,10 +64,20 @@ def test_a_revocation_racing_an_issuance_is_one_clean_conflict(
     before_first_write(b, lambda: issue_one(a, setup, "R2"))
 
     with pytest.raises(errors.ConcurrentUpdate, match="retry"):
-        b.revoke_award(r1, reason="misconduct", actor=AUTHORITY)
+        b.revoke_award(
+            r1,
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="misconduct",
+            actor=AUTHORITY,
+        )
 
     assert event_names(a, "learner-0001") == ["Opened", "AwardIssued", "AwardIssued"]
-    b.revoke_award(r1, reason="misconduct", actor=AUTHORITY)  # the retry succeeds
+    b.revoke_award(
+        r1,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="misconduct",
+        actor=AUTHORITY,
+    )  # the retry succeeds
     assert event_names(b, "learner-0001") == [
         "Opened",
         "AwardIssued",
@@ -80,11 +91,12 @@ def test_two_revocations_of_one_award_revoke_it_once(
 ) -> None:
     a, b, _ = writers
     r1 = next(iter(a.get_learner_record("learner-0001").awards))
-    before_first_write(b, lambda: a.revoke_award(r1, reason="first", actor=AUTHORITY))
+    first = RevocationReason.ISSUED_IN_ERROR
+    before_first_write(b, lambda: a.revoke_award(r1, category=first, actor=AUTHORITY))
     with pytest.raises(errors.ConcurrentUpdate):
-        b.revoke_award(r1, reason="second", actor=AUTHORITY)
-    with pytest.raises(errors.AwardAlreadyRevoked, match="first"):
-        b.revoke_award(r1, reason="second", actor=AUTHORITY)
+        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", actor=AUTHORITY)
+    with pytest.raises(errors.AwardAlreadyRevoked, match="issued_in_error"):
+        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", actor=AUTHORITY)
     assert event_names(a, "learner-0001").count("AwardRevoked") == 1
 
 
@@ -142,7 +154,12 @@ def test_an_issuance_retries_while_other_kinds_of_write_win_and_then_gives_up_cl
     revocable = iter([issue_one(a, setup, f"O{n}") for n in range(9)])
 
     def revoke_one() -> None:
-        a.revoke_award(next(revocable), reason="issued in error", actor=AUTHORITY)
+        a.revoke_award(
+            next(revocable),
+            category=RevocationReason.ISSUED_IN_ERROR,
+            note="issued in error",
+            actor=AUTHORITY,
+        )
 
     attempts = before_first_write(b, revoke_one, writes=4)
     receipt = b.issue_award(provider_id=setup.provider, request=request(setup, "R3"), actor="p")

@@ -17,7 +17,7 @@ from ledger.application import BatchRejected, IssueRequest, Ledger
 from ledger.domain.learner_record import AwardStatus
 from ledger.domain.micro_credential import CredentialState
 from ledger.domain.provider import ProviderState
-from ledger.domain.values import AwardRoute, StackingRule
+from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
 from ledger.policy import FINLAND, IRELAND, WithdrawnIssuerRule
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR, Clock, assessment, spec
 from tests.integration.scenario import (
@@ -43,10 +43,16 @@ def test_the_whole_flow_from_registration_to_an_employers_check(ledger: Ledger) 
     assert report.provider.code == "SETU"
     assert report.credential.id == setup.credential
 
-    ledger.revoke_award(award_id, reason="plagiarism established", actor=AUTHORITY)
+    ledger.revoke_award(
+        award_id,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="plagiarism established",
+        actor=AUTHORITY,
+    )
     report = ledger.award_status(award_id)
     assert report.status is AwardStatus.REVOKED
-    assert report.award.revocation_reason == "plagiarism established"
+    assert report.award.revocation_category is RevocationReason.ACADEMIC_MISCONDUCT
+    assert report.award.revocation_note == "plagiarism established"
     assert report.award.revoked_by == AUTHORITY
     record = ledger.get_learner_record("learner-0001")
     assert award_id in record.awards  # rule 5: nothing is deleted
@@ -312,7 +318,12 @@ class TestStackingThroughTheLedger:
 
     def test_a_revoked_component_does_not_stack(self, ledger: Ledger) -> None:
         s = self.prepare(ledger)
-        ledger.revoke_award(s.awards[1], reason="misconduct", actor=AUTHORITY)
+        ledger.revoke_award(
+            s.awards[1],
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="misconduct",
+            actor=AUTHORITY,
+        )
         with pytest.raises(errors.AwardNotStackable, match="revoked"):
             self.stack(ledger, s, s.awards)
 
@@ -420,10 +431,20 @@ class TestProviderScoping:
         other = accredited_provider(ledger, "ATU")
         award_id = issue_one(ledger, mine, "R1")
         with pytest.raises(errors.NotYourObject):
-            ledger.revoke_award(award_id, reason="r", actor="provider:ATU", acting_provider=other)
+            ledger.revoke_award(
+                award_id,
+                category=RevocationReason.OTHER,
+                note="r",
+                actor="provider:ATU",
+                acting_provider=other,
+            )
         assert ledger.award_status(award_id).status is AwardStatus.VALID
         ledger.revoke_award(
-            award_id, reason="r", actor=PROVIDER_ACTOR, acting_provider=mine.provider
+            award_id,
+            category=RevocationReason.OTHER,
+            note="r",
+            actor=PROVIDER_ACTOR,
+            acting_provider=mine.provider,
         )
         assert ledger.award_status(award_id).status is AwardStatus.REVOKED
 

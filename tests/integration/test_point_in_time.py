@@ -13,6 +13,7 @@ from ledger import errors
 from ledger.application import Ledger
 from ledger.domain.learner_record import AwardStatus
 from ledger.domain.provider import Provider, ProviderState
+from ledger.domain.values import RevocationReason
 from tests.conftest import AUTHORITY
 from tests.integration.scenario import issue_one, ready_to_issue
 
@@ -74,14 +75,20 @@ def test_award_status_before_and_after_revocation(ledger: Ledger) -> None:
     before_issue = moment()
     award_id = issue_one(ledger, setup, "R1")
     while_valid = moment()
-    ledger.revoke_award(award_id, reason="misconduct", actor=AUTHORITY)
+    ledger.revoke_award(
+        award_id,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="misconduct",
+        actor=AUTHORITY,
+    )
     after_revocation = moment()
 
     assert ledger.award_status(award_id, at=before_issue).status is AwardStatus.NOT_YET_ISSUED
     assert ledger.award_status(award_id, at=while_valid).status is AwardStatus.VALID
     revoked = ledger.award_status(award_id, at=after_revocation)
     assert revoked.status is AwardStatus.REVOKED
-    assert revoked.award.revocation_reason == "misconduct"
+    assert revoked.award.revocation_category is RevocationReason.ACADEMIC_MISCONDUCT
+    assert revoked.award.revocation_note == "misconduct"
     assert revoked.award.revoked_at is not None
     assert while_valid < revoked.award.revoked_at < after_revocation
 

@@ -12,6 +12,7 @@ import pytest
 from ledger import errors
 from ledger.application import Ledger
 from ledger.domain.learner_record import AwardStatus
+from ledger.domain.values import RevocationReason
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR
 from tests.integration.scenario import issue_one, ready_to_issue
 from tests.integration.store import RawStore
@@ -76,7 +77,12 @@ def test_after_erasure_the_data_is_unreadable_and_the_awards_stay_checkable(
     report = ledger.award_status(award_id)
     assert report.status is AwardStatus.VALID
     assert report.award.terms.title == "Data Analytics Fundamentals"
-    ledger.revoke_award(award_id, reason="misconduct", actor=AUTHORITY)
+    ledger.revoke_award(
+        award_id,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="misconduct",
+        actor=AUTHORITY,
+    )
     assert ledger.award_status(award_id).status is AwardStatus.REVOKED
     names = [type(e).__name__ for e in ledger.history(record_id)]
     assert names[-3:] == ["PersonalDataRecorded", "PersonalDataErased", "AwardRevoked"]

@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import IssueRequest, Ledger
-from ledger.domain.values import AccreditationScope, ProviderKind, StackingRule
+from ledger.domain.values import AccreditationScope, ProviderKind, RevocationReason, StackingRule
 from ledger.errors import LedgerError
 from ledger.policy import FINLAND, NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import dialect_for
@@ -276,7 +276,8 @@ class RandomCommands:
             raise LedgerError("nothing to revoke")
         self.ledger.revoke_award(
             self.rng.choice(self.awards),
-            reason=self.rng.choice(["fraud", "clerical error"]),
+            category=self.rng.choice(list(RevocationReason)),
+            note=self.rng.choice(["fraud", "clerical error"]),
             actor=self._actor(),
         )
 

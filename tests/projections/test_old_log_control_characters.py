@@ -19,7 +19,7 @@ from ledger.domain import ids
 from ledger.domain.learner_record import AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
-from ledger.domain.values import ProviderKind
+from ledger.domain.values import ProviderKind, RevocationReason
 from ledger.infrastructure.recorder import AwardLocation
 from projections.follower import Follower, rebuild
 from projections.read import AuditFilter, ReadModel
@@ -79,7 +79,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
     learner_id = f"learner{NUL}1"
     record = LearnerRecord(learner_id=learner_id, actor=ACTOR)
     reference = f"REF{NUL}1"
-    award_id = ids.award_id(provider.id, reference)
+    award_id = ids.new_award_id()
     record.trigger_event(
         LearnerRecord.AwardIssued,
         award_id=award_id,
@@ -98,10 +98,16 @@ def write_old_log(ledger: Ledger) -> OldLog:
         actor=ACTOR,
     )
     record.trigger_event(
-        LearnerRecord.AwardRevoked, award_id=award_id, reason=f"fraud{NUL}found", actor=ACTOR
+        LearnerRecord.AwardRevoked,
+        award_id=award_id,
+        category=RevocationReason.OTHER,
+        note=f"fraud{NUL}found",
+        actor=ACTOR,
     )
     batch = _Batch(records={record.id: record})
-    batch.locations.append(AwardLocation(award_id, record.id, provider.id))
+    # As the index row of a version before references were indexed: none (a NUL one
+    # could not be stored in PostgreSQL text, and the upgrade leaves it out).
+    batch.locations.append(AwardLocation(award_id, record.id, provider.id, ""))
     ledger._save_batch(batch)
 
     later = ledger.issue_award(
@@ -126,7 +132,7 @@ def assert_views_show_the_old_log(ledger: Ledger, old: OldLog) -> None:
     revoked = read.credential_status(old.revoked_award)
     assert revoked is not None
     assert revoked.status == "revoked"
-    assert revoked.revocation_reason == f"fraud{SHOWN}found"
+    assert revoked.revocation_category == "other"
     assert revoked.title == f"Data{SHOWN}Analytics"
     assert revoked.provider_name == f"Old{SHOWN}Institute"
     assert list(revoked.learning_outcomes) == [f"Clean{SHOWN}data", "Explain a regression"]
@@ -138,9 +144,9 @@ def assert_views_show_the_old_log(ledger: Ledger, old: OldLog) -> None:
     transcript = read.transcript("learner-2")
     assert transcript is not None and len(transcript.awards) == 1
     entries = read.audit(AuditFilter(award_id=old.revoked_award)).entries
-    assert [e.reason for e in entries] == [None, f"fraud{SHOWN}found"]
+    assert [e.reason for e in entries] == [None, f"other: fraud{SHOWN}found"]
     # The log itself keeps the exact value.
-    assert entries[-1].data["reason"] == f"fraud{NUL}found"
+    assert entries[-1].data["note"] == f"fraud{NUL}found"
     assert ledger.get_learner_record("learner-2").learner_id == "learner-2"
 
 

@@ -20,7 +20,7 @@ from eventsourcing.utils import Environment
 from ledger.application import IssueRequest, Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.domain import ids
-from ledger.domain.values import ProviderKind, StackingRule
+from ledger.domain.values import ProviderKind, RevocationReason, StackingRule
 from ledger.errors import AwardNotFound
 from ledger.policy import IRELAND, RevalidationRegime, WithdrawnIssuerRule
 from projections.follower import EmbeddedProjections, Follower
@@ -70,11 +70,16 @@ def test_unknown_award_reads_none_and_batches_skip_it(world: World) -> None:
 
 def test_revocation_shows_when_and_why(world: World) -> None:
     award = world.issue("l1", "REF-1")
-    world.ledger.revoke_award(award, reason="assessment fraud", actor=AUTHORITY)
+    world.ledger.revoke_award(
+        award,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="assessment fraud",
+        actor=AUTHORITY,
+    )
     status = caught_up(world.ledger).credential_status(award)
     assert status is not None
     assert status.status == "revoked"
-    assert status.revocation_reason == "assessment fraud"
+    assert status.revocation_category == "academic_misconduct"
     assert status.revoked_by == AUTHORITY
     assert status.revoked_at is not None and status.revoked_at.tzinfo is not None
 
@@ -123,17 +128,22 @@ def test_point_in_time_status_before_and_after_a_revocation(world: World) -> Non
     time.sleep(0.01)
     hired = datetime.now(UTC)
     time.sleep(0.01)
-    ledger.revoke_award(award, reason="fraud", actor=AUTHORITY)
+    ledger.revoke_award(
+        award,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="fraud",
+        actor=AUTHORITY,
+    )
     time.sleep(0.01)
     read = caught_up(ledger)
 
     assert read.credential_status_at(award, before_issue).status == "not_yet_issued"
     on_the_day = read.credential_status_at(award, hired)
     assert on_the_day.status == "valid"
-    assert on_the_day.revoked_at is None and on_the_day.revocation_reason is None
+    assert on_the_day.revoked_at is None and on_the_day.revocation_category is None
     assert on_the_day.as_of == hired
     after = read.credential_status_at(award, datetime.now(UTC))
-    assert after.status == "revoked" and after.revocation_reason == "fraud"
+    assert after.status == "revoked" and after.revocation_category == "academic_misconduct"
     current = read.credential_status(award)
     assert current is not None and current.status == "revoked"
     with pytest.raises(AwardNotFound):
@@ -152,7 +162,12 @@ def test_read_your_writes_revoke_then_status_reads_revoked(world: World) -> None
             actor="provider:P0:key-1",
         ).position
         assert read.wait_for(issued_at, timeout=10)
-        receipt = ledger.revoke_award(award, reason="fraud", actor=AUTHORITY)
+        receipt = ledger.revoke_award(
+            award,
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="fraud",
+            actor=AUTHORITY,
+        )
         assert receipt.position is not None
         assert read.wait_for(receipt.position, timeout=10, views=["credential_status"])
         status = read.credential_status(award)
@@ -316,17 +331,31 @@ def test_transcript_with_stacking_and_prior_learning(world: World) -> None:
     assert read.transcript("nobody") is None
 
     ledger.erase_learner("anna", reason="GDPR art. 17", actor=AUTHORITY)
-    ledger.revoke_award(first, reason="error", actor=AUTHORITY)
+    ledger.revoke_award(
+        first,
+        category=RevocationReason.ISSUED_IN_ERROR,
+        note="error",
+        actor=AUTHORITY,
+    )
     after = caught_up(ledger).transcript("anna")
     assert after is not None and after.personal_data_erased and not after.personal_data_recorded
-    assert after.awards[0].status == "revoked" and after.awards[0].revocation_reason == "error"
+    assert after.awards[0].status == "revoked"
+    assert (after.awards[0].revocation_category, after.awards[0].revocation_note) == (
+        "issued_in_error",
+        "error",
+    )
 
 
 # --- audit trail -------------------------------------------------------------------------
 def test_audit_holds_every_event_with_its_actor_in_order(world: World) -> None:
     ledger = world.ledger
     award = world.issue("l1", "REF-1")
-    ledger.revoke_award(award, reason="fraud", actor="authority:inspector")
+    ledger.revoke_award(
+        award,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="fraud",
+        actor="authority:inspector",
+    )
     ledger.record_personal_data("l1", {"name": "Mary Murphy"}, actor="provider:P0:key-1")
     read = caught_up(ledger)
     entries = list(read.iter_audit(batch=2))
@@ -341,9 +370,9 @@ def test_audit_holds_every_event_with_its_actor_in_order(world: World) -> None:
         assert entry.event_type == type(event).__qualname__
     revoked = [e for e in entries if e.event_type == "LearnerRecord.AwardRevoked"]
     assert len(revoked) == 1
-    assert revoked[0].reason == "fraud" and revoked[0].award_id == award
+    assert revoked[0].reason == "academic_misconduct: fraud" and revoked[0].award_id == award
     assert revoked[0].provider_id == world.provider_id
-    assert revoked[0].data["award_id"] == str(award) and revoked[0].data["reason"] == "fraud"
+    assert revoked[0].data["award_id"] == str(award) and revoked[0].data["note"] == "fraud"
     accredited = next(e for e in entries if e.event_type == "Provider.Accredited")
     assert accredited.decision_reference == "ACC-P0"
     assert accredited.data["scope"]["levels"] == [5, 6, 7]
@@ -360,7 +389,12 @@ def test_audit_filters_and_cursor_pagination(world: World) -> None:
     awards = [world.issue(f"l{n}", f"REF-{n}") for n in range(5)]
     time.sleep(0.01)
     middle = datetime.now(UTC)
-    ledger.revoke_award(awards[0], reason="fraud", actor="authority:inspector")
+    ledger.revoke_award(
+        awards[0],
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="fraud",
+        actor="authority:inspector",
+    )
     read = caught_up(ledger)
 
     everything = list(read.iter_audit())
@@ -411,7 +445,12 @@ def test_audit_filters_and_cursor_pagination(world: World) -> None:
 def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
     ledger = world.ledger
     award = world.issue("l1", "REF-1")
-    ledger.revoke_award(award, reason='fraud, "copied", again', actor="authority:ó")
+    ledger.revoke_award(
+        award,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note='fraud, "copied", again',
+        actor="authority:ó",
+    )
     read = caught_up(ledger)
     entries = list(read.iter_audit())
 
@@ -419,7 +458,7 @@ def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
     assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines)
     parsed = [json.loads(line) for line in lines]
     assert [p["position"] for p in parsed] == [e.position for e in entries]
-    assert parsed[-1]["reason"] == 'fraud, "copied", again'
+    assert parsed[-1]["reason"] == 'academic_misconduct: fraud, "copied", again'
     assert datetime.fromisoformat(parsed[0]["timestamp"]).tzinfo is not None
 
     text = "".join(read.audit_csv())
@@ -428,7 +467,8 @@ def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
     assert tuple(rows[0]) == AUDIT_CSV_COLUMNS
     assert len(rows) == len(entries) + 1
     last = dict(zip(rows[0], rows[-1], strict=True))
-    assert last["reason"] == 'fraud, "copied", again' and last["actor"] == "authority:ó"
+    assert last["reason"] == 'academic_misconduct: fraud, "copied", again'
+    assert last["actor"] == "authority:ó"
     assert last["decision_reference"] == ""
     assert datetime.fromisoformat(last["timestamp"]).astimezone(UTC) == entries[-1].timestamp
     assert json.loads(last["data"])["award_id"] == str(award)
@@ -487,7 +527,12 @@ def test_audit_data_is_read_from_a_compressed_and_enciphered_log(
     try:
         world = make_world(ledger)
         award = world.issue("l1", "REF-1")
-        ledger.revoke_award(award, reason="fraud", actor="authority:inspector")
+        ledger.revoke_award(
+            award,
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="fraud",
+            actor="authority:inspector",
+        )
         stored = ledger.recorder.select_notifications(1, 10_000)[-1].state
         with pytest.raises(orjson.JSONDecodeError):  # the log does not hold plain JSON
             orjson.loads(stored)
@@ -495,6 +540,6 @@ def test_audit_data_is_read_from_a_compressed_and_enciphered_log(
         assert len(entries) == len(ledger.recorder.select_notifications(1, 10_000))
         revoked = entries[-1]
         assert revoked.event_type == "LearnerRecord.AwardRevoked"
-        assert revoked.data["award_id"] == str(award) and revoked.data["reason"] == "fraud"
+        assert revoked.data["award_id"] == str(award) and revoked.data["note"] == "fraud"
     finally:
         ledger.close()

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
-from ledger.domain.values import StackingRule
+from ledger.domain.values import RevocationReason, StackingRule
 from ledger.policy import FINLAND
 from tests.conftest import AUTHORITY, assessment
 from tests.unit.builders import (
@@ -94,7 +94,12 @@ def every_kind_of_event() -> list[Aggregate.Event]:
         expires_on=None,
         actor="p",
     )
-    record.revoke(award_id=first, reason="misconduct", actor=AUTHORITY)
+    record.revoke(
+        award_id=first,
+        category=RevocationReason.ACADEMIC_MISCONDUCT,
+        note="misconduct",
+        actor=AUTHORITY,
+    )
     record.record_personal_data(ciphertext=b"c", actor="p")
     record.erase_personal_data(reason="request", actor=AUTHORITY)
 

@@ -12,7 +12,7 @@ import pytest
 
 from ledger.domain import ids
 from ledger.domain.learner_record import AwardStatus, LearnerRecord
-from ledger.domain.values import AwardRoute, StackingRule
+from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     ActorRequired,
     AwardAlreadyRevoked,
@@ -161,39 +161,91 @@ class TestRevocation:
         record = open_record()
         award_id = issue(record, "R1")
         before = datetime.now(UTC)
-        record.revoke(award_id=award_id, reason="academic misconduct", actor=AUTHORITY)
+        record.revoke(
+            award_id=award_id,
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="  exam board case EB-2026-113  ",
+            actor=AUTHORITY,
+        )
         award = record.award(award_id)
-        assert award.revocation_reason == "academic misconduct"
+        assert award.revocation_category is RevocationReason.ACADEMIC_MISCONDUCT
+        assert award.revocation_note == "exam board case EB-2026-113"
         assert award.revoked_by == AUTHORITY
         assert award.revoked_at is not None and award.revoked_at >= before
         assert award.status_at(award.revoked_at) is AwardStatus.REVOKED
         assert award.status_at(award.revoked_at - timedelta(microseconds=1)) is AwardStatus.VALID
         assert award.status_at(award.issued_at - timedelta(seconds=1)) is AwardStatus.NOT_YET_ISSUED
 
-    @pytest.mark.parametrize("reason", ["", "   "])
-    def test_revocation_needs_a_reason(self, reason: str) -> None:
+    @pytest.mark.parametrize("category", ["", "misbehaviour", None])
+    def test_revocation_needs_a_reason_category_from_the_list(self, category: Any) -> None:
         record = open_record()
         award_id = issue(record, "R1")
         with pytest.raises(ReasonRequired, match="rule 5"):
-            record.revoke(award_id=award_id, reason=reason, actor=AUTHORITY)
+            record.revoke(award_id=award_id, category=category, note="n", actor=AUTHORITY)
         assert record.award(award_id).revoked_at is None
+
+    @pytest.mark.parametrize("note", [None, "", "   "])
+    def test_a_revocation_for_another_reason_needs_a_note(self, note: str | None) -> None:
+        record = open_record()
+        award_id = issue(record, "R1")
+        with pytest.raises(ReasonRequired, match="needs a note"):
+            record.revoke(
+                award_id=award_id, category=RevocationReason.OTHER, note=note, actor=AUTHORITY
+            )
+        assert record.award(award_id).revoked_at is None
+
+    @pytest.mark.parametrize("note", [None, "", "   "])
+    def test_a_category_other_than_other_is_reason_enough(self, note: str | None) -> None:
+        record = open_record()
+        award_id = issue(record, "R1")
+        record.revoke(
+            award_id=award_id,
+            category=RevocationReason.ISSUED_IN_ERROR,
+            note=note,
+            actor=AUTHORITY,
+        )
+        award = record.award(award_id)
+        assert (award.revocation_category, award.revocation_note) == (
+            RevocationReason.ISSUED_IN_ERROR,
+            None,
+        )
 
     def test_revocation_needs_an_actor(self) -> None:
         record = open_record()
         award_id = issue(record, "R1")
         with pytest.raises(ActorRequired):
-            record.revoke(award_id=award_id, reason="misconduct", actor=" ")
+            record.revoke(
+                award_id=award_id,
+                category=RevocationReason.ACADEMIC_MISCONDUCT,
+                note="misconduct",
+                actor=" ",
+            )
 
     def test_an_award_is_revoked_only_once(self) -> None:
         record = open_record()
         award_id = issue(record, "R1")
-        record.revoke(award_id=award_id, reason="first", actor=AUTHORITY)
-        with pytest.raises(AwardAlreadyRevoked, match="first"):
-            record.revoke(award_id=award_id, reason="second", actor=AUTHORITY)
+        record.revoke(
+            award_id=award_id,
+            category=RevocationReason.ADMINISTRATIVE,
+            note="first",
+            actor=AUTHORITY,
+        )
+        with pytest.raises(AwardAlreadyRevoked, match="administrative"):
+            record.revoke(
+                award_id=award_id,
+                category=RevocationReason.OTHER,
+                note="second",
+                actor=AUTHORITY,
+            )
 
     def test_an_award_not_on_the_record_cannot_be_revoked(self) -> None:
         with pytest.raises(AwardNotFound):
-            open_record().revoke(award_id=uuid4(), reason="r", actor=AUTHORITY)
+            open_record().revoke(
+                award_id=uuid4(),
+                category=RevocationReason.OTHER,
+                note="r",
+                actor=AUTHORITY,
+            )
 
 
 class TestStacking:
@@ -261,7 +313,12 @@ class TestStacking:
         self, components: tuple[LearnerRecord, list[UUID], list[UUID]]
     ) -> None:
         record, _, awards = components
-        record.revoke(award_id=awards[0], reason="misconduct", actor=AUTHORITY)
+        record.revoke(
+            award_id=awards[0],
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="misconduct",
+            actor=AUTHORITY,
+        )
         with pytest.raises(AwardNotStackable, match="revoked"):
             self.stack(record, awards, StackingRule())
 

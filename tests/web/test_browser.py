@@ -155,7 +155,8 @@ def test_an_employer_checks_valid_revoked_and_unknown_ids(
     expect(revocation).to_contain_text(
         re.compile(r"Revoked on\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
     )
-    expect(revocation).to_contain_text("academic integrity investigation")
+    expect(revocation).to_contain_text("Academic misconduct")
+    expect(revocation).not_to_contain_text("AI-2026-014")
 
     page.get_by_label("Award id", exact=True).fill("00000000-0000-4000-8000-000000000000")
     page.get_by_label("Award id", exact=True).press("Enter")

@@ -79,7 +79,7 @@ def test_issuances_and_revocations_move_their_counters(
 
     revoked = client.post(
         f"/v1/providers/SETU/awards/{demo.stacked_award}/revocation",
-        json={"reason": "issued in error: wrong learner"},
+        json={"category": "issued_in_error", "note": "issued in error: wrong learner"},
         headers=headers,
     )
     after = scrape(client)
