@@ -24,7 +24,13 @@ from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from ledger import errors, privacy
 from ledger.config import Settings
 from ledger.domain import ids
-from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
+from ledger.domain.learner_record import (
+    NOT_YOUR_LEARNER,
+    Award,
+    AwardStatus,
+    AwardTerms,
+    LearnerRecord,
+)
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.values import (
@@ -566,7 +572,18 @@ class Ledger(Application[UUID]):
         return self._save(record)
 
     # --- learners' personal data ----------------------------------------------------
-    def record_personal_data(self, learner_id: str, data: dict[str, str], *, actor: str) -> Receipt:
+    def record_personal_data(
+        self,
+        learner_id: str,
+        data: dict[str, str],
+        *,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        """Record (or replace) a learner's personal data, encrypted with their key.
+        ``acting_provider`` is the provider a provider key acts for (it must hold an
+        award on the record; see `LearnerRecord.check_personal_data_custodian`);
+        ``None`` is the authority."""
         unknown = sorted(set(data) - set(privacy.PERSONAL_FIELDS))
         if unknown:
             msg = (
@@ -576,6 +593,8 @@ class Ledger(Application[UUID]):
             raise errors.MissingStandardElement(msg)
         batch = _Batch()
         record = self._record_for(learner_id, batch, actor, None)
+        # Before anything else, the erasure check included: a stranger learns nothing.
+        record.check_personal_data_custodian(acting_provider)
         key = self.ledger_recorder.learner_key(record.id)
         if key is None:
             if self.ledger_recorder.learner_key_ever_existed(record.id):
@@ -584,14 +603,25 @@ class Ledger(Application[UUID]):
             key = privacy.new_key()
             batch.new_keys.append((record.id, key))
         record.record_personal_data(
-            ciphertext=privacy.encrypt(key, record.id, dict(data)), actor=actor
+            ciphertext=privacy.encrypt(key, record.id, dict(data)),
+            actor=actor,
+            acting_provider=acting_provider,
         )
         batch.records[record.id] = record
         return Receipt(record.id, self._save_batch(batch))
 
-    def read_personal_data(self, learner_id: str) -> dict[str, Any] | None:
-        """The learner's personal data, or ``None`` if there is none or it was erased."""
-        record = self.get_learner_record(learner_id)
+    def read_personal_data(
+        self, learner_id: str, *, acting_provider: UUID | None = None
+    ) -> dict[str, Any] | None:
+        """The learner's personal data, or ``None`` if there is none or it was erased.
+        The same people may read it as may record it."""
+        try:
+            record = self.get_learner_record(learner_id)
+        except errors.LearnerNotFound:
+            if acting_provider is not None:  # a stranger is told no more than "not yours"
+                raise errors.NotYourLearner(NOT_YOUR_LEARNER) from None
+            raise
+        record.check_personal_data_custodian(acting_provider)
         if record.personal_data is None:
             return None
         key = self.ledger_recorder.learner_key(record.id)

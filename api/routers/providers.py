@@ -347,7 +347,7 @@ def record_personal_data(
 ) -> Response:
     def command() -> Written:
         receipt = services.ledger.record_personal_data(
-            body.learner_id, body.fields(), actor=key.actor
+            body.learner_id, body.fields(), actor=key.actor, acting_provider=key.provider_id
         )
         return LearnerWritten(learner_record_id=receipt.aggregate_id, position=receipt.position)
 
