@@ -72,6 +72,27 @@ class SideTables:
                 return []
             return [dict(row) for row in cursor.fetchall()]
 
+    def add_column(self, table: str, column: str) -> bool:
+        """Add ``column`` ("name TYPE") to a table made before it existed; whether it
+        was missing. Processes starting together take turns, as in `create`."""
+        name = column.split(maxsplit=1)[0]
+        datastore = self._datastore
+        with datastore_setup(datastore), datastore.transaction(commit=True) as cursor:
+            if isinstance(datastore, PostgresDatastore):
+                cursor.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
+                    " AND table_name = %s AND column_name = %s",
+                    (datastore.schema, table, name),
+                )
+            else:
+                cursor.execute(
+                    "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, name)
+                )
+            if cursor.fetchall():
+                return False
+            cursor.execute(self.statement(f"ALTER TABLE {{t}}{table} ADD COLUMN {column}"))
+            return True
+
     def create(self, *templates: str) -> None:
         """Create tables if missing. Processes starting together (uvicorn workers) take
         turns, as the ledger's own tables do (`ledger.infrastructure.store_setup`)."""

@@ -629,6 +629,32 @@ class Ledger(Application[UUID]):
             return None
         return privacy.decrypt(key, record.id, record.personal_data)
 
+    def personal_data_fingerprint(
+        self, learner_id: str, request: bytes, *, acting_provider: UUID | None = None
+    ) -> str:
+        """What a side table (the API's idempotency records) may keep to recognise a
+        request that carries this learner's personal data: an HMAC under a key derived
+        from the learner's own key, destroyed by erasure with it. While the learner has
+        no key yet, a stand-in of the record id only (no personal data in it). Refuses
+        as `record_personal_data` would: another provider's learner, an erased one."""
+        record_id = ids.learner_record_id(learner_id)
+        try:
+            record: LearnerRecord | None = self.get_learner_record(learner_id)
+        except errors.LearnerNotFound:
+            record = None
+        if record is None:
+            if acting_provider is not None:
+                raise errors.NotYourLearner(NOT_YOUR_LEARNER)
+        else:
+            record.check_personal_data_custodian(acting_provider)
+        key = self.ledger_recorder.learner_key(record_id)
+        if key is None:
+            if self.ledger_recorder.learner_key_ever_existed(record_id):
+                msg = "this learner's personal data was erased; it is not recorded again"
+                raise errors.PersonalDataErased(msg)
+            return privacy.keyless_fingerprint(record_id)
+        return privacy.keyed_fingerprint(key, record_id, request)
+
     def erase_learner(self, learner_id: str, *, reason: str, actor: str) -> Receipt:
         """Crypto-shred the learner's personal data: the key goes, in the same
         transaction as the event that records the erasure."""
