@@ -14,8 +14,12 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.models.providers import RecordPersonalData
 from api.observability import JsonFormatter
+from ledger.application import Ledger
+from ledger.config import DatabaseSettings, Settings
+from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, award, ok
 from tests.integration.store import RawStore
 
@@ -180,3 +184,40 @@ def test_no_log_line_or_metric_carries_personal_data(
         assert value.lower() not in metrics.lower(), name
     for label, trace in traces(path, body).items():
         assert trace not in logged, label
+
+
+def test_idempotency_records_from_before_keyed_fingerprints_are_dropped_at_start(
+    database: DatabaseSettings,
+) -> None:
+    """A table an older version made holds plain SHA-256 fingerprints of every body:
+    starting this version adds the claim column and drops those rows."""
+    old_fingerprint = _sha256(orjson.dumps(["POST", "/x", {"national_id": "9876543WA"}]))
+    ledger = Ledger(Settings(database=database, policy=IRELAND))
+    try:
+        store = RawStore(ledger)
+        store.query(
+            "CREATE TABLE {schema}idempotency_keys ("
+            " principal VARCHAR(100) NOT NULL, idempotency_key VARCHAR(200) NOT NULL,"
+            " fingerprint CHAR(64) NOT NULL, claimed_at VARCHAR(40) NOT NULL,"
+            " status_code INTEGER, body TEXT, position BIGINT,"
+            " PRIMARY KEY (principal, idempotency_key))"
+        )
+        store.query(
+            "INSERT INTO {schema}idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "provider:SETU",
+            "old-1",
+            old_fingerprint,
+            "2026-01-01T00:00:00+00:00",
+            200,
+            "{}",
+            1,
+        )
+    finally:
+        ledger.close()
+
+    with TestClient(create_app(Settings(database=database, policy=IRELAND))) as client:
+        tables = every_row_but_the_events(client)
+        assert "old-1" not in tables["idempotency_keys"]
+        assert old_fingerprint not in tables["idempotency_keys"]
+        client.app.state.services.idempotency.claim("provider:SETU", "new-1", "0" * 64)  # type: ignore[attr-defined]
+        assert "new-1" in every_row_but_the_events(client)["idempotency_keys"]
