@@ -32,7 +32,6 @@ from api.keys import ApiKey
 from api.models.common import Written
 from api.problems import ApiProblem
 from api.services import VIEW_WAIT_SECONDS, Services
-from ledger.errors import LedgerError
 
 POSITION_HEADER = "Ledger-Position"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -109,8 +108,9 @@ def perform(
     if personal_fingerprint is not None:
         try:
             final_fingerprint = personal_fingerprint(canonical)
-        except LedgerError:  # erased since: a retry is refused before its claim anyway
-            final_fingerprint = None
+        except Exception:  # erased since (a retry is refused before its claim anyway),
+            # or the store failed: keep the stand-in, and store the answer all the same
+            log.warning("kept the stand-in fingerprint of a personal-data request")
     store.complete(
         key.principal, idempotency_key, claim, answer, final_fingerprint=final_fingerprint
     )
