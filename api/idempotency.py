@@ -235,10 +235,11 @@ class IdempotencyStore:
                         " AND status_code IS NULL RETURNING principal",
                         (datetime.now(UTC).isoformat(), principal, key, token),
                     )
-                except Exception:  # the store is down: the request itself will say so
+                except Exception:  # the store is down or closed: the request cannot
+                    # finish either, so stop renewing (the lease then lapses as for a crash)
                     log.warning("could not renew an Idempotency-Key claim", exc_info=True)
-                    continue
-                if not renewed:  # answered, released or taken over meanwhile
+                    renewed = []
+                if not renewed:  # answered, released, taken over or unrenewable
                     with self._lock:
                         if self._held.get((principal, key)) == token:
                             del self._held[(principal, key)]
