@@ -71,6 +71,12 @@ class KeyAlreadyRevoked(ValueError):
     pass
 
 
+class LastAuthorityKey(ValueError):
+    """Revoking this key would leave no live authority key: the authority would be
+    locked out of its own API (a new one can still be made on the server with
+    ``ledger authority create-key``)."""
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -154,14 +160,35 @@ class KeyStore:
         return [_key(row) for row in rows]
 
     def revoke(self, key_id: str, *, revoked_by: str) -> ApiKey:
-        """Revoke a key (again is harmless: the first revocation stays on record)."""
+        """Revoke a key (again is harmless: the first revocation stays on record).
+
+        The last live authority key is not revoked (`LastAuthorityKey`). The check and
+        the revocation are one conditional statement taking its turn with other writes
+        of the table, so two revocations of the last two keys cannot both pass."""
         check_line(key_id, "key_id")
-        self._tables.execute(
+        revoked = self._tables.execute_in_turn(
+            "api_keys",
             "UPDATE {t}api_keys SET revoked_at = ?, revoked_by = ?"
-            " WHERE key_id = ? AND revoked_at IS NULL",
-            (datetime.now(UTC).isoformat(), revoked_by, key_id),
+            " WHERE key_id = ? AND revoked_at IS NULL"
+            " AND (role <> ? OR (SELECT COUNT(*) FROM {t}api_keys"
+            " WHERE role = ? AND revoked_at IS NULL) > 1)"
+            " RETURNING key_id",
+            (
+                datetime.now(UTC).isoformat(),
+                revoked_by,
+                key_id,
+                Role.AUTHORITY.value,
+                Role.AUTHORITY.value,
+            ),
         )
-        return self.get(key_id)
+        key = self.get(key_id)
+        if not revoked and key.revoked_at is None:
+            msg = (
+                f"API key {key_id!r} is the last live authority key; revoking it would lock"
+                " the authority out. Create another authority key first, then revoke this one"
+            )
+            raise LastAuthorityKey(msg)
+        return key
 
     def rotate(self, key_id: str, *, rotated_by: str) -> IssuedKey:
         """A new key for the same holder; the old one stops working now."""

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.keys import KeyAlreadyRevoked, KeyNotFound
+from api.keys import KeyAlreadyRevoked, KeyNotFound, LastAuthorityKey
 from ledger.application import BatchRejected
 from ledger.errors import ControlCharacter, LedgerError
 
@@ -150,6 +150,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_key_revoked(_: Request, error: Exception) -> Response:
         return problem_response(409, "key-already-revoked", str(error))
 
+    async def on_last_authority_key(_: Request, error: Exception) -> Response:
+        return problem_response(409, "last-authority-key", str(error))
+
     async def on_validation_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         return validation_problem(error.errors())
@@ -180,6 +183,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(KeyNotFound, on_key_not_found)
     app.add_exception_handler(KeyAlreadyRevoked, on_key_revoked)
+    app.add_exception_handler(LastAuthorityKey, on_last_authority_key)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -53,6 +53,46 @@ class SideTables:
                 return []
             return [dict(row) for row in cursor.fetchall()]
 
+    def execute_in_turn(self, table: str, template: str, params: Sequence[Any] = ()) -> list[Row]:
+        """`execute`, with every other write of ``table`` kept out until it commits.
+
+        For a write whose condition reads other rows of the table ("unless it is the
+        last ..."): under PostgreSQL's read committed, two such statements on different
+        rows would each see the other's row unchanged and both pass. The table lock
+        (SHARE ROW EXCLUSIVE: it conflicts with itself and with writes, not with reads)
+        makes them take turns, and the statement's snapshot is taken after the lock.
+        SQLite has one writer at a time, so one statement is already atomic there."""
+        with self._datastore.transaction(commit=True) as cursor:
+            if self.is_postgres:
+                cursor.execute(
+                    self.statement(f"LOCK TABLE {{t}}{table} IN SHARE ROW EXCLUSIVE MODE")
+                )
+            cursor.execute(self.statement(template), tuple(params))
+            if "RETURNING" not in template.upper():
+                return []
+            return [dict(row) for row in cursor.fetchall()]
+
+    def add_column(self, table: str, column: str) -> bool:
+        """Add ``column`` ("name TYPE") to a table made before it existed; whether it
+        was missing. Processes starting together take turns, as in `create`."""
+        name = column.split(maxsplit=1)[0]
+        datastore = self._datastore
+        with datastore_setup(datastore), datastore.transaction(commit=True) as cursor:
+            if isinstance(datastore, PostgresDatastore):
+                cursor.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
+                    " AND table_name = %s AND column_name = %s",
+                    (datastore.schema, table, name),
+                )
+            else:
+                cursor.execute(
+                    "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, name)
+                )
+            if cursor.fetchall():
+                return False
+            cursor.execute(self.statement(f"ALTER TABLE {{t}}{table} ADD COLUMN {column}"))
+            return True
+
     def create(self, *templates: str) -> None:
         """Create tables if missing. Processes starting together (uvicorn workers) take
         turns, as the ledger's own tables do (`ledger.infrastructure.store_setup`)."""

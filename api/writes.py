@@ -19,7 +19,15 @@ from fastapi import Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.idempotency import Claimed, InProgress, Mismatch, Replay, StoredAnswer, fingerprint
+from api.idempotency import (
+    Claimed,
+    InProgress,
+    Mismatch,
+    Replay,
+    StoredAnswer,
+    canonical_request,
+    fingerprint,
+)
 from api.keys import ApiKey
 from api.models.common import Written
 from api.problems import ApiProblem
@@ -52,15 +60,26 @@ def perform(
     idempotency_key: str | None,
     command: Callable[[], Written],
     status_code: int = 200,
+    personal_fingerprint: Callable[[bytes], str] | None = None,
 ) -> Response:
-    """Run ``command`` once per idempotency key and answer with what it returned."""
+    """Run ``command`` once per idempotency key and answer with what it returned.
+
+    A request carrying a learner's personal data passes ``personal_fingerprint``: given
+    the canonical request, the ledger's fingerprint of it keyed by that learner's own
+    key (`Ledger.personal_data_fingerprint`). The idempotency table then keeps no plain
+    hash of the personal data, and erasing the learner's key leaves its row unreadable
+    and unguessable (the answer it stores names only the record's pseudonymous id and a
+    log position). A learner with no key yet gets a fingerprint of their record id
+    only, replaced by the keyed one once the first recording has made the key."""
     if idempotency_key is None:
         return _answer(services, _run(command, status_code))
-    request_fingerprint = fingerprint(
-        request.method,
-        request.url.path,
-        None if payload is None else payload.model_dump(mode="json"),
-    )
+    validated = None if payload is None else payload.model_dump(mode="json")
+    if personal_fingerprint is None:
+        request_fingerprint = fingerprint(request.method, request.url.path, validated)
+    else:
+        canonical = canonical_request(request.method, request.url.path, validated)
+        # Refusals (not this provider's learner, erased) come from here, before a claim.
+        request_fingerprint = personal_fingerprint(canonical)
     store = services.idempotency
     claim = store.claim(key.principal, idempotency_key, request_fingerprint)
     if isinstance(claim, Replay):
@@ -77,15 +96,24 @@ def perform(
             409,
             "idempotency-key-in-use",
             "a request with this Idempotency-Key is still running; retry in a moment",
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": str(claim.retry_after)},
         )
     assert isinstance(claim, Claimed)
     try:
         answer = _run(command, status_code)
     except BaseException:
-        store.release(key.principal, idempotency_key)
+        store.release(key.principal, idempotency_key, claim)
         raise
-    store.complete(key.principal, idempotency_key, answer)
+    final_fingerprint = None
+    if personal_fingerprint is not None:
+        try:
+            final_fingerprint = personal_fingerprint(canonical)
+        except Exception:  # erased since (a retry is refused before its claim anyway),
+            # or the store failed: keep the stand-in, and store the answer all the same
+            log.warning("kept the stand-in fingerprint of a personal-data request")
+    store.complete(
+        key.principal, idempotency_key, claim, answer, final_fingerprint=final_fingerprint
+    )
     return _answer(services, answer)
 
 

@@ -25,7 +25,13 @@ from ledger import errors, privacy
 from ledger.award_index import award_references
 from ledger.config import Settings
 from ledger.domain import event_types, ids, text
-from ledger.domain.learner_record import Award, AwardStatus, AwardTerms, LearnerRecord
+from ledger.domain.learner_record import (
+    NOT_YOUR_LEARNER,
+    Award,
+    AwardStatus,
+    AwardTerms,
+    LearnerRecord,
+)
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.values import (
@@ -585,7 +591,18 @@ class Ledger(Application[UUID]):
         return self._save(record)
 
     # --- learners' personal data ----------------------------------------------------
-    def record_personal_data(self, learner_id: str, data: dict[str, str], *, actor: str) -> Receipt:
+    def record_personal_data(
+        self,
+        learner_id: str,
+        data: dict[str, str],
+        *,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        """Record (or replace) a learner's personal data, encrypted with their key.
+        ``acting_provider`` is the provider a provider key acts for (it must hold an
+        award on the record; see `LearnerRecord.check_personal_data_custodian`);
+        ``None`` is the authority."""
         unknown = sorted(set(data) - set(privacy.PERSONAL_FIELDS))
         if unknown:
             msg = (
@@ -597,6 +614,8 @@ class Ledger(Application[UUID]):
             text.check_line(value, "personal_data", name)
         batch = _Batch()
         record = self._record_for(learner_id, batch, actor, None)
+        # Before anything else, the erasure check included: a stranger learns nothing.
+        record.check_personal_data_custodian(acting_provider)
         key = self.ledger_recorder.learner_key(record.id)
         if key is None:
             if self.ledger_recorder.learner_key_ever_existed(record.id):
@@ -605,20 +624,57 @@ class Ledger(Application[UUID]):
             key = privacy.new_key()
             batch.new_keys.append((record.id, key))
         record.record_personal_data(
-            ciphertext=privacy.encrypt(key, record.id, dict(data)), actor=actor
+            ciphertext=privacy.encrypt(key, record.id, dict(data)),
+            actor=actor,
+            acting_provider=acting_provider,
         )
         batch.records[record.id] = record
         return Receipt(record.id, self._save_batch(batch))
 
-    def read_personal_data(self, learner_id: str) -> dict[str, Any] | None:
-        """The learner's personal data, or ``None`` if there is none or it was erased."""
-        record = self.get_learner_record(learner_id)
+    def read_personal_data(
+        self, learner_id: str, *, acting_provider: UUID | None = None
+    ) -> dict[str, Any] | None:
+        """The learner's personal data, or ``None`` if there is none or it was erased.
+        The same people may read it as may record it."""
+        try:
+            record = self.get_learner_record(learner_id)
+        except errors.LearnerNotFound:
+            if acting_provider is not None:  # a stranger is told no more than "not yours"
+                raise errors.NotYourLearner(NOT_YOUR_LEARNER) from None
+            raise
+        record.check_personal_data_custodian(acting_provider)
         if record.personal_data is None:
             return None
         key = self.ledger_recorder.learner_key(record.id)
         if key is None:
             return None
         return privacy.decrypt(key, record.id, record.personal_data)
+
+    def personal_data_fingerprint(
+        self, learner_id: str, request: bytes, *, acting_provider: UUID | None = None
+    ) -> str:
+        """What a side table (the API's idempotency records) may keep to recognise a
+        request that carries this learner's personal data: an HMAC under a key derived
+        from the learner's own key, destroyed by erasure with it. While the learner has
+        no key yet, a stand-in of the record id only (no personal data in it). Refuses
+        as `record_personal_data` would: another provider's learner, an erased one."""
+        record_id = ids.learner_record_id(learner_id)
+        try:
+            record: LearnerRecord | None = self.get_learner_record(learner_id)
+        except errors.LearnerNotFound:
+            record = None
+        if record is None:
+            if acting_provider is not None:
+                raise errors.NotYourLearner(NOT_YOUR_LEARNER)
+        else:
+            record.check_personal_data_custodian(acting_provider)
+        key = self.ledger_recorder.learner_key(record_id)
+        if key is None:
+            if self.ledger_recorder.learner_key_ever_existed(record_id):
+                msg = "this learner's personal data was erased; it is not recorded again"
+                raise errors.PersonalDataErased(msg)
+            return privacy.keyless_fingerprint(record_id)
+        return privacy.keyed_fingerprint(key, record_id, request)
 
     def erase_learner(self, learner_id: str, *, reason: str, actor: str) -> Receipt:
         """Crypto-shred the learner's personal data: the key goes, in the same

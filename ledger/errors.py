@@ -114,6 +114,15 @@ class NotYourObject(LedgerError):
     kind = "forbidden"
 
 
+class NotYourLearner(LedgerError):
+    """A provider tried to handle the personal data of a learner it holds no award of.
+
+    Refused alike whether or not the learner has a record, so that the refusal does not
+    tell a provider which pseudonymous ids the ledger knows."""
+
+    kind = "forbidden"
+
+
 # --- conflicts with the ledger's state ------------------------------------------------
 class ProviderAlreadyRegistered(LedgerError):
     pass

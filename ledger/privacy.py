@@ -7,6 +7,8 @@ The ciphertext may sit in an immutable event because the key does not: it lives 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from typing import Any
 from uuid import UUID
@@ -39,3 +41,16 @@ def decrypt(key: bytes, learner_record_id: UUID, blob: bytes) -> dict[str, Any]:
         raise ValueError(msg) from e
     data: dict[str, Any] = orjson.loads(plain)
     return data
+
+
+def keyed_fingerprint(key: bytes, learner_record_id: UUID, message: bytes) -> str:
+    """An HMAC-SHA256 of ``message`` under a key derived from the learner's own key: a
+    fingerprint of a request carrying personal data that nobody can test guesses
+    against without the key, and that nobody can after erasure."""
+    derived = hmac.new(key, b"idempotency-fingerprint:" + learner_record_id.bytes, "sha256")
+    return hmac.new(derived.digest(), message, hashlib.sha256).hexdigest()
+
+
+def keyless_fingerprint(learner_record_id: UUID) -> str:
+    """The stand-in while a learner has no key yet: of the pseudonymous record id only."""
+    return hashlib.sha256(b"no-learner-key-yet:" + learner_record_id.bytes).hexdigest()

@@ -364,10 +364,21 @@ def record_personal_data(
 ) -> Response:
     def command() -> Written:
         receipt = services.ledger.record_personal_data(
-            body.learner_id, body.fields(), actor=key.actor
+            body.learner_id, body.fields(), actor=key.actor, acting_provider=key.provider_id
         )
         return LearnerWritten(learner_record_id=receipt.aggregate_id, position=receipt.position)
 
+    def personal_fingerprint(canonical: bytes) -> str:
+        return services.ledger.personal_data_fingerprint(
+            body.learner_id, canonical, acting_provider=key.provider_id
+        )
+
     return perform(
-        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
+        request,
+        services,
+        key=key,
+        payload=body,
+        idempotency_key=idempotency_key,
+        command=command,
+        personal_fingerprint=personal_fingerprint,
     )

@@ -12,7 +12,7 @@ import os
 import typer
 from rich.table import Table
 
-from api.keys import KeyNotFound, KeyStore, Role
+from api.keys import KeyNotFound, KeyStore, LastAuthorityKey, Role
 from api.sql import SideTables
 from ledger.application import Ledger
 from ledger.cli.app import app, console, fail, user_errors
@@ -112,6 +112,8 @@ def revoke_key(key_id: str = typer.Argument(..., help="The key id (from list-key
         revoked = keys.revoke(key_id, revoked_by=_operator())
     except KeyNotFound as error:
         fail(str(error))
+    except LastAuthorityKey as error:
+        fail(f"{error} (`ledger authority create-key --name ...`)")
     finally:
         ledger.close()
     assert revoked.revoked_at is not None

@@ -21,9 +21,15 @@ from ledger.errors import (
     InvalidAssessment,
     InvalidTransition,
     MissingStandardElement,
+    NotYourLearner,
     PersonalDataErased,
     ReasonRequired,
     StackingRuleNotMet,
+)
+
+NOT_YOUR_LEARNER = (
+    "this provider holds no award on this learner's record, so it may not handle the "
+    "learner's personal data"
 )
 
 
@@ -247,7 +253,10 @@ class LearnerRecord(AuditedAggregate):
             actor=actor,
         )
 
-    def record_personal_data(self, *, ciphertext: bytes, actor: str) -> None:
+    def record_personal_data(
+        self, *, ciphertext: bytes, actor: str, acting_provider: UUID | None = None
+    ) -> None:
+        self.check_personal_data_custodian(acting_provider)
         if self.personal_data_erased:
             msg = "this learner's personal data was erased; it is not recorded again"
             raise PersonalDataErased(msg)
@@ -264,6 +273,15 @@ class LearnerRecord(AuditedAggregate):
         self.trigger_event(self.PersonalDataErased, reason=reason.strip(), actor=actor)
 
     # --- queries --------------------------------------------------------------------
+    def check_personal_data_custodian(self, acting_provider: UUID | None) -> None:
+        """The learner owns the record and acts through a provider that awarded them
+        (any award of its own, revoked or expired included) or through the authority
+        (``None``); no other provider may record or read their personal data."""
+        if acting_provider is None:
+            return
+        if not any(a.terms.provider_id == acting_provider for a in self.awards.values()):
+            raise NotYourLearner(NOT_YOUR_LEARNER)
+
     def award(self, award_id: UUID) -> Award:
         try:
             return self.awards[award_id]

@@ -18,7 +18,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Headers, World
+from ledger.domain import ids
+from tests.api.conftest import Headers, Provider, World, award, event_count, ok
 
 PUBLIC = {
     "/openapi.json",
@@ -138,3 +139,162 @@ def test_a_provider_cannot_touch_another_providers_credential_or_award(
     )
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("/not-your-object")
+
+
+# --- learners' personal data: who may do what -----------------------------------------
+PERSONAL = {"name": "Máire Ní Bhriain", "national_id": "8123456TA", "email": "maire@example.ie"}
+
+
+def _record_personal_data(client: TestClient, provider: Provider, learner: str) -> Any:
+    return client.post(
+        provider.path("/learners/personal-data"),
+        json={"learner_id": learner, "personal_data": PERSONAL},
+        headers=provider.headers,
+    )
+
+
+def _learner_key_exists(client: TestClient, learner: str) -> bool:
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    return bool(ledger.ledger_recorder.learner_key_ever_existed(ids.learner_record_id(learner)))
+
+
+def test_a_provider_records_personal_data_only_of_learners_it_awarded(
+    client: TestClient, world: World
+) -> None:
+    ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("l-501", "R-501", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    before = event_count(client)
+
+    stranger = _record_personal_data(client, world.atu, "l-501")
+    unknown = _record_personal_data(client, world.atu, "l-nobody")
+
+    assert stranger.status_code == 403
+    assert stranger.headers["content-type"] == "application/problem+json"
+    assert stranger.json()["type"].endswith("/not-your-learner")
+    # A learner without a record is refused in the very same words: the refusal does not
+    # tell a provider which pseudonymous ids the ledger knows.
+    assert unknown.status_code == 403
+    assert unknown.json() == stranger.json()
+    assert event_count(client) == before
+    assert not _learner_key_exists(client, "l-501")
+    assert not _learner_key_exists(client, "l-nobody")
+
+    ok(_record_personal_data(client, world.setu, "l-501"))
+    assert event_count(client) == before + 1
+
+
+def test_a_provider_cannot_replace_the_personal_data_of_another_providers_learner(
+    client: TestClient, world: World
+) -> None:
+    ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("l-502", "R-502", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    ok(_record_personal_data(client, world.setu, "l-502"))
+    before = event_count(client)
+
+    refused = client.post(
+        world.atu.path("/learners/personal-data"),
+        json={"learner_id": "l-502", "personal_data": {"name": "Someone Else"}},
+        headers=world.atu.headers,
+    )
+
+    assert refused.status_code == 403
+    assert event_count(client) == before
+    ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
+    assert ledger.read_personal_data("l-502") == PERSONAL
+
+
+def test_a_provider_keeps_custody_of_its_learner_after_revoking_the_award(
+    client: TestClient, world: World
+) -> None:
+    issued = ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("l-503", "R-503", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    award_id = issued["awards"][0]["award_id"]
+    ok(
+        client.post(
+            world.setu.path(f"/awards/{award_id}/revocation"),
+            json={"reason": "issued in error"},
+            headers=world.setu.headers,
+        )
+    )
+    ok(_record_personal_data(client, world.setu, "l-503"))
+
+
+def test_a_stranger_provider_is_not_told_that_a_learner_was_erased(
+    client: TestClient, authority: Headers, world: World
+) -> None:
+    ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("l-504", "R-504", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    ok(_record_personal_data(client, world.setu, "l-504"))
+    ok(
+        client.post(
+            "/v1/authority/learners/erasure",
+            json={"learner_id": "l-504", "reason": "GDPR request 2026-31"},
+            headers=authority,
+        )
+    )
+
+    assert _record_personal_data(client, world.atu, "l-504").status_code == 403
+    assert _record_personal_data(client, world.setu, "l-504").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/authority/learners/erasure", {"learner_id": "l-505", "reason": "asked"}),
+        ("GET", "/v1/authority/transcripts?learner_id=l-505", None),
+        ("GET", "/v1/authority/aggregates/{record}/events", None),
+    ],
+    ids=["erasure", "transcript", "record-history"],
+)
+def test_only_the_authority_erases_or_exports_a_learners_record(
+    client: TestClient,
+    authority: Headers,
+    world: World,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+) -> None:
+    """Even the provider that awarded the learner: the learner exports their record and
+    asks for erasure through the authority, which executes both."""
+    ok(
+        client.post(
+            world.setu.path("/awards"),
+            json=award("l-505", "R-505", world.credential_id),
+            headers=world.setu.headers,
+        ),
+        201,
+    )
+    ok(_record_personal_data(client, world.setu, "l-505"))
+    path = path.replace("{record}", str(ids.learner_record_id("l-505")))
+    before = event_count(client)
+
+    refused = client.request(method, path, json=body, headers=world.setu.headers)
+
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert event_count(client) == before
+    ok(client.request(method, path, json=body, headers=authority))

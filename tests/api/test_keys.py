@@ -4,7 +4,9 @@ and revoked by the authority, and named in every event they write."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.keys import Role
 from ledger.cli.app import app as cli
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
@@ -82,6 +85,11 @@ def test_list_and_revoke_keys_from_the_command_line(
     assert "authority" in listed.output
     assert secret.split("_", 2)[2] not in listed.output
 
+    # Not the only authority key (that one is kept, see below): a second one first.
+    second = runner.invoke(
+        cli, ["authority", "create-key", "--name", "deputy"], env=environment(database)
+    )
+    assert second.exit_code == 0, second.output
     revoked = runner.invoke(cli, ["authority", "revoke-key", key_id], env=environment(database))
     assert revoked.exit_code == 0, revoked.output
     refused = client.get("/v1/authority/keys", headers=bearer(secret))
@@ -157,3 +165,80 @@ def test_rotation_replaces_a_key_and_revocation_stops_it_at_once(
         client.get("/v1/authority/audit", params={"event_type": "AwardIssued"}, headers=authority)
     )
     assert [e["actor"] for e in history["entries"]] == [f"provider:SETU:{rotated['key_id']}"]
+
+
+def test_the_last_live_authority_key_is_not_revoked_through_the_api(
+    client: TestClient, authority: Headers
+) -> None:
+    me = ok(client.get("/v1/authority/keys", headers=authority))["keys"][0]["key_id"]
+
+    refused = client.post(f"/v1/authority/keys/{me}/revocation", headers=authority)
+
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/last-authority-key")
+    listed = ok(client.get("/v1/authority/keys", headers=authority))  # still works
+    assert [k["revoked_at"] for k in listed["keys"]] == [None]
+
+    # Authority keys are made on the server (`ledger authority create-key`).
+    keys = client.app.state.services.keys  # type: ignore[attr-defined]
+    deputy = keys.create(role=Role.AUTHORITY, name="deputy", created_by="cli:test")
+    ok(client.post(f"/v1/authority/keys/{me}/revocation", headers=authority))
+    assert client.get("/v1/authority/keys", headers=authority).status_code == 401
+    last = client.post(
+        f"/v1/authority/keys/{deputy.key.key_id}/revocation", headers=bearer(deputy.secret)
+    )
+    assert last.status_code == 409
+    ok(client.get("/v1/authority/keys", headers=bearer(deputy.secret)))
+
+
+def test_two_concurrent_revocations_of_the_last_two_authority_keys_do_not_both_pass(
+    client: TestClient, authority: Headers
+) -> None:
+    """Each key revokes the other at the same moment, round after round: at most one
+    wins, and some authority key always stays live."""
+    keys = client.app.state.services.keys  # type: ignore[attr-defined]
+    first = ok(client.get("/v1/authority/keys", headers=authority))["keys"][0]["key_id"]
+    survivor = (first, authority)
+    for _ in range(12):
+        other = keys.create(role=Role.AUTHORITY, name="deputy", created_by="cli:test")
+        pair = [survivor, (other.key.key_id, bearer(other.secret))]
+        barrier = threading.Barrier(2)
+
+        def revoke_the_other(
+            me: int, pair: list[tuple[str, Headers]] = pair, barrier: threading.Barrier = barrier
+        ) -> int:
+            target = pair[1 - me][0]
+            barrier.wait()
+            response = client.post(f"/v1/authority/keys/{target}/revocation", headers=pair[me][1])
+            return response.status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = sorted(pool.map(revoke_the_other, [0, 1]))
+        assert statuses != [200, 200]
+        live = [k for k in keys.list() if k.role is Role.AUTHORITY and k.revoked_at is None]
+        assert len(live) == 1
+        survivor = next(p for p in pair if p[0] == live[0].key_id)
+
+
+def test_the_command_line_refuses_to_revoke_the_last_authority_key_and_can_make_a_new_one(
+    bootstrapped: tuple[TestClient, str], database: DatabaseSettings
+) -> None:
+    client, secret = bootstrapped
+    runner = CliRunner()
+    key_id = secret.split("_")[1]
+
+    refused = runner.invoke(cli, ["authority", "revoke-key", key_id], env=environment(database))
+
+    assert refused.exit_code == 1
+    assert "last live authority key" in refused.output
+    assert "Traceback" not in refused.output
+    ok(client.get("/v1/authority/keys", headers=bearer(secret)))
+    # The way back for an authority that lost its keys: a new one on the server.
+    made = runner.invoke(
+        cli, ["authority", "create-key", "--name", "deputy"], env=environment(database)
+    )
+    assert made.exit_code == 0, made.output
+    revoked = runner.invoke(cli, ["authority", "revoke-key", key_id], env=environment(database))
+    assert revoked.exit_code == 0, revoked.output
+    ok(client.get("/v1/authority/keys", headers=bearer(SECRET.findall(made.output)[0])))

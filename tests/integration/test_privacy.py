@@ -143,3 +143,21 @@ def storage_bytes(ledger: Ledger) -> bytes:
             )
     path = Path(database.sqlite_path)
     return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_only_a_provider_that_awarded_the_learner_reads_their_personal_data(
+    ledger: Ledger,
+) -> None:
+    setu = ready_to_issue(ledger, "SETU")
+    atu = ready_to_issue(ledger, "ATU")
+    issue_one(ledger, setu, "R-1")
+    ledger.record_personal_data(
+        LEARNER, PERSONAL, actor=PROVIDER_ACTOR, acting_provider=setu.provider
+    )
+
+    assert ledger.read_personal_data(LEARNER, acting_provider=setu.provider) == PERSONAL
+    assert ledger.read_personal_data(LEARNER) == PERSONAL  # the authority
+    with pytest.raises(errors.NotYourLearner):
+        ledger.read_personal_data(LEARNER, acting_provider=atu.provider)
+    with pytest.raises(errors.NotYourLearner):  # not LearnerNotFound: existence stays hidden
+        ledger.read_personal_data("learner-unknown", acting_provider=atu.provider)
