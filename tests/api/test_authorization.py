@@ -230,7 +230,7 @@ def test_a_provider_keeps_custody_of_its_learner_after_revoking_the_award(
     ok(
         client.post(
             world.setu.path(f"/awards/{award_id}/revocation"),
-            json={"reason": "issued in error"},
+            json={"category": "issued_in_error"},
             headers=world.setu.headers,
         )
     )
