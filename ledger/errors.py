@@ -166,3 +166,17 @@ class PersonalDataErased(LedgerError):
 
 class ConcurrentUpdate(LedgerError):
     """Another writer changed the same record at the same moment; retry."""
+
+
+# --- the store itself -----------------------------------------------------------------
+# Not `LedgerError`s: nothing is wrong with the request, the database is away. Raised by
+# `ledger.infrastructure.reliability` instead of waiting (or retrying) for a server that
+# does not answer.
+class StoreUnavailable(Exception):
+    """The database does not answer (refused, unreachable, or slower than the configured
+    timeout). Raised only before anything of the current write was committed."""
+
+
+class CommitOutcomeUnknown(Exception):
+    """The database stopped answering after a commit was sent: the write may or may not
+    be recorded. A retry with the same ``Idempotency-Key`` finds out."""
