@@ -380,7 +380,10 @@ def harden(datastore: Any, connect_kwargs: Mapping[str, Any], timeout: float) ->
                         register_composite(info, conn)
                 yield conn
         except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as error:
-            if isinstance(error, PoolTimeout | NoAnswer) or not monitor.up:
+            # A bounded read (`answer_within`) is not retried either: its caller
+            # promised an answer in time.
+            bounded = _answer_deadline.get() is not None
+            if isinstance(error, PoolTimeout | NoAnswer) or bounded or not monitor.up:
                 raise StoreUnavailable(f"the database does not answer: {error}") from error
             raise es.OperationalError(str(error)) from error
         except psycopg.Error as error:
