@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.keys import KeyAlreadyRevoked, KeyNotFound, LastAuthorityKey
 from ledger.application import BatchRejected
-from ledger.errors import ControlCharacter, LedgerError
+from ledger.errors import CommitOutcomeUnknown, ControlCharacter, LedgerError, StoreUnavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -129,6 +129,20 @@ def ledger_problem(error: LedgerError) -> Response:
     return problem_response(STATUS_BY_KIND[error.kind], error.code(), str(error), errors=errors)
 
 
+STORE_RETRY_AFTER = "2"
+
+
+def store_unavailable_problem() -> Response:
+    """503 while the database is away: nothing of this request was written."""
+    return problem_response(
+        503,
+        "store-unavailable",
+        "the ledger's database does not answer; nothing was written by this request."
+        " Retry after a moment",
+        headers={"Retry-After": STORE_RETRY_AFTER},
+    )
+
+
 def _title(code: str) -> str:
     return code.replace("-", " ").capitalize()
 
@@ -179,6 +193,22 @@ def install_problem_handlers(app: FastAPI) -> None:
             " request unless a retry with the same Idempotency-Key says so",
         )
 
+    async def on_store_unavailable(_: Request, error: Exception) -> Response:
+        log.warning("database unavailable: %s", error)
+        return store_unavailable_problem()
+
+    async def on_commit_outcome_unknown(_: Request, error: Exception) -> Response:
+        log.error("commit outcome unknown: %s", error)
+        return problem_response(
+            504,
+            "commit-outcome-unknown",
+            "the database stopped answering while this write was being committed: it may"
+            " or may not be recorded. Retry it with the same Idempotency-Key to find out",
+            headers={"Retry-After": STORE_RETRY_AFTER},
+        )
+
+    app.add_exception_handler(StoreUnavailable, on_store_unavailable)
+    app.add_exception_handler(CommitOutcomeUnknown, on_commit_outcome_unknown)
     app.add_exception_handler(LedgerError, on_ledger_error)
     app.add_exception_handler(ApiProblem, on_api_problem)
     app.add_exception_handler(KeyNotFound, on_key_not_found)

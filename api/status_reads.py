@@ -16,7 +16,9 @@ status view has it.
 
 Connections are not pinged before use. A broken pooled connection (after a database
 restart, say) fails its read; the pool is then checked (broken connections replaced)
-and the read retried once.
+and the read retried once. All of it within ``LEDGER_DB_TIMEOUT_SECONDS``: past it, or
+while the store's monitor says the server is away, the check fails with
+`StoreUnavailable` (503) instead of waiting (`ledger.infrastructure.reliability`).
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ from uuid import UUID
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ledger.config import Settings
+from ledger.errors import StoreUnavailable
+from ledger.infrastructure.reliability import (
+    RECONNECT_GIVE_UP,
+    GuardedAsyncConnection,
+    NoAnswer,
+    answer_within,
+    libpq_options,
+)
 from projections.read import CredentialStatus, ReadModel
 
 MAX_IDS_PER_READ = 500
@@ -41,13 +51,22 @@ class AsyncStatusReader:
         self.read_model = read_model
         conninfo = make_conninfo(**settings.database.connect_kwargs())
         size = max(1, settings.database.pool_size)
+        self.timeout = settings.database.timeout
+        self.monitor = read_model.ledger.store_monitor
         self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
+            connection_class=GuardedAsyncConnection,
             min_size=size,
             max_size=size,
             open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={
+                **libpq_options(self.timeout),
+                "autocommit": True,
+                "row_factory": dict_row,
+            },
             name="status-reads",
+            timeout=self.timeout,
+            reconnect_timeout=RECONNECT_GIVE_UP,
         )
         d = read_model.d
         # The read model's own statement: primary-key reads joined to the provider
@@ -104,13 +123,28 @@ class AsyncStatusReader:
                     future.set_result(row)
 
     async def _fetch(self, award_ids: list[UUID]) -> dict[UUID, Any]:
+        if self.monitor is not None:
+            self.monitor.check()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         try:
-            return await self._fetch_once(award_ids)
-        except psycopg.OperationalError:
-            await self.pool.check()  # replace the connections that broke
-            return await self._fetch_once(award_ids)
+            with answer_within(self.timeout):
+                try:
+                    return await self._fetch_once(award_ids, self.timeout)
+                except (PoolTimeout, NoAnswer):
+                    raise
+                except psycopg.OperationalError:
+                    if self.monitor is not None:
+                        self.monitor.check()
+                    await self.pool.check()  # replace the connections that broke
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        raise
+                    return await self._fetch_once(award_ids, remaining)
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(f"the status read failed: {error}") from error
 
-    async def _fetch_once(self, award_ids: list[UUID]) -> dict[UUID, Any]:
-        async with self.pool.connection() as conn:
+    async def _fetch_once(self, award_ids: list[UUID], timeout: float) -> dict[UUID, Any]:
+        async with self.pool.connection(timeout=timeout) as conn:
             cursor = await conn.execute(self.statement, (award_ids,), prepare=True)
             return {row["award_id"]: row for row in await cursor.fetchall()}

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Annotated
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -32,6 +34,7 @@ from api.keys import ApiKey
 from api.models.common import Written
 from api.problems import ApiProblem
 from api.services import VIEW_WAIT_SECONDS, Services
+from ledger.errors import CommitOutcomeUnknown, StoreUnavailable
 
 POSITION_HEADER = "Ledger-Position"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -102,7 +105,10 @@ def perform(
     try:
         answer = _run(command, status_code)
     except BaseException:
-        store.release(key.principal, idempotency_key, claim)
+        # With the database away the claim cannot be released; the client must see why
+        # the command failed, not that. The claim's lease runs out and a retry takes it.
+        with contextlib.suppress(StoreUnavailable):
+            store.release(key.principal, idempotency_key, claim)
         raise
     final_fingerprint = None
     if personal_fingerprint is not None:
@@ -111,9 +117,14 @@ def perform(
         except Exception:  # erased since (a retry is refused before its claim anyway),
             # or the store failed: keep the stand-in, and store the answer all the same
             log.warning("kept the stand-in fingerprint of a personal-data request")
-    store.complete(
-        key.principal, idempotency_key, claim, answer, final_fingerprint=final_fingerprint
-    )
+    try:
+        store.complete(
+            key.principal, idempotency_key, claim, answer, final_fingerprint=final_fingerprint
+        )
+    except (StoreUnavailable, CommitOutcomeUnknown):
+        # The command is committed: its answer is the truth, whatever happens to the
+        # stored copy (a retry with this key runs again once the claim's lease is out).
+        log.warning("answer of idempotency key not stored (database away)")
     return _answer(services, answer)
 
 
@@ -122,11 +133,18 @@ def _run(command: Callable[[], Written], status_code: int) -> StoredAnswer:
     return StoredAnswer(status_code, written.model_dump_json().encode("utf-8"), written.position)
 
 
+def _views_reached(services: Services, position: int) -> bool:
+    try:
+        return services.read_model.wait_for(position, timeout=VIEW_WAIT_SECONDS)
+    except (StoreUnavailable, PersistenceError):
+        return False  # written before the database went: the answer stands, views lag
+
+
 def _answer(services: Services, answer: StoredAnswer, *, replayed: bool = False) -> Response:
     headers: dict[str, str] = {}
     if answer.position is not None:
         headers[POSITION_HEADER] = str(answer.position)
-        if not services.read_model.wait_for(answer.position, timeout=VIEW_WAIT_SECONDS):
+        if not _views_reached(services, answer.position):
             # Written and safe, but the views are behind (worker stopped or overloaded):
             # say so rather than let the client assume its next read sees the write.
             log.warning(

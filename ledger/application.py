@@ -19,7 +19,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Recording,
+    Transcoder,
+)
 
 from ledger import errors, privacy
 from ledger.award_index import award_references
@@ -44,6 +49,7 @@ from ledger.domain.values import (
 )
 from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
 from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
+from ledger.infrastructure.reliability import StoreMonitor, harden
 from ledger.infrastructure.store_setup import store_setup
 from ledger.infrastructure.turns import turns_for
 from ledger.policy import NationalPolicy, WithdrawnIssuerRule
@@ -175,6 +181,8 @@ class _Batch:
 
 class Ledger(Application[UUID]):
     name = "Ledger"
+    store_monitor: StoreMonitor | None = None
+    """Whether PostgreSQL answers (``None`` on SQLite)."""
 
     def __init__(
         self,
@@ -201,6 +209,16 @@ class Ledger(Application[UUID]):
         self.retry_listeners: list[Callable[[], None]] = []
         """Called once for each such retry (the API counts them)."""
         self._counting_retries = threading.Lock()
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        # Before the recorder creates its tables, so that every connection of the pool
+        # fails fast while PostgreSQL is away (`ledger.infrastructure.reliability`).
+        datastore = getattr(self.factory, "datastore", None)
+        if self.settings.database.is_postgres and datastore is not None:
+            self.store_monitor = harden(
+                datastore, self.settings.database.connect_kwargs(), self.settings.database.timeout
+            )
+        return super().construct_recorder()
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
@@ -1056,6 +1074,9 @@ class Ledger(Application[UUID]):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.issuance_turns.close()
+        monitor = self.__dict__.pop("store_monitor", None)
+        if monitor is not None:
+            monitor.release()
         with contextlib.suppress(Exception):
             super().close()
 

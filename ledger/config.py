@@ -5,6 +5,8 @@
                          ``postgresql://user:pass@host:port/db`` PostgreSQL.
 ``LEDGER_DATABASE_SCHEMA`` PostgreSQL schema (default ``public``).
 ``LEDGER_DB_POOL_SIZE``  PostgreSQL connections per process (default 5).
+``LEDGER_DB_TIMEOUT_SECONDS`` how long a request waits for an absent PostgreSQL before
+                         it is answered 503 (default 2; see docs/reliability.md).
 ``LEDGER_POLICY``        ``ireland`` (default), ``finland``, or a JSON policy file.
 ``LEDGER_ERASURE_JOURNAL`` the journal of erasures, a file outside the database (default
                          beside the SQLite file, or ``ledger.erasures.jsonl`` in the
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +32,8 @@ class DatabaseSettings:
     url: str
     schema: str = "public"
     pool_size: int = 5
+    timeout: float = 2.0
+    """Seconds a request waits for a PostgreSQL server that does not answer."""
 
     def __post_init__(self) -> None:
         # A PostgreSQL URL may name its schema (``?schema=name``); it is the schema the
@@ -45,6 +50,9 @@ class DatabaseSettings:
                 object.__setattr__(self, "schema", in_url)
         if self.pool_size < 1:
             msg = f"the database pool needs at least one connection, got {self.pool_size}"
+            raise ValueError(msg)
+        if not 0 < self.timeout <= 600:
+            msg = f"the database timeout must be between 0 and 600 seconds, got {self.timeout}"
             raise ValueError(msg)
 
     @property
@@ -80,7 +88,9 @@ class DatabaseSettings:
                 "POSTGRES_SCHEMA": self.schema,
                 "POSTGRES_POOL_SIZE": str(self.pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
-                "POSTGRES_CONNECT_TIMEOUT": "10",
+                # eventsourcing's pool wait (whole seconds); `reliability.harden` sets
+                # the exact timeout on the pool.
+                "POSTGRES_CONNECT_TIMEOUT": str(max(1, math.ceil(self.timeout))),
                 "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_PRE_PING": "y",
             }
@@ -150,7 +160,13 @@ class Settings:
         except ValueError:
             msg = f"LEDGER_DB_POOL_SIZE must be a whole number, got {raw_pool_size!r}"
             raise ValueError(msg) from None
-        database = DatabaseSettings(url=url, schema=schema, pool_size=pool_size)
+        raw_timeout = env.get("LEDGER_DB_TIMEOUT_SECONDS", "").strip() or "2"
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            msg = f"LEDGER_DB_TIMEOUT_SECONDS must be a number of seconds, got {raw_timeout!r}"
+            raise ValueError(msg) from None
+        database = DatabaseSettings(url=url, schema=schema, pool_size=pool_size, timeout=timeout)
         journal = env.get("LEDGER_ERASURE_JOURNAL", "").strip()
         if not journal and database.is_postgres:
             journal = f"ledger{ERASURE_JOURNAL_SUFFIX}"

@@ -194,3 +194,17 @@ class ControlCharacter(InvalidRequest):
     def __init__(self, message: str, location: tuple[str | int, ...]) -> None:
         super().__init__(message)
         self.location = location
+
+
+# --- the store itself -----------------------------------------------------------------
+# Not `LedgerError`s: nothing is wrong with the request, the database is away. Raised by
+# `ledger.infrastructure.reliability` instead of waiting (or retrying) for a server that
+# does not answer.
+class StoreUnavailable(Exception):
+    """The database does not answer (refused, unreachable, or slower than the configured
+    timeout). Raised only before anything of the current write was committed."""
+
+
+class CommitOutcomeUnknown(Exception):
+    """The database stopped answering after a commit was sent: the write may or may not
+    be recorded. A retry with the same ``Idempotency-Key`` finds out."""

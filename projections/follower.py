@@ -37,6 +37,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.utils import retry
 
 from ledger.application import Ledger
+from ledger.errors import StoreUnavailable
 from ledger.infrastructure.store_setup import connect_kwargs_of, datastore_setup
 from projections import failures, parallel
 from projections.decoding import event_decoder
@@ -746,6 +747,12 @@ class Follower:
                 self._wake.clear()
                 try:
                     self.catch_up()
+                except StoreUnavailable as error:
+                    # Expected while PostgreSQL is away: one line, not a traceback a poll.
+                    log.warning("projections paused: %s", error)
+                    self.positions = {}
+                    self._stop.wait(self.poll_interval)
+                    continue
                 except Exception as error:
                     if not isinstance(error, ProjectionStalled):  # logged with its position
                         log.exception("projection page failed; retrying")

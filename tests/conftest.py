@@ -1,9 +1,11 @@
 """Shared fixtures: a ledger on SQLite and on a real PostgreSQL.
 
-PostgreSQL tests get a database of their own for the whole run (created from the
-server named by ``LEDGER_TEST_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/test``)
-and a fresh schema for every test. In CI (``CI=true``) an unreachable server is an
-error, never a skip.
+PostgreSQL tests get a database of their own for the whole run (created through the
+server's maintenance database named by ``LEDGER_TEST_POSTGRES``, default
+``postgresql://postgres@127.0.0.1:5432/postgres``, which every cluster has) and a fresh
+schema for every test. An unreachable server is an error, never a skip: a skipped
+PostgreSQL test is a missing test. Without PostgreSQL, say so:
+``LEDGER_TEST_SKIP_POSTGRES=1`` skips every PostgreSQL test, each with that reason.
 """
 
 from __future__ import annotations
@@ -28,7 +30,24 @@ from ledger.domain.values import (
 )
 from ledger.policy import IRELAND, NationalPolicy
 
-ADMIN_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ADMIN_URL = os.environ.get(
+    "LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+SKIP_POSTGRES = os.environ.get("LEDGER_TEST_SKIP_POSTGRES", "").strip().lower() in (
+    "1",
+    "true",
+    "yes",
+)
+SKIP_REASON = "LEDGER_TEST_SKIP_POSTGRES is set: PostgreSQL tests not run"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if SKIP_POSTGRES:
+        for item in items:
+            if "postgres" in item.keywords or "postgres_database" in getattr(
+                item, "fixturenames", ()
+            ):
+                item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
 def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
@@ -38,12 +57,18 @@ def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database of this test run's own, dropped at the end."""
+    if SKIP_POSTGRES:
+        pytest.skip(SKIP_REASON)
     try:
         admin = _admin_connect()
     except psycopg.OperationalError as error:
-        if os.environ.get("CI"):
-            raise RuntimeError(f"PostgreSQL is required in CI: {error}") from error
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {error}")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {ADMIN_URL}: {error}\n"
+            "Start it (scripts/test.sh starts the local cluster), point LEDGER_TEST_POSTGRES"
+            " at another server, or set LEDGER_TEST_SKIP_POSTGRES=1 to skip the PostgreSQL"
+            " tests knowingly.",
+            pytrace=False,
+        )
     name = f"ledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

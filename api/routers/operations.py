@@ -10,8 +10,10 @@ from pydantic import Field
 
 from api.models.common import ResponseModel
 from api.problems import ItemError, problem_response, problem_responses
-from api.services import ServicesDep
+from api.services import Services, ServicesDep
+from ledger.infrastructure.reliability import answer_within
 from projections.failures import ProjectionFailure
+from projections.read import ViewLag
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("api.readiness")
@@ -36,6 +38,23 @@ def healthz() -> Liveness:
     return Liveness(status="ok")
 
 
+READYZ_TIMEOUT_SECONDS = 0.8  # under the 1 s an orchestrator is promised
+
+
+def database_check(
+    services: Services,
+) -> tuple[dict[str, ViewLag], int, dict[str, ProjectionFailure]]:
+    """The views' lag, the log position and the views stalled at an event, answered
+    within a second: at once while the store's monitor says the server is away, and a
+    server that stops answering meanwhile fails the check instead of holding the probe."""
+    monitor = services.ledger.store_monitor
+    if monitor is not None:
+        monitor.check()
+    with answer_within(min(READYZ_TIMEOUT_SECONDS, services.settings.database.timeout)):
+        read_model = services.read_model
+        return read_model.lag(), read_model.log_position(), read_model.projection_failures()
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
@@ -45,9 +64,7 @@ def healthz() -> Liveness:
 )
 def readyz(services: ServicesDep) -> Readiness | Response:
     try:
-        lag = services.read_model.lag()
-        position = services.read_model.log_position()
-        stalled = services.read_model.projection_failures()
+        lag, position, stalled = database_check(services)
     except Exception as error:  # any database failure means "not ready", not a 500
         log.warning("not ready: %s", error)
         return problem_response(

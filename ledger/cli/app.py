@@ -14,7 +14,7 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
-from ledger.errors import LedgerError
+from ledger.errors import CommitOutcomeUnknown, LedgerError, StoreUnavailable
 
 app = typer.Typer(
     name="ledger",
@@ -47,6 +47,10 @@ def user_errors() -> Iterator[None]:
         yield
     except LedgerError as error:
         fail(str(error))
+    except CommitOutcomeUnknown as error:
+        fail(f"{error}; run the command again to see whether it was")
+    except StoreUnavailable as error:
+        fail(f"{error}; nothing was written, try again when it is back")
     except (PersistenceError, psycopg.Error, sqlite3.Error) as error:
         text = str(error).strip()
         detail = text.splitlines()[0] if text else type(error).__name__

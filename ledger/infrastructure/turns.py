@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
+from ledger.infrastructure.reliability import GuardedConnection
 from ledger.infrastructure.store_setup import connect_kwargs_of
 
 
@@ -115,6 +116,8 @@ class PostgresTurns:
         self._end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
             kwargs={**connect_kwargs, "autocommit": True},
+            # Cut, as the store's own connections are, while the server is away.
+            connection_class=GuardedConnection,
             min_size=0,
             max_size=1,
             open=False,

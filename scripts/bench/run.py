@@ -43,7 +43,7 @@ from scripts.bench import baselines, cpu, serving
 from scripts.bench.report import Figure, Machine, Report, write_into
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # every cluster has it
 
 
 @dataclass(frozen=True)
