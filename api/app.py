@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import observability, verify
+from api import observability, openapi, verify
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
@@ -122,5 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
+    openapi.install(app)  # error answers documented as the problem+json they are
     observability.install(app)  # /metrics, request ids, JSON logs
     return app

@@ -77,6 +77,46 @@ def test_writes_document_idempotency_problems_and_example_bodies(client: TestCli
         assert "application/problem+json" in op["responses"]["422"]["content"], path
 
 
+def test_every_error_answer_is_documented_as_a_problem_under_problem_json(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    errors = 0
+    for method, path, op in operations(document):
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                errors += 1
+                assert response["content"] == problem, (method, path, status)
+    assert errors > 50
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert "ValidationError" not in schemas
+    assert set(resolve(document, {"$ref": "#/components/schemas/Problem"})["properties"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "errors",
+    }
+
+
+def test_a_route_that_declares_no_problems_still_documents_its_422_as_a_problem() -> None:
+    settings = Settings(database=DatabaseSettings(url="sqlite:///never-opened"), policy=IRELAND)
+    app = create_app(settings)
+
+    @app.get("/extra/{number}", operation_id="extra", summary="An added route")
+    def extra(number: int) -> dict[str, int]:
+        return {"number": number}
+
+    document = TestClient(app).get("/openapi.json").json()  # no lifespan: nothing opened
+    responses = document["paths"]["/extra/{number}"]["get"]["responses"]
+    assert responses["422"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
 def test_request_models_carry_examples(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     for name in (
