@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import observability, openapi, verify
+from api import docs, observability, openapi, verify
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())
@@ -123,5 +125,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
     openapi.install(app)  # error answers documented as the problem+json they are
+    docs.install(app)  # /docs and /redoc, assets from this origin
     observability.install(app)  # /metrics, request ids, JSON logs
     return app

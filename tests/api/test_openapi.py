@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -132,7 +133,45 @@ def test_request_models_carry_examples(client: TestClient) -> None:
         assert any("examples" in p for p in properties.values()), name
 
 
-def test_the_interactive_documentation_is_served(client: TestClient) -> None:
-    docs = client.get("/docs")
-    assert docs.status_code == 200
-    assert "swagger" in docs.text.lower()
+class _References(HTMLParser):
+    """Every URL a page makes the browser fetch: ``src``, ``href``, ReDoc's
+    ``spec-url``, and the document Swagger UI's inline script loads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("src", "href", "spec-url") and v]
+
+    def handle_data(self, data: str) -> None:
+        self.urls += re.findall(r"\burl: '([^']*)'", data)
+
+
+CONTENT_TYPES = {
+    ".js": ("text/javascript", "application/javascript"),
+    ".css": ("text/css",),
+    ".png": ("image/png",),
+    ".json": ("application/json",),
+}
+
+
+@pytest.mark.parametrize(("page", "marker"), [("/docs", "SwaggerUIBundle"), ("/redoc", "<redoc")])
+def test_the_documentation_pages_need_nothing_from_another_origin(
+    client: TestClient, page: str, marker: str
+) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert marker in response.text
+    assert "://" not in response.text  # no absolute URL at all, so no CDN
+    references = _References()
+    references.feed(response.text)
+    assert len(references.urls) >= 3, references.urls  # script or document, style, icon
+    for url in references.urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        expected = CONTENT_TYPES[url[url.rindex(".") :]]
+        assert asset.headers["content-type"].split(";")[0] in expected, url
+        assert len(asset.content) > 1000, url
