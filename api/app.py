@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api import docs, observability, openapi, verify
+from api.cors import PublicCors
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
@@ -126,5 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(verify.router)  # the employers' verification page
     openapi.install(app)  # error answers documented as the problem+json they are
     docs.install(app)  # /docs and /redoc, assets from this origin
+    # Added last, so outermost of the app's middleware: refusals (413, ...) carry it too.
+    app.add_middleware(PublicCors)  # CORS for the public read-only routes only
     observability.install(app)  # /metrics, request ids, JSON logs
     return app
