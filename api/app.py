@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import docs, observability, openapi, verify
+from api import docs, observability, openapi, pages, verify
 from api.cors import PublicCors
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
+    app.include_router(pages.router)  # / leads to /verify and /docs
     openapi.install(app)  # error answers documented as the problem+json they are
     docs.install(app)  # /docs and /redoc, assets from this origin
     # Added last, so outermost of the app's middleware: refusals (413, ...) carry it too.
