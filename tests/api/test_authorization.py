@@ -21,9 +21,10 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import Headers, World
 
 PUBLIC = {
+    "/",
     "/openapi.json",
     "/docs",
-    "/docs/oauth2-redirect",
+    "/docs/assets/redoc.standalone.js",
     "/redoc",
     "/healthz",
     "/readyz",
