@@ -19,7 +19,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import observability, ratelimit, verify
+from api import docs, observability, openapi, pages, ratelimit, verify
+from api.cors import PublicCors
 from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
@@ -119,12 +120,19 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
+    app.include_router(pages.router)  # / leads to /verify and /docs
+    openapi.install(app)  # error answers documented as the problem+json they are
+    docs.install(app)  # /docs and /redoc, assets from this origin
+    # Added last, so outermost of the app's middleware: refusals (413, ...) carry it too.
+    app.add_middleware(PublicCors)  # CORS for the public read-only routes only
     observability.install(app)  # /metrics, request ids, JSON logs
     ratelimit.install(app, rate_limits)  # per-client limits on the public routes
     return app

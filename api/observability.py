@@ -69,6 +69,13 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def client_address(scope: Scope) -> str | None:
+    """Who is on the other end of the socket, for the access log. Behind a proxy this
+    is the proxy; a trusted-proxy aware address can replace this one function."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 def sane_request_id(value: str | None) -> str:
     """The caller's request id if it is short and plain, else a fresh one: a
     client cannot inject log lines or headers through it."""
@@ -374,6 +381,10 @@ class ObservabilityMiddleware:
                             "route": template,
                             "path": scope["path"],
                             "status": status,
+                            "client": client_address(scope),
+                            # The acting key's actor as events record it (set by
+                            # api.auth once the key is known), never the secret.
+                            "actor": scope.get("state", {}).get("actor"),
                             "duration_ms": round(elapsed * 1000, 3),
                         }
                     },

@@ -76,7 +76,9 @@ class ApiProblem(Exception):
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` entry declaring each status as a problem+json answer."""
+    """The OpenAPI ``responses`` entry declaring each status as a problem+json answer
+    (`api.openapi` files the model under that media type once FastAPI has built the
+    document; FastAPI itself files it under ``application/json``)."""
     content: dict[str, Any] = {"application/problem+json": {}}
     return {status: {"model": Problem, "content": content} for status in statuses}
 

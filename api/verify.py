@@ -327,7 +327,7 @@ def _page(
     return response
 
 
-@router.get("/verify", response_class=HTMLResponse)
+@router.api_route("/verify", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def verify_form(
     request: Request,
     award_id: str | None = Query(None, description="The award id to check"),
@@ -348,7 +348,7 @@ def verify_form(
     return RedirectResponse(target, status_code=303, headers=PAGE_HEADERS)
 
 
-@router.get("/verify/static/verify.css")
+@router.api_route("/verify/static/verify.css", methods=["GET", "HEAD"])
 def stylesheet() -> FileResponse:
     return FileResponse(
         HERE / "static" / "verify.css",
@@ -357,7 +357,7 @@ def stylesheet() -> FileResponse:
     )
 
 
-@router.get("/verify/{award_id}", response_class=HTMLResponse)
+@router.api_route("/verify/{award_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def verify_award(
     request: Request,
     award_id: str,

@@ -22,9 +22,10 @@ from ledger.domain import ids
 from tests.api.conftest import Headers, Provider, World, award, event_count, ok
 
 PUBLIC = {
+    "/",
     "/openapi.json",
     "/docs",
-    "/docs/oauth2-redirect",
+    "/docs/assets/redoc.standalone.js",
     "/redoc",
     "/healthz",
     "/readyz",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -77,6 +78,46 @@ def test_writes_document_idempotency_problems_and_example_bodies(client: TestCli
         assert "application/problem+json" in op["responses"]["422"]["content"], path
 
 
+def test_every_error_answer_is_documented_as_a_problem_under_problem_json(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    errors = 0
+    for method, path, op in operations(document):
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                errors += 1
+                assert response["content"] == problem, (method, path, status)
+    assert errors > 50
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert "ValidationError" not in schemas
+    assert set(resolve(document, {"$ref": "#/components/schemas/Problem"})["properties"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "errors",
+    }
+
+
+def test_a_route_that_declares_no_problems_still_documents_its_422_as_a_problem() -> None:
+    settings = Settings(database=DatabaseSettings(url="sqlite:///never-opened"), policy=IRELAND)
+    app = create_app(settings)
+
+    @app.get("/extra/{number}", operation_id="extra", summary="An added route")
+    def extra(number: int) -> dict[str, int]:
+        return {"number": number}
+
+    document = TestClient(app).get("/openapi.json").json()  # no lifespan: nothing opened
+    responses = document["paths"]["/extra/{number}"]["get"]["responses"]
+    assert responses["422"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
 def test_request_models_carry_examples(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     for name in (
@@ -92,7 +133,45 @@ def test_request_models_carry_examples(client: TestClient) -> None:
         assert any("examples" in p for p in properties.values()), name
 
 
-def test_the_interactive_documentation_is_served(client: TestClient) -> None:
-    docs = client.get("/docs")
-    assert docs.status_code == 200
-    assert "swagger" in docs.text.lower()
+class _References(HTMLParser):
+    """Every URL a page makes the browser fetch: ``src``, ``href``, ReDoc's
+    ``spec-url``, and the document Swagger UI's inline script loads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("src", "href", "spec-url") and v]
+
+    def handle_data(self, data: str) -> None:
+        self.urls += re.findall(r"\burl: '([^']*)'", data)
+
+
+CONTENT_TYPES = {
+    ".js": ("text/javascript", "application/javascript"),
+    ".css": ("text/css",),
+    ".png": ("image/png",),
+    ".json": ("application/json",),
+}
+
+
+@pytest.mark.parametrize(("page", "marker"), [("/docs", "SwaggerUIBundle"), ("/redoc", "<redoc")])
+def test_the_documentation_pages_need_nothing_from_another_origin(
+    client: TestClient, page: str, marker: str
+) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert marker in response.text
+    assert "://" not in response.text  # no absolute URL at all, so no CDN
+    references = _References()
+    references.feed(response.text)
+    assert len(references.urls) >= 3, references.urls  # script or document, style, icon
+    for url in references.urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        expected = CONTENT_TYPES[url[url.rindex(".") :]]
+        assert asset.headers["content-type"].split(";")[0] in expected, url
+        assert len(asset.content) > 1000, url

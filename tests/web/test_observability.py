@@ -185,6 +185,30 @@ def test_logs_are_json_lines_carrying_the_request_id(
     assert entry["time"].endswith("+00:00")
 
 
+def test_the_access_line_names_the_client_address_and_the_acting_keys_actor(
+    client: TestClient, demo: DemoSummary, json_log: io.StringIO
+) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    key = services.keys.create(role=Role.AUTHORITY, name="log-auditor")
+
+    listed = client.get(
+        "/v1/authority/keys",
+        headers={"Authorization": f"Bearer {key.secret}", "X-Request-ID": "who-was-it-1"},
+    )
+    client.get(f"/v1/credentials/{demo.valid_award}/status", headers={"X-Request-ID": "anon-1"})
+
+    assert listed.status_code == 200, listed.text
+    lines = [orjson.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
+    access = {line["request_id"]: line for line in lines if line["logger"] == "ledger.access"}
+    entry = access["who-was-it-1"]
+    assert entry["actor"] == "authority:log-auditor"
+    assert entry["client"] == "testclient"  # the socket peer TestClient reports
+    assert key.secret not in json_log.getvalue()
+    anonymous = access["anon-1"]
+    assert anonymous["actor"] is None
+    assert anonymous["client"] == "testclient"
+
+
 def test_an_unexpected_error_is_counted_and_traceable_by_its_request_id(
     settings: Settings, demo: DemoSummary, json_log: io.StringIO
 ) -> None:

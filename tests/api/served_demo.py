@@ -1,0 +1,71 @@
+"""``ledger serve`` as its own process on a SQLite file seeded with the demo country,
+for tests that speak to it as an outside client does (over a TCP socket)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+
+from api.keys import KeyStore, Role
+from api.sql import SideTables
+from ledger.application import Ledger
+from ledger.config import DatabaseSettings, Settings
+from ledger.demo import DemoSummary, seed_demo
+from ledger.policy import IRELAND
+from tests.api.test_serve_process import LEDGER, free_port, stop
+
+
+@dataclass(frozen=True)
+class ServedDemo:
+    url: str
+    demo: DemoSummary
+    authority_secret: str
+
+
+@contextmanager
+def served_demo(folder: Path, **environment: str) -> Iterator[ServedDemo]:
+    database = DatabaseSettings(url=f"sqlite:///{folder / 'ledger.sqlite3'}")
+    ledger = Ledger(Settings(database=database, policy=IRELAND))
+    try:
+        demo = seed_demo(ledger)
+        secret = KeyStore(SideTables(ledger)).create(role=Role.AUTHORITY, name="operator").secret
+    finally:
+        ledger.close()
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database.url,
+        "LEDGER_POLICY": "ireland",
+        "LEDGER_ACCESS_LOG": "0",
+        **environment,
+    }
+    port = free_port()
+    log = folder / "serve.log"  # a file, not a pipe nobody reads that could fill up
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx2.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"ledger serve did not become ready:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield ServedDemo(url, demo, secret)
+    finally:
+        stop(server)
