@@ -39,7 +39,9 @@ def serve(
     )
     with shared_metrics(workers):
         uvicorn.run(
-            "api.app:create_app",
+            # Several workers: each bound to the life of uvicorn's master
+            # (ledger.cli.serve_worker).
+            "ledger.cli.serve_worker:create_app" if workers > 1 else "api.app:create_app",
             factory=True,
             host=host,
             port=port,

@@ -14,9 +14,11 @@ few milliseconds that takes, then find the tables made.
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ledger.config import Settings
 
@@ -43,24 +45,60 @@ def postgres_setup(connect_kwargs: Mapping[str, Any], schema: str) -> Iterator[N
         yield
 
 
+def sqlite_setup_lock_path(path: str) -> str | None:
+    """The setup lock file of the SQLite database at ``path`` (a file name or a
+    ``file:`` URI, as SQLite takes it), or None for an in-memory database."""
+    # As eventsourcing's SQLite datastore tells an in-memory database.
+    if ":memory:" in path or "mode=memory" in path:
+        return None
+    if path.startswith("file:"):
+        path = unquote(urlsplit(path).path)
+    if not path:
+        return None
+    # Named as SQLite names the -wal and -shm files beside the database, so that
+    # whatever ignores those (.gitignore's ``*.sqlite3-*``) ignores this one too.
+    return path + "-setup-lock"
+
+
 @contextmanager
 def sqlite_setup(path: str) -> Iterator[None]:
     """Hold off other processes' table creation in the database file at ``path`` until
-    this block ends (an in-memory database is one process's own)."""
-    if path == ":memory:" or path.startswith("file::memory:") or "mode=memory" in path:
+    this block ends (an in-memory database is one process's own).
+
+    The lock is a flock() on a file of its own beside the database,
+    ``<database>-setup-lock``, never on a descriptor of the database file (nor of its
+    -wal or -shm). SQLite's locks are POSIX (fcntl) locks, and closing *any* descriptor
+    of a file drops all of the process's fcntl locks on it: a process that opened and
+    closed the database file itself, while its SQLite connections were open, lost the
+    shared lock that tells other processes the database is in use, so the next
+    ``ledger`` command to exit beside ``ledger serve`` took itself for the last user,
+    checkpointed and deleted the write-ahead log under the server, whose acknowledged
+    writes were then lost (and its later ones failed with "disk I/O error"). The lock
+    file is left in place, empty: deleting it while another process waits on it would
+    let a third take a lock on a new file of the same name at the same time.
+    """
+    lock_path = sqlite_setup_lock_path(path)
+    if lock_path is None:
         yield
         return
-    # flock() on the database file itself: independent of SQLite's own (fcntl) locks,
-    # released when the file closes, and no lock file left beside the data. Opening
-    # creates an empty file, which SQLite takes as an empty database.
     try:
-        file = open(path, "ab")  # noqa: SIM115 - closed below, after the block
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except PermissionError:
+        # Made by another user: flock() does not need write access.
+        try:
+            descriptor = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            descriptor = -1
     except OSError:  # no such directory, say: SQLite itself reports it, as it always has
+        descriptor = -1
+    if descriptor < 0:
         yield
         return
-    with file:
-        fcntl.flock(file, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(descriptor)
 
 
 @contextmanager
