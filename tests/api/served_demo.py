@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx2
 
 from api.keys import KeyStore, Role
 from api.sql import SideTables
@@ -20,6 +17,7 @@ from ledger.config import DatabaseSettings, Settings
 from ledger.demo import DemoSummary, seed_demo
 from ledger.policy import IRELAND
 from tests.api.test_serve_process import LEDGER, free_port, stop
+from tests.served import wait_until_answering
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,7 @@ def served_demo(folder: Path, **environment: str) -> Iterator[ServedDemo]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ledger serve did not become ready:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_until_answering(url, server, log.read_text, timeout=60)
         yield ServedDemo(url, demo, secret)
     finally:
         stop(server)

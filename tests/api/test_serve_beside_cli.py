@@ -11,7 +11,6 @@ import contextlib
 import os
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 from ledger.domain import ids
 from tests.api.test_serve_process import LEDGER, free_port, stop
+from tests.served import process_output, wait_until_answering
 
 
 def ledger(env: dict[str, str], *args: str) -> str:
@@ -48,17 +48,7 @@ class Server:
         self.process = process = subprocess.Popen(
             self.command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{self.base}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx2.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"ledger serve did not become ready:\n{output}")
-            time.sleep(0.1)
+        wait_until_answering(self.base, process, process_output(process))
 
     def stop(self) -> None:
         if self.process is not None:

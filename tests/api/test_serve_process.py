@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 from tests.api.conftest import award, specification
+from tests.served import process_output, wait_until_answering
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 
@@ -79,17 +79,7 @@ def served(database: DatabaseSettings, tmp_path: Path) -> Iterator[tuple[str, st
     processes.append(server)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
-                pytest.fail(f"ledger serve did not become ready:\n{output}")
-            time.sleep(0.1)
+        wait_until_answering(base, server, process_output(server))
         yield base, secret
     finally:
         for process in processes:

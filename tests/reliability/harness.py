@@ -27,6 +27,7 @@ from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 from tests.reliability.proxy import FaultProxy
+from tests.served import wait_until_answering
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 ASSESSMENT = {"method": "practical project", "result": "pass", "grade": "B+"}
@@ -143,17 +144,7 @@ def served_through_proxy(
             )
             processes.append(server)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                msg = f"ledger serve did not become ready:\n{logs.read_text()}"
-                raise RuntimeError(msg)
-            time.sleep(0.1)
+        wait_until_answering(base, server, logs.read_text)
         with httpx2.Client(base_url=base, timeout=30) as http:
             served = ServedLedger(base, proxy, *_world(http, secret), http=http)
             yield served

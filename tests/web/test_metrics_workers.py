@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from ledger.config import DatabaseSettings
 from tests.api.test_serve_process import LEDGER, free_port, stop
+from tests.served import process_output, wait_until_answering
 
 REQUESTS = 30
 SAMPLE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$")
@@ -48,17 +48,7 @@ def two_workers(database: DatabaseSettings, tmp_path: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
-                pytest.fail(f"ledger serve did not start:\n{output}")
-            time.sleep(0.2)
+        wait_until_answering(base, server, process_output(server), probe="/healthz", timeout=60)
         yield base
     finally:
         stop(server)
