@@ -85,9 +85,7 @@ class SideTables:
                     (datastore.schema, table, name),
                 )
             else:
-                cursor.execute(
-                    "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, name)
-                )
+                cursor.execute("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, name))
             if cursor.fetchall():
                 return False
             cursor.execute(self.statement(f"ALTER TABLE {{t}}{table} ADD COLUMN {column}"))

@@ -1079,5 +1079,3 @@ class Ledger(Application[UUID]):
             monitor.release()
         with contextlib.suppress(Exception):
             super().close()
-
-

@@ -222,7 +222,5 @@ class OrjsonTranscoder(Transcoder):
                 and not hasattr(cls, "__post_init__")
                 and not hasattr(cls, "__slots__")
             )
-            names = self._plain_fields[cls] = frozenset(
-                f.name for f in fields if plain
-            )
+            names = self._plain_fields[cls] = frozenset(f.name for f in fields if plain)
         return names

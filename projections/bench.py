@@ -38,15 +38,25 @@ def populate(ledger: Ledger, awards: int) -> None:
             code="BENCH", name="Bench", country="IE", kind=ProviderKind.OTHER, actor=ACTOR
         ).aggregate_id
         ledger.accredit_provider(
-            provider, scope=AccreditationScope((6,), ("0688 ICT",)),
-            valid_until=date.today() + timedelta(days=999), decision_reference="B", actor=ACTOR,
+            provider,
+            scope=AccreditationScope((6,), ("0688 ICT",)),
+            valid_until=date.today() + timedelta(days=999),
+            decision_reference="B",
+            actor=ACTOR,
         )
         credential = ledger.define_micro_credential(
-            provider_id=provider, code="B1", actor=ACTOR,
+            provider_id=provider,
+            code="B1",
+            actor=ACTOR,
             specification=CredentialSpecification(
-                title="Bench", learning_outcomes=("x",), workload_ects=Decimal(10),
-                assessment_type="exam", participation_form=ParticipationForm.ONLINE,
-                quality_assurance="qa", field_of_study="0688 ICT", nqf_level=6,
+                title="Bench",
+                learning_outcomes=("x",),
+                workload_ects=Decimal(10),
+                assessment_type="exam",
+                participation_form=ParticipationForm.ONLINE,
+                quality_assurance="qa",
+                field_of_study="0688 ICT",
+                nqf_level=6,
             ),
         ).aggregate_id
         ledger.accredit_micro_credential(credential, decision_reference="B", actor=ACTOR)
@@ -60,7 +70,8 @@ def populate(ledger: Ledger, awards: int) -> None:
     for batch in range(start, awards, 1000):
         requests = [
             IssueRequest(
-                learner_id=f"bench-{n}", micro_credential_id=credential,
+                learner_id=f"bench-{n}",
+                micro_credential_id=credential,
                 provider_reference=f"bench-{n}",
                 assessment=Assessment("exam", date.today(), "pass"),
             )
@@ -129,10 +140,14 @@ def main() -> None:
         scan_rate = rows / scan_s
         print(f"events in the log      {events:>10,}")
         print(f"raw scan               {scan_rate:>10,.0f} events/s")
-        print(f"select + decode        {events / decode_s:>10,.0f} events/s  "
-              f"({events / decode_s / scan_rate:.2f} of the raw scan)")
-        print(f"rebuild of all views   {events / rebuild_s:>10,.0f} events/s  "
-              f"({events / rebuild_s / scan_rate:.2f} of the raw scan)")
+        print(
+            f"select + decode        {events / decode_s:>10,.0f} events/s  "
+            f"({events / decode_s / scan_rate:.2f} of the raw scan)"
+        )
+        print(
+            f"rebuild of all views   {events / rebuild_s:>10,.0f} events/s  "
+            f"({events / rebuild_s / scan_rate:.2f} of the raw scan)"
+        )
     finally:
         ledger.close()
 

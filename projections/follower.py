@@ -163,9 +163,7 @@ def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
 def _reset(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
     """Drop the view's tables and start it again from position 0."""
     view.drop(cursor)
-    cursor.execute(
-        d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,)
-    )
+    cursor.execute(d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,))
     view.create(cursor, indexes=indexes)
     _ensure_tracking_row(d, cursor, view)
 
@@ -203,9 +201,7 @@ class LogReader(Protocol):
     """Reads the log from ``start`` on: at most ``limit`` records, none after
     ``stop`` (eventsourcing's ``select_notifications`` has this signature)."""
 
-    def __call__(
-        self, start: int, limit: int, stop: int | None = None
-    ) -> Sequence[LogRecord]: ...
+    def __call__(self, start: int, limit: int, stop: int | None = None) -> Sequence[LogRecord]: ...
 
 
 _LAST_POSITION = 2**63 - 1
@@ -588,9 +584,7 @@ class Follower:
         finally:
             ranges.close()
 
-    def _pages_after(
-        self, start: int, planned: dict[str, int]
-    ) -> Generator[_Page, None, None]:
+    def _pages_after(self, start: int, planned: dict[str, int]) -> Generator[_Page, None, None]:
         """The pages from ``start`` on, read a page or two ahead by a thread and
         prepared here. Pages are contiguous: the first was read from the lowest
         position of the views, so each next one starts after the last."""
@@ -631,9 +625,11 @@ class Follower:
             ops = Ops()
             if isinstance(view, AuditTrailView):
                 self._prefetch_award_providers(pairs, position, ctx)
-            unseen = pairs if notifications[0].id > position else [
-                p for p in pairs if p[1].id > position
-            ]
+            unseen = (
+                pairs
+                if notifications[0].id > position
+                else [p for p in pairs if p[1].id > position]
+            )
             try:
                 view.apply(unseen, ops, ctx)
             except Exception as error:
@@ -899,9 +895,7 @@ def rebuild(
         d.lock_schema(c)
         for view in targets:
             _reset(d, c, view, indexes=False)
-    follower = Follower(
-        ledger, [v.name for v in targets], page_size=page_size, processes=processes
-    )
+    follower = Follower(ledger, [v.name for v in targets], page_size=page_size, processes=processes)
     follower.catch_up(progress=progress)
     with d.write() as c:
         for view in targets:

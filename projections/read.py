@@ -277,8 +277,18 @@ class ViewLag:
 
 
 AUDIT_CSV_COLUMNS = (
-    "position", "timestamp", "aggregate_type", "aggregate_id", "aggregate_version",
-    "event_type", "actor", "reason", "decision_reference", "provider_id", "award_id", "data",
+    "position",
+    "timestamp",
+    "aggregate_type",
+    "aggregate_id",
+    "aggregate_version",
+    "event_type",
+    "actor",
+    "reason",
+    "decision_reference",
+    "provider_id",
+    "award_id",
+    "data",
 )
 
 
@@ -522,8 +532,7 @@ class ReadModel:
             c.execute(d.q("SELECT COUNT(*) AS n FROM {s}proj_providers " + where), params)
             total = int(c.fetchone()["n"])
             c.execute(
-                d.q("SELECT * FROM {s}proj_providers " + where
-                    + " ORDER BY code LIMIT ? OFFSET ?"),
+                d.q("SELECT * FROM {s}proj_providers " + where + " ORDER BY code LIMIT ? OFFSET ?"),
                 [*params, limit, max(offset, 0)],
             )
             rows = c.fetchall()
@@ -607,8 +616,11 @@ class ReadModel:
             c.execute(d.q("SELECT COUNT(*) AS n FROM {s}proj_catalogue " + where), params)
             total = int(c.fetchone()["n"])
             c.execute(
-                d.q("SELECT * FROM {s}proj_catalogue " + where
-                    + " ORDER BY title, credential_id LIMIT ? OFFSET ?"),
+                d.q(
+                    "SELECT * FROM {s}proj_catalogue "
+                    + where
+                    + " ORDER BY title, credential_id LIMIT ? OFFSET ?"
+                ),
                 [*params, limit, max(offset, 0)],
             )
             rows = c.fetchall()
@@ -793,7 +805,8 @@ class ReadModel:
         name: str = recorder.events_table_name
         events = '"' + name.replace('"', '""') + '"'
         return (
-            "SELECT a.*, e.state FROM {s}proj_audit a JOIN {s}" + events
+            "SELECT a.*, e.state FROM {s}proj_audit a JOIN {s}"
+            + events
             + " e ON e.{log_position} = a.position WHERE "
         )
 

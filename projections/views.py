@@ -121,8 +121,10 @@ def tracked_positions(d: Dialect, tracking_names: Sequence[str]) -> dict[str, in
     table holds."""
     with d.read() as c:
         c.execute(
-            d.q("SELECT application_name, notification_id FROM {tracking} "
-                "WHERE application_name IN (" + ",".join("?" * len(tracking_names)) + ")"),
+            d.q(
+                "SELECT application_name, notification_id FROM {tracking} "
+                "WHERE application_name IN (" + ",".join("?" * len(tracking_names)) + ")"
+            ),
             list(tracking_names),
         )
         return {r["application_name"]: int(r["notification_id"] or 0) for r in c.fetchall()}
@@ -175,9 +177,7 @@ class View:
     def build_handlers(self) -> dict[type, Handler]:
         return {}
 
-    def apply(
-        self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext
-    ) -> None:
+    def apply(self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext) -> None:
         handlers = self.handlers
         for event, notification in events:
             handler = handlers.get(type(event))
@@ -306,32 +306,61 @@ class ProviderRegisterView(View):
             ts = to_ts(e.timestamp)
             ops.insert(
                 insert,
-                (to_uuid(n.originator_id), e.code, e.name, e.country, e.kind.value,
-                 "registered", ts, ts, getattr(e, "website", None), n.id),
+                (
+                    to_uuid(n.originator_id),
+                    e.code,
+                    e.name,
+                    e.country,
+                    e.kind.value,
+                    "registered",
+                    ts,
+                    ts,
+                    getattr(e, "website", None),
+                    n.id,
+                ),
             )
 
         def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 accredit,
-                ("accredited", _json(list(e.scope.levels)), _json(list(e.scope.fields)),
-                 to_date(e.valid_until), e.decision_reference, to_ts(e.timestamp), n.id,
-                 to_uuid(n.originator_id)),
+                (
+                    "accredited",
+                    _json(list(e.scope.levels)),
+                    _json(list(e.scope.fields)),
+                    to_date(e.valid_until),
+                    e.decision_reference,
+                    to_ts(e.timestamp),
+                    n.id,
+                    to_uuid(n.originator_id),
+                ),
             )
 
         def renewed(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 renew,
-                (_json(list(e.scope.levels)), _json(list(e.scope.fields)),
-                 to_date(e.valid_until), e.decision_reference, to_ts(e.timestamp), n.id,
-                 to_uuid(n.originator_id)),
+                (
+                    _json(list(e.scope.levels)),
+                    _json(list(e.scope.fields)),
+                    to_date(e.valid_until),
+                    e.decision_reference,
+                    to_ts(e.timestamp),
+                    n.id,
+                    to_uuid(n.originator_id),
+                ),
             )
 
         def state(new_state: str, keeps_reason: bool) -> Handler:
             def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
                 ops.update(
                     change_state,
-                    (new_state, e.decision_reference, e.reason if keeps_reason else None,
-                     to_ts(e.timestamp), n.id, to_uuid(n.originator_id)),
+                    (
+                        new_state,
+                        e.decision_reference,
+                        e.reason if keeps_reason else None,
+                        to_ts(e.timestamp),
+                        n.id,
+                        to_uuid(n.originator_id),
+                    ),
                 )
 
             return handle
@@ -348,9 +377,21 @@ class ProviderRegisterView(View):
 
 # --- micro-credential catalogue ----------------------------------------------------------
 SPEC_COLUMNS = (
-    "title", "learning_outcomes", "workload_ects", "assessment_type", "participation_form",
-    "quality_assurance", "field_of_study", "nqf_level", "eqf_level", "prerequisites",
-    "supervision", "assessment_setting", "stackability", "further_information", "language",
+    "title",
+    "learning_outcomes",
+    "workload_ects",
+    "assessment_type",
+    "participation_form",
+    "quality_assurance",
+    "field_of_study",
+    "nqf_level",
+    "eqf_level",
+    "prerequisites",
+    "supervision",
+    "assessment_setting",
+    "stackability",
+    "further_information",
+    "language",
 )
 
 
@@ -358,8 +399,13 @@ def _spec_values(spec: CredentialSpecification) -> tuple[Any, ...]:
     """The specification's columns, then its search words (lower case)."""
     outcomes = list(spec.learning_outcomes)
     search = " ".join(
-        [spec.title, spec.field_of_study, spec.assessment_type, *outcomes,
-         spec.further_information or ""]
+        [
+            spec.title,
+            spec.field_of_study,
+            spec.assessment_type,
+            *outcomes,
+            spec.further_information or "",
+        ]
     ).lower()
     return (
         spec.title,
@@ -406,8 +452,7 @@ class CatalogueView(View):
             "CREATE INDEX IF NOT EXISTS proj_catalogue_provider "
             "ON {s}proj_catalogue (provider_id, title)",
             "CREATE INDEX IF NOT EXISTS proj_catalogue_level ON {s}proj_catalogue (nqf_level)",
-            "CREATE INDEX IF NOT EXISTS proj_catalogue_field "
-            "ON {s}proj_catalogue (field_of_study)",
+            "CREATE INDEX IF NOT EXISTS proj_catalogue_field ON {s}proj_catalogue (field_of_study)",
         ]
 
     def build_handlers(self) -> dict[type, Handler]:
@@ -415,7 +460,8 @@ class CatalogueView(View):
         to_uuid, to_ts, to_bool = d.to_uuid, d.to_ts, d.to_bool
         columns = ", ".join(SPEC_COLUMNS)
         insert = d.q(
-            "INSERT INTO {s}proj_catalogue (credential_id, provider_id, code, " + columns
+            "INSERT INTO {s}proj_catalogue (credential_id, provider_id, code, "
+            + columns
             + ", search_text, stacking_rule, state, review_flagged, defined_at, updated_at, "
             "position) VALUES (" + ",".join("?" * (len(SPEC_COLUMNS) + 10)) + ")"
         )
@@ -448,35 +494,63 @@ class CatalogueView(View):
             *spec, search = _spec_values(e.specification)
             ops.insert(
                 insert,
-                (to_uuid(n.originator_id), to_uuid(e.provider_id), e.code,
-                 *spec, e.code.lower() + " " + search,
-                 None if rule is None else _json({
-                     "required_components": [uuid_text(c) for c in rule.required_components],
-                     "min_total_ects": str(rule.min_total_ects),
-                 }),
-                 "defined", to_bool(False), ts, ts, n.id),
+                (
+                    to_uuid(n.originator_id),
+                    to_uuid(e.provider_id),
+                    e.code,
+                    *spec,
+                    e.code.lower() + " " + search,
+                    None
+                    if rule is None
+                    else _json(
+                        {
+                            "required_components": [uuid_text(c) for c in rule.required_components],
+                            "min_total_ects": str(rule.min_total_ects),
+                        }
+                    ),
+                    "defined",
+                    to_bool(False),
+                    ts,
+                    ts,
+                    n.id,
+                ),
             )
 
         def amended(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 amend,
-                (*_spec_values(e.specification), to_ts(e.timestamp), n.id,
-                 to_uuid(n.originator_id)),
+                (
+                    *_spec_values(e.specification),
+                    to_ts(e.timestamp),
+                    n.id,
+                    to_uuid(n.originator_id),
+                ),
             )
 
         def changed_method(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 method_changed,
-                (e.assessment_type, e.assessment_type.lower(),
-                 to_bool(e.regime is RevalidationRegime.FLEXIBLE), to_ts(e.timestamp), n.id,
-                 to_uuid(n.originator_id)),
+                (
+                    e.assessment_type,
+                    e.assessment_type.lower(),
+                    to_bool(e.regime is RevalidationRegime.FLEXIBLE),
+                    to_ts(e.timestamp),
+                    n.id,
+                    to_uuid(n.originator_id),
+                ),
             )
 
         def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 change_state,
-                ("accredited", e.decision_reference, to_bool(False), to_ts(e.timestamp), n.id,
-                 to_uuid(n.originator_id)),
+                (
+                    "accredited",
+                    e.decision_reference,
+                    to_bool(False),
+                    to_ts(e.timestamp),
+                    n.id,
+                    to_uuid(n.originator_id),
+                ),
             )
 
         def withdrawn(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
@@ -549,8 +623,14 @@ class TranscriptView(View):
         def opened(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.insert(
                 open_record,
-                (to_uuid(n.originator_id), e.learner_id, to_ts(e.timestamp), to_bool(False),
-                 to_bool(False), n.id),
+                (
+                    to_uuid(n.originator_id),
+                    e.learner_id,
+                    to_ts(e.timestamp),
+                    to_bool(False),
+                    to_bool(False),
+                    n.id,
+                ),
             )
 
         def issued(route: str) -> Handler:
@@ -587,8 +667,14 @@ class TranscriptView(View):
         def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
             ops.update(
                 revoke,
-                (to_ts(e.timestamp), e.category.value, e.note, n.id, to_uuid(n.originator_id),
-                 to_uuid(e.award_id)),
+                (
+                    to_ts(e.timestamp),
+                    e.category.value,
+                    e.note,
+                    n.id,
+                    to_uuid(n.originator_id),
+                    to_uuid(e.award_id),
+                ),
             )
 
         def recorded(_e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
@@ -657,9 +743,7 @@ class AuditTrailView(View):
             found = self._topics[topic] = (qualname.partition(".")[0], qualname)
         return found
 
-    def apply(
-        self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext
-    ) -> None:
+    def apply(self, events: Iterable[tuple[Any, LogRecord]], ops: Ops, ctx: PageContext) -> None:
         d = self.d
         to_uuid, to_ts = d.to_uuid, d.to_ts
         insert = self._insert

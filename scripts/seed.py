@@ -87,13 +87,26 @@ KIND_NAMES = {
     ProviderKind.PROFESSIONAL_BODY: "Institute",
 }
 TOPICS = (
-    "Foundations", "Applied Practice", "Digital Skills", "Safety and Compliance",
-    "Leadership", "Sustainability", "Data Literacy", "Customer Care", "Project Work",
-    "Quality Systems", "Advanced Methods", "Professional Ethics",
+    "Foundations",
+    "Applied Practice",
+    "Digital Skills",
+    "Safety and Compliance",
+    "Leadership",
+    "Sustainability",
+    "Data Literacy",
+    "Customer Care",
+    "Project Work",
+    "Quality Systems",
+    "Advanced Methods",
+    "Professional Ethics",
 )
 ASSESSMENTS = (
-    "practical project", "written examination", "portfolio", "workplace observation",
-    "oral examination", "online test",
+    "practical project",
+    "written examination",
+    "portfolio",
+    "workplace observation",
+    "oral examination",
+    "online test",
 )
 GRADES = ("A", "B+", "B", "C+", "C", "pass")
 CITIES = ("Dublin", "Cork", "Galway", "Limerick", "Waterford", "Sligo", "Athlone", "Kerry")
@@ -267,7 +280,10 @@ def _define_accredited(
     credential_id = ids.micro_credential_id(provider_id, code)
     try:
         ledger.define_micro_credential(
-            provider_id=provider_id, code=code, specification=spec, actor=AUTHORITY,
+            provider_id=provider_id,
+            code=code,
+            specification=spec,
+            actor=AUTHORITY,
             stacking_rule=rule,
         )
         ledger.accredit_micro_credential(
@@ -278,9 +294,9 @@ def _define_accredited(
     return credential_id
 
 
-def batches(plan: SeedPlan, providers: list[SeededProvider], today: date) -> Iterator[
-    tuple[SeededProvider, list[IssueRequest], list[tuple[str, int, tuple[int, int]]]]
-]:
+def batches(
+    plan: SeedPlan, providers: list[SeededProvider], today: date
+) -> Iterator[tuple[SeededProvider, list[IssueRequest], list[tuple[str, int, tuple[int, int]]]]]:
     """The plan's awards as provider batches: (provider, requests, stacks to make later).
 
     A share of learners receive the two components of their provider's stacked
@@ -324,7 +340,10 @@ def batches(plan: SeedPlan, providers: list[SeededProvider], today: date) -> Ite
 
 
 def seed_awards(
-    ledger: Ledger, plan: SeedPlan, providers: list[SeededProvider], report: SeedReport,
+    ledger: Ledger,
+    plan: SeedPlan,
+    providers: list[SeededProvider],
+    report: SeedReport,
     progress: Progress | None = None,
 ) -> _Pending:
     pending = _Pending()
@@ -492,11 +511,15 @@ def main(argv: list[str] | None = None) -> int:
         "--awards", type=int, default=100_000, help="awards to issue (default 100,000)"
     )
     parser.add_argument(
-        "--first-award", type=int, default=0,
+        "--first-award",
+        type=int,
+        default=0,
         help="number of the first award: grow a data set seeded earlier (default 0)",
     )
     parser.add_argument(
-        "--total", type=int, default=None,
+        "--total",
+        type=int,
+        default=None,
         help="the size the data set will reach, which sizes providers and learners "
         "(default: first award + awards)",
     )

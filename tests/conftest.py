@@ -30,9 +30,7 @@ from ledger.domain.values import (
 )
 from ledger.policy import IRELAND, NationalPolicy
 
-ADMIN_URL = os.environ.get(
-    "LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+ADMIN_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 SKIP_POSTGRES = os.environ.get("LEDGER_TEST_SKIP_POSTGRES", "").strip().lower() in (
     "1",
     "true",
@@ -115,9 +113,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_ledger(
-    database: DatabaseSettings, clock: Clock
-) -> Iterator[Callable[..., Ledger]]:
+def make_ledger(database: DatabaseSettings, clock: Clock) -> Iterator[Callable[..., Ledger]]:
     made: list[Ledger] = []
 
     def make(policy: NationalPolicy = IRELAND) -> Ledger:

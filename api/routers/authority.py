@@ -52,9 +52,7 @@ PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
 
 router = APIRouter(prefix="/v1/authority", tags=["authority"], responses=PROBLEMS)
 
-ProviderCode = Annotated[
-    str, Path(max_length=64, examples=["SETU"]), one_line("provider_code")
-]
+ProviderCode = Annotated[str, Path(max_length=64, examples=["SETU"]), one_line("provider_code")]
 
 
 def _provider_written(code: str, position: int | None) -> ProviderWritten:
@@ -515,9 +513,7 @@ def audit_filter(
     services: ServicesDep,
     aggregate_id: UUID | None = None,
     award_id: UUID | None = None,
-    provider_code: Annotated[
-        str | None, Query(max_length=64), one_line("provider_code")
-    ] = None,
+    provider_code: Annotated[str | None, Query(max_length=64), one_line("provider_code")] = None,
     actor: Annotated[str | None, Query(max_length=300, examples=["authority:registrar"])] = None,
     event_type: Annotated[
         str | None,

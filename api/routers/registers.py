@@ -59,9 +59,7 @@ def list_providers(
 def search_catalogue(
     *,
     services: ServicesDep,
-    provider_code: Annotated[
-        str | None, Query(max_length=64), one_line("provider_code")
-    ] = None,
+    provider_code: Annotated[str | None, Query(max_length=64), one_line("provider_code")] = None,
     level: Annotated[int | None, Query(ge=1, le=10, description="NQF level")] = None,
     field_of_study: Annotated[str | None, Query(max_length=200)] = None,
     text: Annotated[str | None, Query(max_length=200, description="Every word must appear")] = None,

@@ -27,8 +27,7 @@ from ledger.infrastructure.erasure_journal import ErasureJournal
 
 erasures_app = typer.Typer(
     name="erasures",
-    help="The journal of erasures kept outside the database: list it, re-apply it after a"
-    " restore.",
+    help="The journal of erasures kept outside the database: list it, re-apply it after a restore.",
     no_args_is_help=True,
 )
 app.add_typer(erasures_app)
@@ -36,9 +35,7 @@ app.add_typer(erasures_app)
 
 @app.command()
 def backup(
-    destination: Annotated[
-        Path, typer.Argument(help="The file to write (must not exist yet).")
-    ],
+    destination: Annotated[Path, typer.Argument(help="The file to write (must not exist yet).")],
 ) -> None:
     """Write a consistent backup of the store while it serves.
 

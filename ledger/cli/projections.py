@@ -89,16 +89,17 @@ def project(
 @app.command()
 def rebuild(
     view: str = typer.Argument(
-        None, help="The view to rebuild (all when omitted): credential_status, providers, "
-        "catalogue, transcripts, audit.", show_default=False
+        None,
+        help="The view to rebuild (all when omitted): credential_status, providers, "
+        "catalogue, transcripts, audit.",
+        show_default=False,
     ),
     page_size: int = typer.Option(5000, min=1, max=100_000, help="Events per transaction."),
     processes: int = typer.Option(
         os.cpu_count() or 1,
         min=0,
         max=64,
-        help="Worker processes preparing the pages on PostgreSQL (0: none, all in this "
-        "process).",
+        help="Worker processes preparing the pages on PostgreSQL (0: none, all in this process).",
         show_default="the number of CPUs",
     ),
 ) -> None:

@@ -26,8 +26,6 @@ class AuditedAggregate(Aggregate):
     """An aggregate whose every event after creation names its actor (creation methods
     call `require_actor` themselves, before the aggregate exists)."""
 
-    def trigger_event(
-        self, event_class: type[CanMutateAggregate[Any]], **kwargs: Any
-    ) -> None:
+    def trigger_event(self, event_class: type[CanMutateAggregate[Any]], **kwargs: Any) -> None:
         require_actor(kwargs.get("actor"))
         super().trigger_event(event_class, **kwargs)

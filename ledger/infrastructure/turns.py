@@ -64,9 +64,7 @@ class ProcessTurns:
                 self._waiting_exclusive -= 1
                 self._exclusive = True
             else:
-                self._changed.wait_for(
-                    lambda: not self._exclusive and self._waiting_exclusive == 0
-                )
+                self._changed.wait_for(lambda: not self._exclusive and self._waiting_exclusive == 0)
                 self._sharing += 1
         try:
             yield False

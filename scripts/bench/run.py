@@ -511,9 +511,7 @@ def run(opts: Options, command: str) -> Report:
             light_windows_small = measure_light_latency(server, ids_small, opts, workdir, "small")
             rss_small = server.rss_mib()
             revocation = measure_revocation(server, env, ids_small)
-            issue_rate, issue_cpu = measure_issuance(
-                server, worker, env, small_plan, opts, workdir
-            )
+            issue_rate, issue_cpu = measure_issuance(server, worker, env, small_plan, opts, workdir)
 
         grow = opts.awards - opts.small
         grown: seeding.SeedReport | None = None

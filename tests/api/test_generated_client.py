@@ -68,9 +68,7 @@ def module(generated: Path, name: str) -> ModuleType:
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
-def test_a_generated_client_reads_an_awards_status(
-    served: ServedDemo, generated: Path
-) -> None:
+def test_a_generated_client_reads_an_awards_status(served: ServedDemo, generated: Path) -> None:
     client = module(generated, "client").Client(base_url=served.url, timeout=10)
     get_status = module(generated, "api.employers.get_credential_status")
     models = module(generated, "models")
@@ -103,9 +101,7 @@ def test_a_generated_client_reads_the_problem_and_field_errors_of_a_refusal(
         )
         too_many = get_statuses.sync_detailed(
             client=http,
-            body=models.StatusBatchRequest(
-                award_ids=[served.demo.valid_award] * 1001
-            ),
+            body=models.StatusBatchRequest(award_ids=[served.demo.valid_award] * 1001),
         )
 
     assert naive.status_code == 422
@@ -114,9 +110,7 @@ def test_a_generated_client_reads_the_problem_and_field_errors_of_a_refusal(
     assert isinstance(problem, models.Problem)
     assert problem.status == 422
     assert problem.type_ == "/problems/invalid-request"
-    assert [(e.location, e.type_) for e in problem.errors] == [
-        (["query", "at"], "timezone_aware")
-    ]
+    assert [(e.location, e.type_) for e in problem.errors] == [(["query", "at"], "timezone_aware")]
 
     assert unknown.status_code == 404
     assert isinstance(unknown.parsed, models.Problem)

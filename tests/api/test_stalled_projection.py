@@ -46,7 +46,8 @@ def test_readyz_and_metrics_name_a_view_that_cannot_apply_an_event(
 
     # Writes still go in (the log is fine); their answers say the views lag.
     written = client.post(
-        world.setu.path("/awards"), json=award("s-1", "S-1", world.credential_id),
+        world.setu.path("/awards"),
+        json=award("s-1", "S-1", world.credential_id),
         headers=world.setu.headers,
     )
     assert written.status_code == 201, written.text

@@ -36,13 +36,35 @@ def test_the_harness_writes_a_complete_table_of_figures(
     output = tmp_path / "benchmarks.md"
     output.write_text("# Benchmarks\n\nProse that the harness keeps.\n", encoding="utf-8")
     args = [
-        "--admin-url", ADMIN_URL,
-        "--database", f"ledger_bench_smoke_{os.getpid()}",
-        "--awards", "300", "--small", "150", "--issue", "60", "--issue-in-flight", "3",
-        "--seconds", "1", "--warmup", "0", "--connections", "4", "--threads", "1",
-        "--light-connections", "2",
-        "--insert-rows", "300", "--status-ids", "100",
-        "--output", str(output), "--quiet",
+        "--admin-url",
+        ADMIN_URL,
+        "--database",
+        f"ledger_bench_smoke_{os.getpid()}",
+        "--awards",
+        "300",
+        "--small",
+        "150",
+        "--issue",
+        "60",
+        "--issue-in-flight",
+        "3",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0",
+        "--connections",
+        "4",
+        "--threads",
+        "1",
+        "--light-connections",
+        "2",
+        "--insert-rows",
+        "300",
+        "--status-ids",
+        "100",
+        "--output",
+        str(output),
+        "--quiet",
     ]
 
     assert main(args) == 0
@@ -63,11 +85,17 @@ def test_the_harness_writes_a_complete_table_of_figures(
     for row in ratio_rows:
         ratio = row.strip("|").split("|")[3].strip()
         assert re.fullmatch(r"\d+\.\d\d", ratio), f"no ratio in {row}"
-    cpu = re.search(r"CPU per award while issuing: API ([\d,]+) µs, projection worker ([\d,]+) µs, "
-                    r"PostgreSQL ([\d,]+) µs", text)
+    cpu = re.search(
+        r"CPU per award while issuing: API ([\d,]+) µs, projection worker ([\d,]+) µs, "
+        r"PostgreSQL ([\d,]+) µs",
+        text,
+    )
     assert cpu is not None, "no CPU breakdown of issuance"
     assert int(cpu.group(1).replace(",", "")) > 0, "the API used no CPU to issue awards?"
-    library = re.search(r"eventsourcing's own `Application.save` .*?: ([\d,]+) aggregates/s, "
-                        r"(\d+\.\d\d) of the raw INSERT", text)
+    library = re.search(
+        r"eventsourcing's own `Application.save` .*?: ([\d,]+) aggregates/s, "
+        r"(\d+\.\d\d) of the raw INSERT",
+        text,
+    )
     assert library is not None, "no reference figure of eventsourcing's own save"
     assert float(library.group(2)) > 0

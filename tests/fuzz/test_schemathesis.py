@@ -34,6 +34,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
 @pytest.fixture
 def keys(served: tuple[str, str]) -> dict[str, str]:  # noqa: F811
     """An authority key and the key of one accredited provider, SETU."""

@@ -131,4 +131,3 @@ def test_ledgers_in_other_schemas_keep_their_own_turns(postgres_database: str) -
     finally:
         for ledger in ledgers:
             ledger.close()
-

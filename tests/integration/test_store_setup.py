@@ -15,9 +15,7 @@ from ledger.policy import IRELAND
 PROCESSES = 4
 
 
-def start_like_a_deployed_process(
-    database: DatabaseSettings, role: str, barrier: Barrier
-) -> str:
+def start_like_a_deployed_process(database: DatabaseSettings, role: str, barrier: Barrier) -> str:
     """Open the store as ``ledger serve`` (the app's start-up) or ``ledger project`` (the
     follower) does, all processes released at once; "ok" or the error."""
     from fastapi.testclient import TestClient

@@ -20,9 +20,7 @@ A_POSTGRES_TEST = (
 
 
 def run_one_postgres_test(**env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("LEDGER_TEST_POSTGRES", "CI")
-    }
+    environment = {k: v for k, v in os.environ.items() if k not in ("LEDGER_TEST_POSTGRES", "CI")}
     environment.pop("LEDGER_TEST_SKIP_POSTGRES", None)
     environment.update(env)
     return subprocess.run(

@@ -28,9 +28,7 @@ from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
 def _exact_way(monkeypatch: pytest.MonkeyPatch) -> None:
     """Followers made from now on decode every value and read through eventsourcing."""
     monkeypatch.setattr(follower_module, "event_decoder", partial(event_decoder, wire=False))
-    monkeypatch.setattr(
-        Follower, "_log_reader", lambda self: self.recorder.select_notifications
-    )
+    monkeypatch.setattr(Follower, "_log_reader", lambda self: self.recorder.select_notifications)
 
 
 def test_the_wire_form_stores_the_rows_of_the_exact_way(
@@ -57,7 +55,8 @@ def test_the_wire_form_stores_the_rows_of_the_exact_way(
 
     # The comparison means something: one way gave text, the other UUIDs and datetimes.
     n = next(
-        n for n in ledger.recorder.select_notifications(1, 10_000)
+        n
+        for n in ledger.recorder.select_notifications(1, 10_000)
         if n.topic.endswith(".AwardIssued")
     )
     fast_event, exact_event = fast._to_domain_event(n), exact_follower._to_domain_event(n)
@@ -100,8 +99,9 @@ def test_wire_values_and_restored_values() -> None:
         "ids": (award, uuid4()),
         "issued_on": date(2026, 11, 25),
         "ects": Decimal("7.50"),
-        "assessment": Assessment("exam", date(2026, 1, 2), "pass",
-                                 supervision=Supervision.UNSUPERVISED),
+        "assessment": Assessment(
+            "exam", date(2026, 1, 2), "pass", supervision=Supervision.UNSUPERVISED
+        ),
         "nested": {"when": moment, "list": [award, 1, "x"]},
         "raw": b"\x00\x01",
     }
@@ -149,9 +149,7 @@ def test_what_the_wire_decoder_does_not_restore_as_the_transcoder_falls_back(
         datetime(2026, 11, 25, 18, 56, 48, 5),  # naive: taken as UTC
     ],
 )
-def test_timestamps_in_either_form_give_the_same_text(
-    value: datetime, ledger: Ledger
-) -> None:
+def test_timestamps_in_either_form_give_the_same_text(value: datetime, ledger: Ledger) -> None:
     d = dialect_for(ledger)
     assert d.to_ts(value.isoformat()) == d.to_ts(value)
     assert d.to_date(value.date().isoformat()) == d.to_date(value.date())
