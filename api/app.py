@@ -21,17 +21,17 @@ from fastapi import APIRouter, FastAPI
 
 from api import docs, observability, openapi, pages, ratelimit, verify
 from api.cors import PublicCors
-from api.idempotency import IdempotencyStore
-from api.keys import KeyStore
 from api.limits import BodySizeLimit, max_body_bytes
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
 from api.routers import authority, employers, operations, providers, registers
 from api.services import Services
-from api.sql import SideTables
 from api.status_reads import AsyncStatusReader
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.infrastructure.idempotency import IdempotencyStore
+from ledger.infrastructure.keys import KeyStore
+from ledger.infrastructure.side_tables import SideTables
 from projections.follower import EmbeddedProjections
 from projections.read import ReadModel
 
@@ -84,7 +84,7 @@ def create_app(
         follower: EmbeddedProjections | None = None
         status_reader: AsyncStatusReader | None = None
         try:
-            tables = SideTables(ledger)
+            tables = SideTables(ledger.recorder)
             read_model = ReadModel(ledger)
             app.state.services = Services(
                 settings=settings,

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.keys import ApiKey, Role
 from api.models.common import one_line
 from api.problems import ApiProblem
 from api.ratelimit import AUTHENTICATION, charge
 from api.services import ServicesDep
+from ledger.infrastructure.keys import ApiKey, Role
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -19,9 +19,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.keys import KeyAlreadyRevoked, KeyNotFound, LastAuthorityKey
 from ledger.application import BatchRejected
-from ledger.errors import CommitOutcomeUnknown, ControlCharacter, LedgerError, StoreUnavailable
+from ledger.errors import (
+    CommitOutcomeUnknown,
+    ControlCharacter,
+    KeyAlreadyRevoked,
+    KeyNotFound,
+    LastAuthorityKey,
+    LedgerError,
+    StoreUnavailable,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"

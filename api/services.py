@@ -11,10 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.idempotency import IdempotencyStore
-from api.keys import KeyStore
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.infrastructure.idempotency import IdempotencyStore
+from ledger.infrastructure.keys import KeyStore
 from projections.read import ReadModel
 
 # How long a write waits for the status view to show what it wrote (read-your-writes).

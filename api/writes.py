@@ -21,7 +21,11 @@ from fastapi import Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.idempotency import (
+from api.models.common import Written
+from api.problems import ApiProblem
+from api.services import VIEW_WAIT_SECONDS, Services
+from ledger.errors import CommitOutcomeUnknown, StoreUnavailable
+from ledger.infrastructure.idempotency import (
     Claimed,
     InProgress,
     Mismatch,
@@ -30,11 +34,7 @@ from api.idempotency import (
     canonical_request,
     fingerprint,
 )
-from api.keys import ApiKey
-from api.models.common import Written
-from api.problems import ApiProblem
-from api.services import VIEW_WAIT_SECONDS, Services
-from ledger.errors import CommitOutcomeUnknown, StoreUnavailable
+from ledger.infrastructure.keys import ApiKey
 
 POSITION_HEADER = "Ledger-Position"
 REPLAY_HEADER = "Idempotent-Replayed"

@@ -200,6 +200,20 @@ class ControlCharacter(InvalidRequest):
 # Not `LedgerError`s: nothing is wrong with the request, the database is away. Raised by
 # `ledger.infrastructure.reliability` instead of waiting (or retrying) for a server that
 # does not answer.
+class KeyNotFound(NotFound):
+    """No API key has that id."""
+
+
+class KeyAlreadyRevoked(InvalidTransition):
+    """The API key was revoked before."""
+
+
+class LastAuthorityKey(LedgerError):
+    """Revoking this key would leave no live authority key: the authority would be
+    locked out of its own API (a new one can still be made on the server with
+    ``ledger authority create-key``)."""
+
+
 class StoreUnavailable(Exception):
     """The database does not answer (refused, unreachable, or slower than the configured
     timeout). Raised only before anything of the current write was committed."""

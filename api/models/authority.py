@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from api.keys import ApiKey, IssuedKey, Role
 from api.models.common import (
     Code,
     Ects,
@@ -23,6 +22,7 @@ from api.models.common import (
     Written,
 )
 from ledger.domain.values import AccreditationScope, ProviderKind
+from ledger.infrastructure.keys import ApiKey, IssuedKey, Role
 
 
 class RegisterProvider(RequestModel):

@@ -16,7 +16,6 @@ from fastapi.responses import Response, StreamingResponse
 
 from api.auth import AuthorityKey
 from api.jsonable import aggregate_state, event_data, event_type
-from api.keys import Role
 from api.models.authority import (
     AccreditProvider,
     AggregateHistory,
@@ -46,6 +45,7 @@ from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.domain import ids
 from ledger.errors import LearnerNotFound
+from ledger.infrastructure.keys import Role
 from projections.read import AuditFilter
 
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)

@@ -127,7 +127,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 def ledger_cli(
     *args: str, env: dict[str, str], quiet: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from ledger.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from cli import main; main()", *args]
     done = subprocess.run(
         command, cwd=REPO, env={**os.environ, **env}, capture_output=quiet, text=True, check=False
     )
@@ -142,7 +142,7 @@ def projection_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     command = [
         sys.executable,
         "-c",
-        "from ledger.cli import main; main()",
+        "from cli import main; main()",
         "project",
         "--poll-interval",
         "0.1",
@@ -285,15 +285,15 @@ def median_window(windows: list[serving.Load]) -> serving.Load:
 
 
 def create_provider_keys(env: dict[str, str], codes: list[str]) -> dict[str, str]:
-    from api.keys import KeyStore, Role
-    from api.sql import SideTables
     from ledger.application import Ledger
     from ledger.config import Settings
+    from ledger.infrastructure.keys import KeyStore, Role
+    from ledger.infrastructure.side_tables import SideTables
 
     with environment(env):
         ledger = Ledger(Settings.from_env())
         try:
-            store = KeyStore(SideTables(ledger))
+            store = KeyStore(SideTables(ledger.recorder))
             return {
                 code: store.create(role=Role.PROVIDER, name="bench", provider_code=code).secret
                 for code in codes

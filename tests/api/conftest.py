@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import Role
 from ledger.config import DatabaseSettings, Settings
+from ledger.infrastructure.keys import Role
 from ledger.policy import IRELAND
 
 Headers = dict[str, str]

@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.keys import KeyStore, Role
-from api.sql import SideTables
+from cli.demo import DemoSummary, seed_demo
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.demo import DemoSummary, seed_demo
+from ledger.infrastructure.keys import KeyStore, Role
+from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.api.test_serve_process import LEDGER, free_port, stop
 from tests.served import wait_until_answering
@@ -33,7 +33,11 @@ def served_demo(folder: Path, **environment: str) -> Iterator[ServedDemo]:
     ledger = Ledger(Settings(database=database, policy=IRELAND))
     try:
         demo = seed_demo(ledger)
-        secret = KeyStore(SideTables(ledger)).create(role=Role.AUTHORITY, name="operator").secret
+        secret = (
+            KeyStore(SideTables(ledger.recorder))
+            .create(role=Role.AUTHORITY, name="operator")
+            .secret
+        )
     finally:
         ledger.close()
     env = {

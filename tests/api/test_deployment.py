@@ -12,7 +12,7 @@ from typing import Any
 import typer
 import yaml  # type: ignore[import-untyped]
 
-from ledger.cli.app import app as cli
+from cli.app import app as cli
 from ledger.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import Role
 from ledger.config import DatabaseSettings, Settings
 from ledger.infrastructure.erasure_journal import ErasureJournal
+from ledger.infrastructure.keys import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import accredited_credential, accredited_provider, award, bearer, ok
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.idempotency import LEASE, Claimed, fingerprint
 from api.models.providers import IssueAward
+from ledger.infrastructure.idempotency import LEASE, Claimed, fingerprint
 from tests.api.conftest import World, award, event_count, ok
 
 

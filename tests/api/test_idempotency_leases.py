@@ -18,20 +18,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.idempotency import LEASE, fingerprint
 from api.models.providers import IssueAward
 from ledger.config import DatabaseSettings
+from ledger.infrastructure.idempotency import LEASE, fingerprint
 from tests.api.conftest import World, award, event_count
 
 FIRST_ATTEMPT = """
 import sys
-from api.idempotency import IdempotencyStore, StoredAnswer
-from api.sql import SideTables
+from ledger.infrastructure.idempotency import IdempotencyStore, StoredAnswer
+from ledger.infrastructure.side_tables import SideTables
 from ledger.application import Ledger
 from ledger.config import Settings
 
 ledger = Ledger(Settings.from_env())
-store = IdempotencyStore(SideTables(ledger))
+store = IdempotencyStore(SideTables(ledger.recorder))
 principal, key, request_fingerprint = sys.argv[1:4]
 claim = store.claim(principal, key, request_fingerprint)
 print(type(claim).__name__, flush=True)

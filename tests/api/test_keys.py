@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.keys import Role
-from ledger.cli.app import app as cli
+from cli.app import app as cli
 from ledger.config import DatabaseSettings, Settings
+from ledger.infrastructure.keys import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, award, bearer, ok
 

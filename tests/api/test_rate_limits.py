@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import Role
 from api.ratelimit import RateLimitConfig, parse_networks
 from ledger.config import DatabaseSettings, Settings
+from ledger.infrastructure.keys import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, award, bearer, ok
 from tests.api.test_serve_process import LEDGER, free_port, stop

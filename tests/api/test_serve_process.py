@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from api.keys import KeyStore, Role
-from api.sql import SideTables
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
+from ledger.infrastructure.keys import KeyStore, Role
+from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.api.conftest import award, specification
 from tests.served import process_output, wait_until_answering
@@ -57,7 +57,11 @@ def served(database: DatabaseSettings, tmp_path: Path) -> Iterator[tuple[str, st
     # without paying for another process start here.
     ledger = Ledger(Settings(database=database, policy=IRELAND))
     try:
-        secret = KeyStore(SideTables(ledger)).create(role=Role.AUTHORITY, name="operator").secret
+        secret = (
+            KeyStore(SideTables(ledger.recorder))
+            .create(role=Role.AUTHORITY, name="operator")
+            .secret
+        )
     finally:
         ledger.close()
     processes: list[subprocess.Popen[bytes]] = []

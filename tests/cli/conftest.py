@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli.app import app  # importing the package registers every command
 from ledger.application import Ledger
-from ledger.cli.app import app  # importing the package registers every command
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.demo import REVOCATION_CATEGORY, REVOCATION_NOTE, credential_id
 from ledger.application import Ledger
-from ledger.demo import REVOCATION_CATEGORY, REVOCATION_NOTE, credential_id
 from tests.cli.conftest import Invoke, one_line_error
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli.app import app  # importing the package registers every command
+from cli.app import app  # importing the package registers every command
 from tests.cli.conftest import one_line_error
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli import app
 from ledger.config import DatabaseSettings
 from projections.read import ReadModel
 from tests.projections.conftest import World, snapshot

@@ -160,7 +160,7 @@ def test_a_killed_worker_process_restarts_without_duplicate_or_gap(
         commands.step()
     log = all_positions(ledger)
     read = ReadModel(ledger)
-    command = [sys.executable, "-c", "from ledger.cli import main; main()", "project"]
+    command = [sys.executable, "-c", "from cli import main; main()", "project"]
     worker = subprocess.Popen(
         [*command, "--page-size", "1", "--poll-interval", "0.05"],
         env=_worker_env(database),

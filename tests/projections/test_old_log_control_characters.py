@@ -12,8 +12,8 @@ from uuid import UUID
 
 from typer.testing import CliRunner
 
+from cli import app
 from ledger.application import IssueRequest, Ledger, _Batch
-from ledger.cli import app
 from ledger.config import DatabaseSettings
 from ledger.domain import ids
 from ledger.domain.learner_record import AwardTerms, LearnerRecord

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from ledger.application import Ledger
-from ledger.cli import app
 from ledger.config import DatabaseSettings
 from projections import parallel
 from projections.follower import Follower, ProjectionStalled, rebuild

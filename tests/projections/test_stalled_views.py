@@ -15,8 +15,8 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from ledger.application import Ledger
-from ledger.cli import app
 from ledger.config import DatabaseSettings
 from projections.dialect import dialect_for
 from projections.follower import Follower, ProjectionStalled, make_views

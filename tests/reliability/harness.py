@@ -21,10 +21,10 @@ from urllib.parse import urlparse
 import httpx2
 import psycopg
 
-from api.keys import KeyStore, Role
-from api.sql import SideTables
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
+from ledger.infrastructure.keys import KeyStore, Role
+from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.reliability.proxy import FaultProxy
 from tests.served import wait_until_answering
@@ -107,7 +107,11 @@ def served_through_proxy(
     direct = DatabaseSettings(url=admin_database_url, schema=schema, pool_size=2)
     ledger = Ledger(Settings(database=direct, policy=IRELAND))
     try:
-        secret = KeyStore(SideTables(ledger)).create(role=Role.AUTHORITY, name="operator").secret
+        secret = (
+            KeyStore(SideTables(ledger.recorder))
+            .create(role=Role.AUTHORITY, name="operator")
+            .secret
+        )
     finally:
         ledger.close()
 

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from cli.demo import DemoSummary, seed_demo
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.demo import DemoSummary, seed_demo
 from ledger.policy import IRELAND
 
 

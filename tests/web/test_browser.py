@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from cli.demo import DemoSummary, seed_demo
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.demo import DemoSummary, seed_demo
 from ledger.policy import IRELAND
 
 pytestmark = pytest.mark.browser
@@ -93,7 +93,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "LEDGER_ACCESS_LOG": "0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", "from ledger.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.demo import DemoSummary
+from cli.demo import DemoSummary
 from tests.web.test_verify_page import text_of
 
 

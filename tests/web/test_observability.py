@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
-from api.keys import Role
 from api.observability import JsonFormatter
+from cli.demo import DemoSummary, credential_id, provider_id
 from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
-from ledger.demo import DemoSummary, credential_id, provider_id
 from ledger.domain.values import Assessment
+from ledger.infrastructure.keys import Role
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

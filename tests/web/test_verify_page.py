@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
-from ledger.demo import DemoSummary, award_id, award_reference, learner_id
+from cli.demo import DemoSummary, award_id, award_reference, learner_id
 
 
 def text_of(html: str) -> str:

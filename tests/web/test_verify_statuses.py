@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from api.verify import verification
+from cli.demo import AUTHORITY_ACTOR, seed_demo
 from ledger.application import Ledger
-from ledger.demo import AUTHORITY_ACTOR, seed_demo
 from ledger.domain.learner_record import AwardStatus
 from ledger.policy import IRELAND
 from tests.conftest import Clock

@@ -11,9 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.app import app, console, fail, user_errors
+from cli.store import open_ledger
 from ledger.application import Ledger
-from ledger.cli.app import app, console, fail, user_errors
-from ledger.cli.store import open_ledger
 
 
 def _lag_table(ledger: Ledger) -> Table:

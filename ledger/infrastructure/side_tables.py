@@ -12,18 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import Recorder
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger.application import Ledger
 from ledger.infrastructure.store_setup import datastore_setup
 
 Row = dict[str, Any]
 
 
 class SideTables:
-    def __init__(self, ledger: Ledger) -> None:
-        datastore: Any = getattr(ledger.recorder, "datastore", None)
+    """Tables beside the events of ``recorder``'s store (a ledger's ``recorder``)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        datastore: Any = getattr(recorder, "datastore", None)
         if isinstance(datastore, PostgresDatastore):
             self.is_postgres = True
             self._prefix = '"' + datastore.schema.replace('"', '""') + '".'

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger import demo
-from ledger.cli.app import app, console, fail
-from ledger.cli.store import open_ledger
+from cli import demo
+from cli.app import app, console, fail
+from cli.store import open_ledger
 
 
 @app.command()

@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from api.sql import SideTables
+from ledger.infrastructure.side_tables import SideTables
 
 # How long a claim holds unless its process renews it, and how often it renews: the
 # renewal may be late by LEASE - RENEW_EVERY (a busy machine, a slow statement) before a
@@ -45,7 +45,7 @@ from api.sql import SideTables
 LEASE = timedelta(seconds=5)
 RENEW_EVERY = 1.0
 
-log = logging.getLogger("api.idempotency")
+log = logging.getLogger("ledger.infrastructure.idempotency")
 
 
 @dataclass(frozen=True)

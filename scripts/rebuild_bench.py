@@ -1,6 +1,6 @@
 """Rebuild throughput against a raw scan of the events table (issue 6's yardstick).
 
-    python -m projections.bench [--awards 50000]
+    python -m scripts.rebuild_bench [--awards 50000]
 
 Uses the store named by ``LEDGER_DATABASE_URL`` (and ``LEDGER_DATABASE_SCHEMA``); when
 the log is smaller than asked, it first issues awards in batches of 1,000 into it, so

@@ -12,13 +12,14 @@ import os
 import typer
 from rich.table import Table
 
-from api.keys import KeyNotFound, KeyStore, LastAuthorityKey, Role
-from api.sql import SideTables
+from cli.app import app, console, fail, user_errors
+from cli.store import opened, settings_for_command
 from ledger.application import Ledger
-from ledger.cli.app import app, console, fail, user_errors
-from ledger.cli.store import opened, settings_for_command
 from ledger.domain import ids
 from ledger.domain.text import check_line
+from ledger.errors import KeyNotFound, LastAuthorityKey
+from ledger.infrastructure.keys import KeyStore, Role
+from ledger.infrastructure.side_tables import SideTables
 
 authority_app = typer.Typer(
     name="authority",
@@ -31,7 +32,7 @@ app.add_typer(authority_app)
 def _open(*, create: bool = False) -> tuple[Ledger, KeyStore]:
     ledger = opened(settings_for_command(create=create))
     with user_errors():
-        return ledger, KeyStore(SideTables(ledger))
+        return ledger, KeyStore(SideTables(ledger.recorder))
 
 
 def _operator() -> str:

@@ -3,7 +3,7 @@ itself on the shared Typer app when imported here."""
 
 from __future__ import annotations
 
-from ledger.cli import (  # noqa: F401  (registers its commands)
+from cli import (  # noqa: F401  (registers its commands)
     audit,
     authority,
     backups,
@@ -12,7 +12,7 @@ from ledger.cli import (  # noqa: F401  (registers its commands)
     seed,
     serve,
 )
-from ledger.cli.app import app
+from cli.app import app
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ import getpass
 
 import typer
 
-from ledger.cli.app import app, console, fail
-from ledger.cli.store import open_ledger
+from cli.app import app, console, fail
+from cli.store import open_ledger
 from ledger.errors import LearnerNotFound
 
 

@@ -19,9 +19,9 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.app import app, console, err_console, fail, user_errors
-from ledger.cli.learners import default_actor
-from ledger.cli.store import open_ledger, settings_for_command
+from cli.app import app, console, err_console, fail, user_errors
+from cli.learners import default_actor
+from cli.store import open_ledger, settings_for_command
 from ledger.config import Settings
 from ledger.infrastructure.erasure_journal import ErasureJournal
 

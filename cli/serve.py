@@ -11,8 +11,8 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from cli.app import app, console, user_errors
 from ledger.application import Ledger
-from ledger.cli.app import app, console, user_errors
 from ledger.config import Settings
 
 # The variable prometheus-client reads; named here so that the CLI does not import the
@@ -40,8 +40,8 @@ def serve(
     with shared_metrics(workers):
         uvicorn.run(
             # Several workers: each bound to the life of uvicorn's master
-            # (ledger.cli.serve_worker).
-            "ledger.cli.serve_worker:create_app" if workers > 1 else "api.app:create_app",
+            # (cli.serve_worker).
+            "cli.serve_worker:create_app" if workers > 1 else "api.app:create_app",
             factory=True,
             host=host,
             port=port,

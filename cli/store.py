@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cli.app import err_console, fail, user_errors
 from ledger.application import Ledger
-from ledger.cli.app import err_console, fail, user_errors
 from ledger.config import Settings
 from ledger.infrastructure.store_probe import ledger_exists
 

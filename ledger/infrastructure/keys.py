@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from enum import Enum
 from uuid import UUID
 
-from api.sql import Row, SideTables
 from ledger.domain import ids
 from ledger.domain.text import check_line
+from ledger.errors import KeyAlreadyRevoked, KeyNotFound, LastAuthorityKey
+from ledger.infrastructure.side_tables import Row, SideTables
 
 KEY_PREFIX = "mcl"
 
@@ -61,20 +62,6 @@ class IssuedKey:
 
     key: ApiKey
     secret: str
-
-
-class KeyNotFound(LookupError):
-    pass
-
-
-class KeyAlreadyRevoked(ValueError):
-    pass
-
-
-class LastAuthorityKey(ValueError):
-    """Revoking this key would leave no live authority key: the authority would be
-    locked out of its own API (a new one can still be made on the server with
-    ``ledger authority create-key``)."""
 
 
 def hash_secret(secret: str) -> str:

@@ -29,9 +29,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from cli.app import app, console, err_console, fail, user_errors
+from cli.store import open_ledger
 from ledger.application import Ledger
-from ledger.cli.app import app, console, err_console, fail, user_errors
-from ledger.cli.store import open_ledger
 from ledger.domain import ids
 from ledger.domain.moments import utc_moment
 from ledger.errors import InvalidMoment
