@@ -4,8 +4,9 @@ One router per audience (employers, providers, the authority) plus the operation
 probes. To add a router, append it to `ROUTERS` (or call ``app.include_router`` in
 `create_app`).
 
-The lifespan opens what every request shares: the `Ledger` (write model), the
-`ReadModel` (views), the key and idempotency stores on the same database, and, unless
+The lifespan opens what every request shares, through the composition root
+(`composition.open_process`): the `Ledger` (write model), the `ReadModel` (views), the
+key and idempotency stores on the same database, and, unless
 ``LEDGER_EMBEDDED_PROJECTIONS=0`` (a deployment that runs ``ledger project`` as its own
 worker), a follower that keeps the views up to date inside this process.
 """
@@ -25,15 +26,9 @@ from api.limits import BodySizeLimit, max_body_bytes
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
 from api.routers import authority, employers, operations, providers, registers
-from api.services import Services
 from api.status_reads import AsyncStatusReader
-from ledger.application import Ledger
+from composition import open_process
 from ledger.config import Settings
-from ledger.infrastructure.idempotency import IdempotencyStore
-from ledger.infrastructure.keys import KeyStore
-from ledger.infrastructure.side_tables import SideTables
-from projections.follower import EmbeddedProjections
-from projections.read import ReadModel
 
 ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
@@ -80,26 +75,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = Ledger(settings)
-        follower: EmbeddedProjections | None = None
+        process = open_process(settings)
         status_reader: AsyncStatusReader | None = None
         try:
-            tables = SideTables(ledger.recorder)
-            read_model = ReadModel(ledger)
-            app.state.services = Services(
-                settings=settings,
-                ledger=ledger,
-                read_model=read_model,
-                keys=KeyStore(tables),
-                idempotency=IdempotencyStore(tables),
-            )
+            # Built now, not on first use: a request should not pay for creating tables.
+            _ = process.read_model, process.keys, process.idempotency
+            app.state.services = process
             if settings.database.is_postgres:
                 # The status route's reads, off the event loop's critical path.
-                status_reader = AsyncStatusReader(read_model, settings)
+                status_reader = AsyncStatusReader(process.read_model, settings)
                 await status_reader.open()
             app.state.status_reader = status_reader
             if embedded_projections_enabled():
-                follower = EmbeddedProjections(ledger).start()
+                process.start_embedded_projections()
             # Everything loaded so far (modules, routes, pydantic schemas: most of the
             # heap) lives as long as the process. Frozen, the cyclic collector stops
             # walking it: under load its full collections took 90-200 ms each, found
@@ -108,11 +96,9 @@ def create_app(
             gc.freeze()
             yield
         finally:
-            if follower is not None:
-                follower.stop()
             if status_reader is not None:
                 await status_reader.close()
-            ledger.close()
+            process.close()
 
     app = FastAPI(
         title="National micro-credential ledger",

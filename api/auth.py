@@ -16,7 +16,8 @@ from api.models.common import one_line
 from api.problems import ApiProblem
 from api.ratelimit import AUTHENTICATION, charge
 from api.services import ServicesDep
-from ledger.infrastructure.keys import ApiKey, Role
+from ledger.domain.principal import Role
+from ledger.infrastructure.keys import ApiKey
 
 bearer = HTTPBearer(
     auto_error=False,

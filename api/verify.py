@@ -31,8 +31,8 @@ from fastapi.templating import Jinja2Templates
 
 from api.services import Services
 from ledger.application import AwardStatusReport
-from ledger.domain.learner_record import AwardStatus
 from ledger.domain.provider import ProviderState
+from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute
 from ledger.errors import NotFound
 

@@ -84,7 +84,7 @@ def perform(
         # Refusals (not this provider's learner, erased) come from here, before a claim.
         request_fingerprint = personal_fingerprint(canonical)
     store = services.idempotency
-    claim = store.claim(key.principal, idempotency_key, request_fingerprint)
+    claim = store.claim(key.idempotency_scope, idempotency_key, request_fingerprint)
     if isinstance(claim, Replay):
         return _answer(services, claim.answer, replayed=True)
     if isinstance(claim, Mismatch):
@@ -108,7 +108,7 @@ def perform(
         # With the database away the claim cannot be released; the client must see why
         # the command failed, not that. The claim's lease runs out and a retry takes it.
         with contextlib.suppress(StoreUnavailable):
-            store.release(key.principal, idempotency_key, claim)
+            store.release(key.idempotency_scope, idempotency_key, claim)
         raise
     final_fingerprint = None
     if personal_fingerprint is not None:
@@ -119,7 +119,11 @@ def perform(
             log.warning("kept the stand-in fingerprint of a personal-data request")
     try:
         store.complete(
-            key.principal, idempotency_key, claim, answer, final_fingerprint=final_fingerprint
+            key.idempotency_scope,
+            idempotency_key,
+            claim,
+            answer,
+            final_fingerprint=final_fingerprint,
         )
     except (StoreUnavailable, CommitOutcomeUnknown):
         # The command is committed: its answer is the truth, whatever happens to the

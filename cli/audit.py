@@ -30,7 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cli.app import app, console, err_console, fail, user_errors
-from cli.store import open_ledger
+from cli.store import command_process
 from ledger.application import Ledger
 from ledger.domain import ids
 from ledger.domain.moments import utc_moment
@@ -242,7 +242,7 @@ def audit(
     Export everything with --format jsonl|csv --output FILE.
     CSV: a header row, ISO 8601 times, UTF-8 (--excel for Excel).
     """
-    from projections.read import AuditFilter, ReadModel
+    from projections.read import AuditFilter
 
     with user_errors():  # a control character in a filter
         filters = AuditFilter(
@@ -261,11 +261,12 @@ def audit(
     if output is not None and fmt is Format.TABLE:
         fail("--output needs --format jsonl or csv")
 
-    with open_ledger() as ledger:
+    with command_process() as process:
+        ledger = process.ledger
         ledger.check_audit_filter(provider_id=filters.provider_id, event_type=filters.event_type)
         if refresh:
             catch_up(ledger)
-        read = ReadModel(ledger)
+        read = process.read_model
         if fmt is Format.TABLE:
             page = read.audit(filters, limit=min(limit or 50, 1000))
             if not page.entries:

@@ -14,12 +14,12 @@ from rich.table import Table
 
 from cli.app import app, console, fail, user_errors
 from cli.store import opened, settings_for_command
-from ledger.application import Ledger
+from composition import Process
 from ledger.domain import ids
+from ledger.domain.principal import Role
 from ledger.domain.text import check_line
 from ledger.errors import KeyNotFound, LastAuthorityKey
-from ledger.infrastructure.keys import KeyStore, Role
-from ledger.infrastructure.side_tables import SideTables
+from ledger.infrastructure.keys import KeyStore
 
 authority_app = typer.Typer(
     name="authority",
@@ -29,10 +29,10 @@ authority_app = typer.Typer(
 app.add_typer(authority_app)
 
 
-def _open(*, create: bool = False) -> tuple[Ledger, KeyStore]:
-    ledger = opened(settings_for_command(create=create))
+def _open(*, create: bool = False) -> tuple[Process, KeyStore]:
+    process = opened(settings_for_command(create=create))
     with user_errors():
-        return ledger, KeyStore(SideTables(ledger.recorder))
+        return process, process.keys
 
 
 def _operator() -> str:
@@ -58,12 +58,12 @@ def create_key(
         fail("--name must be 1 to 200 characters")
     with user_errors():
         check_line(name, "--name")
-    ledger, keys = _open(create=True)
+    process, keys = _open(create=True)
     try:
         code = None
         if provider is not None:
             with user_errors():
-                code = ledger.get_provider(ids.provider_id(provider)).code
+                code = process.ledger.get_provider(ids.provider_id(provider)).code
         issued = keys.create(
             role=Role.PROVIDER if code else Role.AUTHORITY,
             name=name.strip(),
@@ -71,7 +71,7 @@ def create_key(
             created_by=_operator(),
         )
     finally:
-        ledger.close()
+        process.close()
     console.print(f"key id:  {issued.key.key_id}", highlight=False)
     console.print(f"actor:   {issued.key.actor}", highlight=False)
     console.print("secret (shown once, store it now; send it as `Authorization: Bearer ...`):")
@@ -84,11 +84,11 @@ def list_keys(
     provider: str | None = typer.Option(None, "--provider", help="Only this provider's keys."),
 ) -> None:
     """List API keys (ids, holders, roles, dates; never secrets)."""
-    ledger, keys = _open()
+    process, keys = _open()
     try:
         found = keys.list(provider_code=None if provider is None else provider.strip().upper())
     finally:
-        ledger.close()
+        process.close()
     table = Table()
     for column in ("key id", "role", "provider", "name", "created", "revoked"):
         # Fold rather than truncate: an operator copies key ids and names from here.
@@ -108,7 +108,7 @@ def list_keys(
 @authority_app.command("revoke-key")
 def revoke_key(key_id: str = typer.Argument(..., help="The key id (from list-keys).")) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    ledger, keys = _open()
+    process, keys = _open()
     try:
         revoked = keys.revoke(key_id, revoked_by=_operator())
     except KeyNotFound as error:
@@ -116,7 +116,7 @@ def revoke_key(key_id: str = typer.Argument(..., help="The key id (from list-key
     except LastAuthorityKey as error:
         fail(f"{error} (`ledger authority create-key --name ...`)")
     finally:
-        ledger.close()
+        process.close()
     assert revoked.revoked_at is not None
     console.print(
         f"revoked {revoked.key_id} ({revoked.actor}) at {revoked.revoked_at.isoformat()}",

@@ -21,7 +21,7 @@ import typer
 
 from cli.app import app, console, err_console, fail, user_errors
 from cli.learners import default_actor
-from cli.store import open_ledger, settings_for_command
+from cli.store import command_process, settings_for_command
 from ledger.config import Settings
 from ledger.infrastructure.erasure_journal import ErasureJournal
 
@@ -133,7 +133,8 @@ def reapply(
     ),
 ) -> None:
     """After a restore: erase again every learner the journal names whose key is back."""
-    with open_ledger() as ledger:
+    with command_process() as process:
+        ledger = process.ledger
         journal = ledger.settings.erasure_journal_path
         if journal is None:
             fail("no erasure journal is configured (LEDGER_ERASURE_JOURNAL)")

@@ -7,7 +7,7 @@ import getpass
 import typer
 
 from cli.app import app, console, fail
-from cli.store import open_ledger
+from cli.store import command_process
 from ledger.errors import LearnerNotFound
 
 
@@ -41,7 +41,8 @@ def erase_learner(
     """
     if not reason.strip():
         fail("--reason must not be empty: record why the data is erased")
-    with open_ledger() as ledger:
+    with command_process() as process:
+        ledger = process.ledger
         try:
             ledger.get_learner_record(learner_id)
         except LearnerNotFound:

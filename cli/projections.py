@@ -12,15 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.app import app, console, fail, user_errors
-from cli.store import open_ledger
-from ledger.application import Ledger
+from cli.store import command_process
+from composition import Process
 
 
-def _lag_table(ledger: Ledger) -> Table:
-    from projections.read import ReadModel
-
+def _lag_table(process: Process) -> Table:
     table = Table("view", "position", "log", "lag")
-    for lag in ReadModel(ledger).lag().values():
+    for lag in process.read_model.lag().values():
         table.add_row(lag.view, str(lag.position), str(lag.log_position), str(lag.lag))
     return table
 
@@ -53,9 +51,10 @@ def project(
 
     # The worker may be the first process of a new deployment (compose runs
     # `ledger project --once` to create the tables); --status only reads.
-    with open_ledger(create=not status) as ledger:
+    with command_process(create=not status) as process:
+        ledger = process.ledger
         if status:
-            console.print(_lag_table(ledger))
+            console.print(_lag_table(process))
             return
         with user_errors():
             follower = Follower(
@@ -65,10 +64,10 @@ def project(
             try:
                 applied = follower.catch_up()
             except ProjectionStalled as stalled:
-                console.print(_lag_table(ledger))
+                console.print(_lag_table(process))
                 fail(str(stalled))
             console.print(f"applied {applied} event(s)", highlight=False)
-            console.print(_lag_table(ledger))
+            console.print(_lag_table(process))
             return
         console.print(
             f"projection worker on {ledger.settings.database.describe()} "
@@ -111,7 +110,8 @@ def rebuild(
     names = [view] if view else list(VIEW_NAMES)
     if view and view not in VIEW_NAMES:
         fail(f"unknown view {view!r}; the views are: {', '.join(VIEW_NAMES)}")
-    with open_ledger() as ledger:
+    with command_process() as process:
+        ledger = process.ledger
         with user_errors():
             from projections.dialect import dialect_for
 

@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli import demo
 from cli.app import app, console, fail
-from cli.store import open_ledger
+from cli.store import command_process
 
 
 @app.command()
@@ -36,7 +36,8 @@ def seed(
     """
     if awards < demo.MIN_AWARDS:
         fail(f"--awards must be at least {demo.MIN_AWARDS}, got {awards}")
-    with open_ledger(create=True) as ledger:
+    with command_process(create=True) as process:
+        ledger = process.ledger
         settings = ledger.settings
         console.print(
             f"seeding {settings.database.describe()} (policy {settings.policy.name})",

@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from cli.app import app, console, user_errors
-from ledger.application import Ledger
+from composition import open_process
 from ledger.config import Settings
 
 # The variable prometheus-client reads; named here so that the CLI does not import the
@@ -31,7 +31,7 @@ def serve(
         settings = Settings.from_env()
         # Open the store once here, so an unreachable database is one line, not a
         # traceback from inside the server's start-up.
-        Ledger(settings).close()
+        open_process(settings).close()
     console.print(
         f"ledger API on http://{host}:{port}  store: {settings.database.describe()}  "
         f"policy: {settings.policy.name}",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from cli.app import err_console, fail, user_errors
-from ledger.application import Ledger
+from composition import Process, open_process
 from ledger.config import Settings
 from ledger.infrastructure.store_probe import ledger_exists
 
@@ -28,21 +28,21 @@ def settings_for_command(*, create: bool) -> Settings:
     return settings
 
 
-def opened(settings: Settings) -> Ledger:
-    """The ledger on the store ``settings`` name, named on standard error once open."""
+def opened(settings: Settings) -> Process:
+    """The process on the store ``settings`` name, named on standard error once open."""
     with user_errors():
-        ledger = Ledger(settings)
+        process = open_process(settings)
     err_console.print(f"store: {settings.database.describe()}", highlight=False, soft_wrap=True)
-    return ledger
+    return process
 
 
 @contextmanager
-def open_ledger(*, create: bool = False) -> Iterator[Ledger]:
-    """The ledger configured by the environment, closed on the way out. Only commands
-    that may start a new ledger pass ``create=True``."""
-    ledger = opened(settings_for_command(create=create))
+def command_process(*, create: bool = False) -> Iterator[Process]:
+    """The process configured by the environment (`composition.open_process`), closed
+    on the way out. Only commands that may start a new ledger pass ``create=True``."""
+    process = opened(settings_for_command(create=create))
     try:
         with user_errors():
-            yield ledger
+            yield process
     finally:
-        ledger.close()
+        process.close()

@@ -30,15 +30,10 @@ from ledger import errors, privacy
 from ledger.award_index import award_references
 from ledger.config import Settings
 from ledger.domain import event_types, ids, text
-from ledger.domain.learner_record import (
-    NOT_YOUR_LEARNER,
-    Award,
-    AwardStatus,
-    AwardTerms,
-    LearnerRecord,
-)
+from ledger.domain.learner_record import NOT_YOUR_LEARNER, Award, AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider, ProviderState
+from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import (
     AccreditationScope,
     Assessment,
@@ -52,7 +47,7 @@ from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEf
 from ledger.infrastructure.reliability import StoreMonitor, harden
 from ledger.infrastructure.store_setup import store_setup
 from ledger.infrastructure.turns import turns_for
-from ledger.policy import NationalPolicy, WithdrawnIssuerRule
+from ledger.policy import NationalPolicy
 from ledger.transcoding import OrjsonTranscoder
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
@@ -812,12 +807,14 @@ class Ledger(Application[UUID]):
             status = award.status_at(moment)
         provider = self._get_at_or_first(location.provider_id, Provider, moment)
         credential = self._get_at_or_first(award.terms.micro_credential_id, MicroCredential, moment)
-        if (
-            status is AwardStatus.VALID
-            and provider.state is ProviderState.WITHDRAWN
-            and self.policy.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
-        ):
-            status = AwardStatus.ISSUER_WITHDRAWN
+        if status is AwardStatus.VALID:
+            status = award_status(
+                at=moment,
+                revoked_at=None,
+                expires_on=None,
+                issuer_withdrawn=provider.state is ProviderState.WITHDRAWN,
+                flag_withdrawn_issuer=self.policy.flags_withdrawn_issuer,
+            )
         return AwardStatusReport(award, status, moment, provider, credential)
 
     def check_audit_filter(

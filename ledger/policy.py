@@ -55,6 +55,12 @@ class NationalPolicy:
             msg = f"policy {self.name}: max_batch_size must be at least 1"
             raise ValueError(msg)
 
+    @property
+    def flags_withdrawn_issuer(self) -> bool:
+        """Whether awards of a provider whose accreditation was withdrawn read
+        ``issuer_withdrawn`` rather than ``valid``."""
+        return self.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
+
     @classmethod
     def from_json(cls, text: str) -> NationalPolicy:
         """A policy as JSON: the settings to change, optionally ``based_on`` a named

@@ -35,9 +35,10 @@ import orjson
 from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.domain import ids
-from ledger.domain.learner_record import AwardStatus
+from ledger.domain.provider import ProviderState
+from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.text import check_line
-from ledger.policy import NationalPolicy, WithdrawnIssuerRule
+from ledger.policy import NationalPolicy
 from projections.dialect import Dialect, dialect_for
 from projections.failures import ProjectionFailure, read_all
 from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
@@ -461,16 +462,16 @@ class ReadModel:
     def _compute_status(
         self, revoked_at: Any, expires_on: date | None, provider_state: str | None, now: datetime
     ) -> Status:
-        if revoked_at is not None:
-            return "revoked"
-        if expires_on is not None and now.date() >= expires_on:
-            return "expired"
-        if (
-            provider_state == "withdrawn"
-            and self.policy.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
-        ):
-            return "issuer_withdrawn"
-        return "valid"
+        # The view holds the present: a revocation it has recorded has happened, whatever
+        # this reader's clock says.
+        status = award_status(
+            at=now,
+            revoked_at=now if revoked_at is not None else None,
+            expires_on=expires_on,
+            issuer_withdrawn=provider_state == ProviderState.WITHDRAWN.value,
+            flag_withdrawn_issuer=self.policy.flags_withdrawn_issuer,
+        )
+        return status.value
 
     def _status(self, row: Any, now: datetime) -> CredentialStatus:
         d = self.d

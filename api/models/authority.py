@@ -21,8 +21,9 @@ from api.models.common import (
     RevocationIn,
     Written,
 )
+from ledger.domain.principal import Role
 from ledger.domain.values import AccreditationScope, ProviderKind
-from ledger.infrastructure.keys import ApiKey, IssuedKey, Role
+from ledger.infrastructure.keys import ApiKey, IssuedKey
 
 
 class RegisterProvider(RequestModel):

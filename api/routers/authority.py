@@ -44,8 +44,8 @@ from api.problems import problem_responses
 from api.services import ServicesDep
 from api.writes import IdempotencyKey, perform
 from ledger.domain import ids
+from ledger.domain.principal import Role
 from ledger.errors import LearnerNotFound
-from ledger.infrastructure.keys import Role
 from projections.read import AuditFilter
 
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)

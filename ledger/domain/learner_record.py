@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
+from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import Assessment, AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     AwardAlreadyRevoked,
@@ -31,14 +31,6 @@ NOT_YOUR_LEARNER = (
     "this provider holds no award on this learner's record, so it may not handle the "
     "learner's personal data"
 )
-
-
-class AwardStatus(str, Enum):
-    VALID = "valid"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    NOT_YET_ISSUED = "not_yet_issued"
-    ISSUER_WITHDRAWN = "issuer_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -76,13 +68,10 @@ class Award:
     history: list[str] = field(default_factory=list)
 
     def status_at(self, at: datetime) -> AwardStatus:
-        if at < self.issued_at:
-            return AwardStatus.NOT_YET_ISSUED
-        if self.revoked_at is not None and at >= self.revoked_at:
-            return AwardStatus.REVOKED
-        if self.expires_on is not None and at.date() >= self.expires_on:
-            return AwardStatus.EXPIRED
-        return AwardStatus.VALID
+        """The status from this award's own events (the issuer's standing aside)."""
+        return award_status(
+            at=at, issued_at=self.issued_at, revoked_at=self.revoked_at, expires_on=self.expires_on
+        )
 
 
 class LearnerRecord(AuditedAggregate):

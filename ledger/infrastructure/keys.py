@@ -12,20 +12,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.principal import Principal, Role
 from ledger.domain.text import check_line
 from ledger.errors import KeyAlreadyRevoked, KeyNotFound, LastAuthorityKey
 from ledger.infrastructure.side_tables import Row, SideTables
 
 KEY_PREFIX = "mcl"
-
-
-class Role(str, Enum):
-    AUTHORITY = "authority"
-    PROVIDER = "provider"
 
 
 @dataclass(frozen=True)
@@ -51,9 +46,17 @@ class ApiKey:
         return f"provider:{self.provider_code}:{self.key_id}"
 
     @property
-    def principal(self) -> str:
+    def idempotency_scope(self) -> str:
         """Who acts, whichever of its keys it uses (idempotency keys are scoped by it)."""
         return "authority" if self.role is Role.AUTHORITY else f"provider:{self.provider_code}"
+
+    @property
+    def principal(self) -> Principal:
+        """Who the ledger's commands see acting with this key."""
+        provider_id = self.provider_id
+        if provider_id is None:
+            return Principal.authority(self.actor)
+        return Principal.provider(self.actor, provider_id)
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,8 @@ def median_window(windows: list[serving.Load]) -> serving.Load:
 def create_provider_keys(env: dict[str, str], codes: list[str]) -> dict[str, str]:
     from ledger.application import Ledger
     from ledger.config import Settings
-    from ledger.infrastructure.keys import KeyStore, Role
+    from ledger.domain.principal import Role
+    from ledger.infrastructure.keys import KeyStore
     from ledger.infrastructure.side_tables import SideTables
 
     with environment(env):

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import Role
+from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 
 Headers = dict[str, str]

@@ -13,7 +13,8 @@ from pathlib import Path
 from cli.demo import DemoSummary, seed_demo
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import KeyStore, Role
+from ledger.domain.principal import Role
+from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.api.test_serve_process import LEDGER, free_port, stop

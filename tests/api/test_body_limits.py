@@ -272,7 +272,7 @@ def test_an_issuance_batch_of_1000_maximal_awards_passes(
 
 @pytest.fixture
 def authority_headers(spied: tuple[TestClient, BodySpy]) -> Headers:
-    from ledger.infrastructure.keys import Role
+    from ledger.domain.principal import Role
     from tests.api.conftest import bearer
 
     client, _ = spied

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.config import DatabaseSettings, Settings
+from ledger.domain.principal import Role
 from ledger.infrastructure.erasure_journal import ErasureJournal
-from ledger.infrastructure.keys import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import accredited_credential, accredited_provider, award, bearer, ok
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from cli.app import app as cli
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import Role
+from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, award, bearer, ok
 

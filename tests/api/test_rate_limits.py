@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.ratelimit import RateLimitConfig, parse_networks
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import Role
+from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, award, bearer, ok
 from tests.api.test_serve_process import LEDGER, free_port, stop

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from api import writes
 from api.app import create_app
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import Role
+from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 from projections.follower import EmbeddedProjections
 from tests.api.conftest import Headers, World, award, bearer, ok

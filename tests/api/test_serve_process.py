@@ -16,7 +16,8 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import KeyStore, Role
+from ledger.domain.principal import Role
+from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.api.conftest import award, specification

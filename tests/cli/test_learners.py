@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ledger.application import Ledger
-from ledger.domain.learner_record import AwardStatus
+from ledger.domain.status import AwardStatus
 from tests.cli.conftest import Invoke, one_line_error
 
 LEARNER = "DEMO-L0000002"

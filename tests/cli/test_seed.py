@@ -7,7 +7,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.domain.learner_record import AwardStatus
+from ledger.domain.status import AwardStatus
 from tests.cli.conftest import Invoke, one_line_error
 
 ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -14,9 +14,9 @@ import pytest
 
 from ledger import errors
 from ledger.application import BatchRejected, IssueRequest, Ledger
-from ledger.domain.learner_record import AwardStatus
 from ledger.domain.micro_credential import CredentialState
 from ledger.domain.provider import ProviderState
+from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
 from ledger.policy import FINLAND, IRELAND, WithdrawnIssuerRule
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR, Clock, assessment, spec

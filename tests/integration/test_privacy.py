@@ -11,7 +11,7 @@ import pytest
 
 from ledger import errors
 from ledger.application import Ledger
-from ledger.domain.learner_record import AwardStatus
+from ledger.domain.status import AwardStatus
 from ledger.domain.values import RevocationReason
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR
 from tests.integration.scenario import issue_one, ready_to_issue

@@ -23,7 +23,8 @@ import psycopg
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
-from ledger.infrastructure.keys import KeyStore, Role
+from ledger.domain.principal import Role
+from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.reliability.proxy import FaultProxy

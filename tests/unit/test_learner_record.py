@@ -11,7 +11,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from ledger.domain import ids
-from ledger.domain.learner_record import AwardStatus, LearnerRecord
+from ledger.domain.learner_record import LearnerRecord
+from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     ActorRequired,

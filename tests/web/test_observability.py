@@ -18,8 +18,8 @@ from api.observability import JsonFormatter
 from cli.demo import DemoSummary, credential_id, provider_id
 from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
+from ledger.domain.principal import Role
 from ledger.domain.values import Assessment
-from ledger.infrastructure.keys import Role
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

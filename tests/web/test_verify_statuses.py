@@ -10,7 +10,7 @@ from datetime import timedelta
 from api.verify import verification
 from cli.demo import AUTHORITY_ACTOR, seed_demo
 from ledger.application import Ledger
-from ledger.domain.learner_record import AwardStatus
+from ledger.domain.status import AwardStatus
 from ledger.policy import IRELAND
 from tests.conftest import Clock
 

@@ -1,0 +1,46 @@
+"""An award's status and its issuer's standing: the one definition every reader uses.
+
+The write model (`Award.status_at`, `Ledger.award_status`), the status view's SQL
+reader (`projections`) and the verification page all call `award_status`, so that
+"valid" means the same thing wherever it is said. The order of the checks is the rule:
+a revocation always wins, then expiry, then the national policy's view of a withdrawn
+issuer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+
+class AwardStatus(str, Enum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_ISSUED = "not_yet_issued"
+    ISSUER_WITHDRAWN = "issuer_withdrawn"
+
+
+def award_status(
+    *,
+    at: datetime,
+    revoked_at: datetime | None,
+    expires_on: date | None,
+    issued_at: datetime | None = None,
+    issuer_withdrawn: bool = False,
+    flag_withdrawn_issuer: bool = False,
+) -> AwardStatus:
+    """The status at ``at`` of an award issued at ``issued_at`` (unknown: issued by
+    then), revoked at ``revoked_at``, expiring on ``expires_on``; ``issuer_withdrawn``
+    says the provider's accreditation was withdrawn by then, and
+    ``flag_withdrawn_issuer`` whether the national policy makes that a status of its
+    own (`NationalPolicy.flags_withdrawn_issuer`)."""
+    if issued_at is not None and at < issued_at:
+        return AwardStatus.NOT_YET_ISSUED
+    if revoked_at is not None and at >= revoked_at:
+        return AwardStatus.REVOKED
+    if expires_on is not None and at.date() >= expires_on:
+        return AwardStatus.EXPIRED
+    if issuer_withdrawn and flag_withdrawn_issuer:
+        return AwardStatus.ISSUER_WITHDRAWN
+    return AwardStatus.VALID
