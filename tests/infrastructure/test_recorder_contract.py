@@ -1,0 +1,125 @@
+"""eventsourcing's own recorder contract tests, run against the ledger's recorders.
+
+The ledger's recorders subclass eventsourcing's SQLite and PostgreSQL application
+recorders and override private hooks (`_insert_events`, `_insert_stored_events`, see
+docs/architecture.md, "Decision records"); the views commit eventsourcing's tracking
+records through its private `_insert_tracking`. The library ships the test cases it
+runs against its own recorders (`eventsourcing.tests.persistence`): run here against
+the recorders exactly as a running ledger builds them (through `Ledger`, so with the
+hardened PostgreSQL datastore and the side tables), an upgrade of eventsourcing shows
+what of that contract the ledger's overrides break.
+
+Each test gets a fresh store (a new SQLite file, or a new schema in the run's
+PostgreSQL database) since the library's cases expect an empty log. Not run:
+`optional_test_insert_subscribe` on SQLite (eventsourcing's SQLite recorder has no
+subscriptions; the ledger does not subscribe).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import ApplicationRecorder, TrackingRecorder
+
+if importlib.util.find_spec("Crypto") is None:
+    # The library's test module imports its AES cipher, which needs pycryptodome (not a
+    # dependency: the ledger encrypts with `cryptography`). None of the cases run here
+    # uses that cipher; a stand-in lets the module import.
+    _stand_in = types.ModuleType("eventsourcing.cipher")
+    _stand_in.AESCipher = type("AESCipher", (), {})  # type: ignore[attr-defined]
+    sys.modules.setdefault("eventsourcing.cipher", _stand_in)
+
+from eventsourcing.tests import persistence as contract
+
+from ledger.application import Ledger
+from ledger.config import DatabaseSettings, Settings
+from ledger.policy import IRELAND
+from projections.dialect import dialect_for
+from tests.conftest import new_postgres_schema
+
+
+class _LedgerStore:
+    """Builds the recorder a `Ledger` runs with, on a fresh store of each test."""
+
+    database: DatabaseSettings
+
+    def open_ledger(self) -> Ledger:
+        ledger = Ledger(Settings(database=self.database, policy=IRELAND))
+        self._ledgers.append(ledger)
+        return ledger
+
+    def tearDown(self) -> None:
+        for ledger in self._ledgers:
+            ledger.close()
+        super().tearDown()  # type: ignore[misc]
+
+
+class _OnSQLite(_LedgerStore):
+    @pytest.fixture(autouse=True)
+    def _fresh_store(self, tmp_path: Path) -> None:
+        self._ledgers: list[Ledger] = []
+        self.database = DatabaseSettings(url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+
+class _OnPostgres(_LedgerStore):
+    @pytest.fixture(autouse=True)
+    def _fresh_store(self, postgres_database: str) -> None:
+        self._ledgers: list[Ledger] = []
+        self.database = new_postgres_schema(postgres_database)
+
+
+class _ApplicationRecorder(_LedgerStore):
+    def create_recorder(self) -> ApplicationRecorder:
+        return self.open_ledger().recorder  # type: ignore[return-value]
+
+
+class _TrackingRecorder(_LedgerStore):
+    def create_recorder(self) -> TrackingRecorder:
+        return dialect_for(self.open_ledger()).tracking_recorder
+
+
+# --- SQLite ------------------------------------------------------------------------------
+class TestSQLiteApplicationRecorder(
+    _OnSQLite, _ApplicationRecorder, contract.ApplicationRecorderTestCase[Any]
+):
+    """LedgerSQLiteRecorder: inserts, selects, notifications, concurrent writers."""
+
+
+class TestSQLiteNonInterleavingNotificationIds(
+    _OnSQLite, _ApplicationRecorder, contract.NonInterleavingNotificationIDsBaseCase
+):
+    """Two racing batches get contiguous notification ids (the follower relies on it)."""
+
+
+class TestSQLiteTrackingRecorder(_OnSQLite, _TrackingRecorder, contract.TrackingRecorderTestCase):
+    """The tracking recorder the views commit their positions with."""
+
+
+# --- PostgreSQL --------------------------------------------------------------------------
+@pytest.mark.postgres
+class TestPostgresApplicationRecorder(
+    _OnPostgres, _ApplicationRecorder, contract.ApplicationRecorderTestCase[Any]
+):
+    """LedgerPostgresRecorder, with its column-array insert and the hardened pool."""
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+@pytest.mark.postgres
+class TestPostgresNonInterleavingNotificationIds(
+    _OnPostgres, _ApplicationRecorder, contract.NonInterleavingNotificationIDsBaseCase
+):
+    """The ledger's `_insert_stored_events` must keep the library's table lock."""
+
+
+@pytest.mark.postgres
+class TestPostgresTrackingRecorder(
+    _OnPostgres, _TrackingRecorder, contract.TrackingRecorderTestCase
+):
+    """The tracking recorder (table ``projection_tracking``) the views commit with."""
