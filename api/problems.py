@@ -9,7 +9,7 @@ act on, never an HTML page or a stack trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -156,76 +156,96 @@ def _title(code: str) -> str:
     return code.replace("-", " ").capitalize()
 
 
+async def _on_ledger_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, LedgerError)
+    return ledger_problem(error)
+
+
+async def _on_api_problem(_: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiProblem)
+    return problem_response(
+        error.status, error.code, error.detail, errors=error.errors, headers=error.headers
+    )
+
+
+async def _on_key_not_found(_: Request, error: Exception) -> Response:
+    return problem_response(404, "key-not-found", str(error))
+
+
+async def _on_key_revoked(_: Request, error: Exception) -> Response:
+    return problem_response(409, "key-already-revoked", str(error))
+
+
+async def _on_last_authority_key(_: Request, error: Exception) -> Response:
+    return problem_response(409, "last-authority-key", str(error))
+
+
+async def _on_validation_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return validation_problem(error.errors())
+
+
+async def _on_http_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == FASTAPI_BODY_PARSE_ERROR:
+        # FastAPI's answer when decoding the JSON body raised something other than
+        # a JSONDecodeError: bytes that are not UTF-8, or nesting deeper than the
+        # parser's recursion limit. To the client it is the same mistake.
+        return problem_response(400, "malformed-json", "the request body is not valid JSON")
+    code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large"}.get(
+        error.status_code, "http-error"
+    )
+    detail = str(error.detail) if error.detail else code.replace("-", " ")
+    return problem_response(error.status_code, code, detail, headers=dict(error.headers or {}))
+
+
+async def _on_unexpected(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500,
+        "internal-error",
+        "the ledger could not answer; nothing was written by this"
+        " request unless a retry with the same Idempotency-Key says so",
+    )
+
+
+async def _on_store_unavailable(_: Request, error: Exception) -> Response:
+    log.warning("database unavailable: %s", error)
+    return store_unavailable_problem()
+
+
+async def _on_commit_outcome_unknown(_: Request, error: Exception) -> Response:
+    log.error("commit outcome unknown: %s", error)
+    return problem_response(
+        504,
+        "commit-outcome-unknown",
+        "the database stopped answering while this write was being committed: it may"
+        " or may not be recorded. Retry it with the same Idempotency-Key to find out",
+        headers={"Retry-After": STORE_RETRY_AFTER},
+    )
+
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+HANDLERS: tuple[tuple[type[Exception], ExceptionHandler], ...] = (
+    (StoreUnavailable, _on_store_unavailable),
+    (CommitOutcomeUnknown, _on_commit_outcome_unknown),
+    (LedgerError, _on_ledger_error),
+    (ApiProblem, _on_api_problem),
+    (KeyNotFound, _on_key_not_found),
+    (KeyAlreadyRevoked, _on_key_revoked),
+    (LastAuthorityKey, _on_last_authority_key),
+    (RequestValidationError, _on_validation_error),
+    (StarletteHTTPException, _on_http_error),
+    (Exception, _on_unexpected),
+)
+"""Which answer each exception gets (Starlette picks the handler of the nearest class in
+the exception's MRO; ``Exception`` is the catch-all 500)."""
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    async def on_ledger_error(_: Request, error: Exception) -> Response:
-        assert isinstance(error, LedgerError)
-        return ledger_problem(error)
-
-    async def on_api_problem(_: Request, error: Exception) -> Response:
-        assert isinstance(error, ApiProblem)
-        return problem_response(
-            error.status, error.code, error.detail, errors=error.errors, headers=error.headers
-        )
-
-    async def on_key_not_found(_: Request, error: Exception) -> Response:
-        return problem_response(404, "key-not-found", str(error))
-
-    async def on_key_revoked(_: Request, error: Exception) -> Response:
-        return problem_response(409, "key-already-revoked", str(error))
-
-    async def on_last_authority_key(_: Request, error: Exception) -> Response:
-        return problem_response(409, "last-authority-key", str(error))
-
-    async def on_validation_error(_: Request, error: Exception) -> Response:
-        assert isinstance(error, RequestValidationError)
-        return validation_problem(error.errors())
-
-    async def on_http_error(_: Request, error: Exception) -> Response:
-        assert isinstance(error, StarletteHTTPException)
-        if error.status_code == 400 and error.detail == FASTAPI_BODY_PARSE_ERROR:
-            # FastAPI's answer when decoding the JSON body raised something other than
-            # a JSONDecodeError: bytes that are not UTF-8, or nesting deeper than the
-            # parser's recursion limit. To the client it is the same mistake.
-            return problem_response(400, "malformed-json", "the request body is not valid JSON")
-        code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large"}.get(
-            error.status_code, "http-error"
-        )
-        detail = str(error.detail) if error.detail else code.replace("-", " ")
-        return problem_response(error.status_code, code, detail, headers=dict(error.headers or {}))
-
-    async def on_unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500,
-            "internal-error",
-            "the ledger could not answer; nothing was written by this"
-            " request unless a retry with the same Idempotency-Key says so",
-        )
-
-    async def on_store_unavailable(_: Request, error: Exception) -> Response:
-        log.warning("database unavailable: %s", error)
-        return store_unavailable_problem()
-
-    async def on_commit_outcome_unknown(_: Request, error: Exception) -> Response:
-        log.error("commit outcome unknown: %s", error)
-        return problem_response(
-            504,
-            "commit-outcome-unknown",
-            "the database stopped answering while this write was being committed: it may"
-            " or may not be recorded. Retry it with the same Idempotency-Key to find out",
-            headers={"Retry-After": STORE_RETRY_AFTER},
-        )
-
-    app.add_exception_handler(StoreUnavailable, on_store_unavailable)
-    app.add_exception_handler(CommitOutcomeUnknown, on_commit_outcome_unknown)
-    app.add_exception_handler(LedgerError, on_ledger_error)
-    app.add_exception_handler(ApiProblem, on_api_problem)
-    app.add_exception_handler(KeyNotFound, on_key_not_found)
-    app.add_exception_handler(KeyAlreadyRevoked, on_key_revoked)
-    app.add_exception_handler(LastAuthorityKey, on_last_authority_key)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected)
+    for exception_type, handler in HANDLERS:
+        app.add_exception_handler(exception_type, handler)
 
 
 def validation_problem(raw_errors: Sequence[Any]) -> Response:

@@ -14,16 +14,21 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from api.auth import AuthorityKey, ProviderKey
 from api.models.common import Written
 from api.problems import ApiProblem
-from api.services import VIEW_WAIT_SECONDS, Services
+from api.services import VIEW_WAIT_SECONDS, Services, ServicesDep
+from ledger.application import Ledger
+from ledger.domain.principal import Principal
 from ledger.errors import CommitOutcomeUnknown, StoreUnavailable
 from ledger.infrastructure.idempotency import (
     Claimed,
@@ -130,6 +135,90 @@ def perform(
         # stored copy (a retry with this key runs again once the claim's lease is out).
         log.warning("answer of idempotency key not stored (database away)")
     return _answer(services, answer)
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a write route needs besides its body: the request, the process, the
+    caller's key and the ``Idempotency-Key`` (one dependency, so that every write
+    handler only builds its command and hands it to `perform`)."""
+
+    request: Request
+    services: Services
+    key: ApiKey
+    idempotency_key: str | None
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.services.ledger
+
+    # Who the ledger's commands are run by: every write route takes it from here.
+    @property
+    def actor(self) -> str:
+        return self.key.actor
+
+    @property
+    def acting_provider(self) -> UUID | None:
+        return self.key.provider_id
+
+    @property
+    def by(self) -> Principal:
+        return self.key.principal
+
+    def perform(
+        self,
+        payload: BaseModel | None,
+        command: Callable[[], Written],
+        *,
+        status_code: int = 200,
+        personal_fingerprint: Callable[[bytes], str] | None = None,
+    ) -> Response:
+        """`perform` ``command`` for this request (see there)."""
+        return perform(
+            self.request,
+            self.services,
+            key=self.key,
+            payload=payload,
+            idempotency_key=self.idempotency_key,
+            command=command,
+            status_code=status_code,
+            personal_fingerprint=personal_fingerprint,
+        )
+
+
+@dataclass(frozen=True)
+class ProviderWriteContext(WriteContext):
+    """A write by a provider's key, for the provider in the path."""
+
+    @property
+    def provider_id(self) -> UUID:
+        provider_id = self.key.provider_id
+        assert provider_id is not None  # a provider key always names its provider
+        return provider_id
+
+
+def authority_write(
+    request: Request,
+    services: ServicesDep,
+    key: AuthorityKey,
+    idempotency_key: IdempotencyKey = None,
+) -> WriteContext:
+    return WriteContext(request, services, key, idempotency_key)
+
+
+def provider_write(
+    request: Request,
+    services: ServicesDep,
+    key: ProviderKey,
+    idempotency_key: IdempotencyKey = None,
+) -> ProviderWriteContext:
+    return ProviderWriteContext(request, services, key, idempotency_key)
+
+
+AuthorityWrite = Annotated[WriteContext, Depends(authority_write)]
+"""A write with an authority key."""
+ProviderWrite = Annotated[ProviderWriteContext, Depends(provider_write)]
+"""A write with the key of the provider in the path."""
 
 
 def _run(command: Callable[[], Written], status_code: int) -> StoredAnswer:

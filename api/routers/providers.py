@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.auth import ProviderKey
@@ -32,7 +32,7 @@ from api.models.providers import (
 )
 from api.problems import problem_responses
 from api.services import ServicesDep
-from api.writes import IdempotencyKey, perform
+from api.writes import ProviderWrite
 from ledger.application import BatchReceipt, BatchRejected
 
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
@@ -62,36 +62,20 @@ def _awards_written(receipt: BatchReceipt) -> AwardsWritten:
     operation_id="defineMicroCredential",
     summary="Define a micro-credential (the authority then accredits it)",
 )
-def define_micro_credential(
-    *,
-    body: DefineMicroCredential,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def define_micro_credential(*, body: DefineMicroCredential, write: ProviderWrite) -> Response:
     def command() -> Written:
-        assert key.provider_id is not None
-        receipt = services.ledger.define_micro_credential(
-            provider_id=key.provider_id,
+        receipt = write.ledger.define_micro_credential(
+            provider_id=write.provider_id,
             code=body.code,
             specification=body.specification.to_domain(),
             stacking_rule=None if body.stacking_rule is None else body.stacking_rule.to_domain(),
-            actor=key.actor,
+            actor=write.actor,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
         )
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        status_code=201,
-    )
+    return write.perform(body, command, status_code=201)
 
 
 @router.patch(
@@ -101,29 +85,21 @@ def define_micro_credential(
     summary="Amend non-material elements of a micro-credential",
 )
 def amend_micro_credential(
-    *,
-    micro_credential_id: UUID,
-    body: AmendMicroCredential,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
+    *, micro_credential_id: UUID, body: AmendMicroCredential, write: ProviderWrite
 ) -> Response:
     def command() -> Written:
-        receipt = services.ledger.amend_micro_credential(
+        receipt = write.ledger.amend_micro_credential(
             micro_credential_id,
             changes=body.changes.to_domain(),
             reason=body.reason,
-            actor=key.actor,
-            acting_provider=key.provider_id,
+            actor=write.actor,
+            acting_provider=write.acting_provider,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
         )
 
-    return perform(
-        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
-    )
+    return write.perform(body, command)
 
 
 @router.post(
@@ -133,29 +109,21 @@ def amend_micro_credential(
     summary="Change the assessment method (puts the micro-credential into revalidation)",
 )
 def change_assessment_method(
-    *,
-    micro_credential_id: UUID,
-    body: ChangeAssessmentMethod,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
+    *, micro_credential_id: UUID, body: ChangeAssessmentMethod, write: ProviderWrite
 ) -> Response:
     def command() -> Written:
-        receipt = services.ledger.change_assessment_method(
+        receipt = write.ledger.change_assessment_method(
             micro_credential_id,
             assessment_type=body.assessment_type,
             reason=body.reason,
-            actor=key.actor,
-            acting_provider=key.provider_id,
+            actor=write.actor,
+            acting_provider=write.acting_provider,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
         )
 
-    return perform(
-        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
-    )
+    return write.perform(body, command)
 
 
 @router.post(
@@ -165,34 +133,18 @@ def change_assessment_method(
     operation_id="issueAward",
     summary="Issue one award",
 )
-def issue_award(
-    *,
-    body: IssueAward,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def issue_award(*, body: IssueAward, write: ProviderWrite) -> Response:
     def command() -> Written:
-        assert key.provider_id is not None
         try:
-            receipt = services.ledger.issue_award(
-                provider_id=key.provider_id, request=body.to_domain(), actor=key.actor
+            receipt = write.ledger.issue_award(
+                provider_id=write.provider_id, request=body.to_domain(), actor=write.actor
             )
         except BatchRejected as rejected:
             # A batch of one: answer with the refusal itself (409 for a state conflict).
             raise rejected.failures[0].error from None
         return _awards_written(receipt)
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        status_code=201,
-    )
+    return write.perform(body, command, status_code=201)
 
 
 @router.post(
@@ -204,32 +156,16 @@ def issue_award(
     description="If any item is refused, nothing is issued and the 422 problem's `errors`"
     " lists every refused item with its index and reason.",
 )
-def issue_award_batch(
-    *,
-    body: IssueAwardBatch,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def issue_award_batch(*, body: IssueAwardBatch, write: ProviderWrite) -> Response:
     def command() -> Written:
-        assert key.provider_id is not None
-        receipt = services.ledger.issue_awards(
-            provider_id=key.provider_id,
+        receipt = write.ledger.issue_awards(
+            provider_id=write.provider_id,
             requests=[item.to_domain() for item in body.awards],
-            actor=key.actor,
+            actor=write.actor,
         )
         return _awards_written(receipt)
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        status_code=201,
-    )
+    return write.perform(body, command, status_code=201)
 
 
 @router.get(
@@ -250,28 +186,18 @@ def provider_award(*, award_id: UUID, key: ProviderKey, services: ServicesDep) -
     operation_id="revokeAward",
     summary="Revoke an award this provider issued (it stays in history, shown revoked)",
 )
-def revoke_award(
-    *,
-    award_id: UUID,
-    body: RevokeAward,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def revoke_award(*, award_id: UUID, body: RevokeAward, write: ProviderWrite) -> Response:
     def command() -> Written:
-        receipt = services.ledger.revoke_award(
+        receipt = write.ledger.revoke_award(
             award_id,
             category=body.category,
             note=body.note,
-            actor=key.actor,
-            acting_provider=key.provider_id,
+            actor=write.actor,
+            acting_provider=write.acting_provider,
         )
         return AwardWritten(award_id=award_id, position=receipt.position)
 
-    return perform(
-        request, services, key=key, payload=body, idempotency_key=idempotency_key, command=command
-    )
+    return write.perform(body, command)
 
 
 @router.post(
@@ -281,35 +207,19 @@ def revoke_award(
     operation_id="stackAwards",
     summary="Combine a learner's valid awards into a larger credential",
 )
-def stack_awards(
-    *,
-    body: StackAwards,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def stack_awards(*, body: StackAwards, write: ProviderWrite) -> Response:
     def command() -> Written:
-        assert key.provider_id is not None
-        receipt = services.ledger.stack_awards(
-            provider_id=key.provider_id,
+        receipt = write.ledger.stack_awards(
+            provider_id=write.provider_id,
             learner_id=body.learner_id,
             target_credential_id=body.target_micro_credential_id,
             component_award_ids=body.component_award_ids,
             provider_reference=body.provider_reference,
-            actor=key.actor,
+            actor=write.actor,
         )
         return _awards_written(receipt)
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        status_code=201,
-    )
+    return write.perform(body, command, status_code=201)
 
 
 @router.post(
@@ -319,33 +229,17 @@ def stack_awards(
     operation_id="recognisePriorLearning",
     summary="Grant an award by recognition of prior learning (RPL)",
 )
-def recognise_prior_learning(
-    *,
-    body: RecognisePriorLearning,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def recognise_prior_learning(*, body: RecognisePriorLearning, write: ProviderWrite) -> Response:
     def command() -> Written:
-        assert key.provider_id is not None
-        receipt = services.ledger.recognise_prior_learning(
-            provider_id=key.provider_id,
+        receipt = write.ledger.recognise_prior_learning(
+            provider_id=write.provider_id,
             request=body.to_domain(),
             evidence=body.evidence,
-            actor=key.actor,
+            actor=write.actor,
         )
         return _awards_written(receipt)
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        status_code=201,
-    )
+    return write.perform(body, command, status_code=201)
 
 
 @router.post(
@@ -354,31 +248,16 @@ def recognise_prior_learning(
     operation_id="recordPersonalData",
     summary="Record a learner's personal data (encrypted; erasable by the authority)",
 )
-def record_personal_data(
-    *,
-    body: RecordPersonalData,
-    key: ProviderKey,
-    services: ServicesDep,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def record_personal_data(*, body: RecordPersonalData, write: ProviderWrite) -> Response:
     def command() -> Written:
-        receipt = services.ledger.record_personal_data(
-            body.learner_id, body.fields(), actor=key.actor, acting_provider=key.provider_id
+        receipt = write.ledger.record_personal_data(
+            body.learner_id, body.fields(), actor=write.actor, acting_provider=write.acting_provider
         )
         return LearnerWritten(learner_record_id=receipt.aggregate_id, position=receipt.position)
 
     def personal_fingerprint(canonical: bytes) -> str:
-        return services.ledger.personal_data_fingerprint(
-            body.learner_id, canonical, acting_provider=key.provider_id
+        return write.ledger.personal_data_fingerprint(
+            body.learner_id, canonical, acting_provider=write.acting_provider
         )
 
-    return perform(
-        request,
-        services,
-        key=key,
-        payload=body,
-        idempotency_key=idempotency_key,
-        command=command,
-        personal_fingerprint=personal_fingerprint,
-    )
+    return write.perform(body, command, personal_fingerprint=personal_fingerprint)
