@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
     Recording,
     Transcoder,
 )
+from eventsourcing.utils import resolve_topic
 
 from ledger import errors, privacy
 from ledger.award_index import award_references
@@ -43,12 +44,18 @@ from ledger.domain.values import (
     StackingRule,
 )
 from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
-from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
-from ledger.infrastructure.reliability import StoreMonitor, harden
+from ledger.infrastructure.recorder import (
+    AwardLocation,
+    LedgerRecorder,
+    LedgerRecorderClass,
+    SideEffects,
+)
 from ledger.infrastructure.store_setup import store_setup
-from ledger.infrastructure.turns import turns_for
 from ledger.policy import NationalPolicy
 from ledger.transcoding import OrjsonTranscoder
+
+if TYPE_CHECKING:  # imported by PostgreSQL's recorder only: SQLite never loads psycopg
+    from ledger.infrastructure.reliability import StoreMonitor
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -198,7 +205,7 @@ class Ledger(Application[UUID]):
         if filled:
             logger.info("the award index was upgraded: %d awards' references filled in", filled)
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
-        self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
+        self.issuance_turns = self.ledger_recorder.issuance_turns()
         self.batch_retries = 0
         """Batches of this instance that lost a race and retried (for the metrics)."""
         self.retry_listeners: list[Callable[[], None]] = []
@@ -206,13 +213,14 @@ class Ledger(Application[UUID]):
         self._counting_retries = threading.Lock()
 
     def construct_recorder(self) -> ApplicationRecorder:
-        # Before the recorder creates its tables, so that every connection of the pool
-        # fails fast while PostgreSQL is away (`ledger.infrastructure.reliability`).
+        # The recorder class of the configured store prepares that store before the
+        # recorder creates its tables.
+        recorder_class = cast(
+            LedgerRecorderClass, resolve_topic(self.factory.env["APPLICATION_RECORDER_TOPIC"])
+        )
         datastore = getattr(self.factory, "datastore", None)
-        if self.settings.database.is_postgres and datastore is not None:
-            self.store_monitor = harden(
-                datastore, self.settings.database.connect_kwargs(), self.settings.database.timeout
-            )
+        if datastore is not None:
+            self.store_monitor = recorder_class.guard_store(datastore, self.settings.database)
         return super().construct_recorder()
 
     def construct_transcoder(self) -> Transcoder:
