@@ -32,7 +32,7 @@ from ledger.award_index import award_references
 from ledger.config import Settings
 from ledger.domain import event_types, ids, text
 from ledger.domain.learner_record import NOT_YOUR_LEARNER, Award, AwardTerms, LearnerRecord
-from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.micro_credential import MicroCredential, check_not_in_future
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import (
@@ -330,9 +330,7 @@ class Ledger(Application[UUID]):
         stacking_rule: StackingRule | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
-        if provider.state is ProviderState.WITHDRAWN:
-            msg = f"provider {provider.code} is withdrawn and defines no new micro-credentials"
-            raise errors.ProviderNotAccredited(msg)
+        provider.check_may_define()
         if stacking_rule is not None:
             for component in stacking_rule.required_components:
                 self.get_micro_credential(component)
@@ -418,14 +416,7 @@ class Ledger(Application[UUID]):
         """Issue a batch of awards, all or nothing. Re-sending an award the provider
         already issued (same provider reference, learner and credential) returns it
         again and writes nothing: providers retry freely."""
-        if len(requests) > self.policy.max_batch_size:
-            msg = (
-                f"a batch carries at most {self.policy.max_batch_size} awards, got {len(requests)}"
-            )
-            raise errors.BatchTooLarge(msg)
-        if not requests:
-            msg = "a batch needs at least one award"
-            raise errors.MissingStandardElement(msg)
+        self.policy.check_batch_size(len(requests))
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.issuance_turns.turn(exclusive=attempt > 0) as shared_in_save:
@@ -487,7 +478,7 @@ class Ledger(Application[UUID]):
                     provider_reference=request.provider_reference,
                     assessment=request.assessment,
                     issued_on=issued_on,
-                    expires_on=self._expiry(issued_on),
+                    expires_on=self.policy.expiry_for(issued_on),
                     actor=actor,
                 )
                 location = AwardLocation(award_id, record.id, provider_id, reference)
@@ -525,7 +516,7 @@ class Ledger(Application[UUID]):
             assessment=request.assessment,
             evidence=evidence,
             issued_on=issued_on,
-            expires_on=self._expiry(issued_on),
+            expires_on=self.policy.expiry_for(issued_on),
             actor=actor,
         )
         batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
@@ -581,7 +572,7 @@ class Ledger(Application[UUID]):
             component_award_ids=tuple(component_award_ids),
             issued_on=today,
             at=self.clock(),
-            expires_on=self._expiry(today),
+            expires_on=self.policy.expiry_for(today),
             actor=actor,
         )
         batch = _Batch(records={record.id: record})
@@ -868,15 +859,6 @@ class Ledger(Application[UUID]):
     def _today(self) -> date:
         return self.clock().date()
 
-    def _expiry(self, issued_on: date) -> date | None:
-        years = self.policy.award_validity_years
-        if years is None:
-            return None
-        try:
-            return issued_on.replace(year=issued_on.year + years)
-        except ValueError:  # 29 February
-            return issued_on.replace(year=issued_on.year + years, day=28)
-
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, limit=1)))
 
@@ -962,16 +944,9 @@ class Ledger(Application[UUID]):
             on=on,
         )
         credential.check_may_issue(self.policy)
-        if on > self._today():
-            msg = f"an award cannot be issued in the future ({on.isoformat()})"
-            raise errors.InvalidAssessment(msg)
-        if through_course and assessment.method.strip() != credential.specification.assessment_type:
-            msg = (
-                f"the assessment method {assessment.method!r} differs from the stated method "
-                f"{credential.specification.assessment_type!r}; record an individual "
-                "accommodation on the award, or change the credential's assessment method"
-            )
-            raise errors.AssessmentMethodMismatch(msg)
+        check_not_in_future(on, self._today())
+        if through_course:
+            credential.check_course_assessment(assessment)
 
     @staticmethod
     def _terms(credential: MicroCredential) -> AwardTerms:
