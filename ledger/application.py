@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -25,13 +25,14 @@ from eventsourcing.persistence import (
     Recording,
     Transcoder,
 )
+from eventsourcing.utils import resolve_topic
 
 from ledger import errors, privacy
 from ledger.award_index import award_references
 from ledger.config import Settings
 from ledger.domain import event_types, ids, text
 from ledger.domain.learner_record import NOT_YOUR_LEARNER, Award, AwardTerms, LearnerRecord
-from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.micro_credential import MicroCredential, check_not_in_future
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import (
@@ -43,12 +44,18 @@ from ledger.domain.values import (
     StackingRule,
 )
 from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
-from ledger.infrastructure.recorder import AwardLocation, LedgerRecorder, SideEffects
-from ledger.infrastructure.reliability import StoreMonitor, harden
+from ledger.infrastructure.recorder import (
+    AwardLocation,
+    LedgerRecorder,
+    LedgerRecorderClass,
+    SideEffects,
+)
 from ledger.infrastructure.store_setup import store_setup
-from ledger.infrastructure.turns import turns_for
 from ledger.policy import NationalPolicy
 from ledger.transcoding import OrjsonTranscoder
+
+if TYPE_CHECKING:  # imported by PostgreSQL's recorder only: SQLite never loads psycopg
+    from ledger.infrastructure.reliability import StoreMonitor
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -198,7 +205,7 @@ class Ledger(Application[UUID]):
         if filled:
             logger.info("the award index was upgraded: %d awards' references filled in", filled)
         self.ledger_recorder = cast(LedgerRecorder, self.recorder)
-        self.issuance_turns = turns_for(self.factory.datastore)  # type: ignore[attr-defined]
+        self.issuance_turns = self.ledger_recorder.issuance_turns()
         self.batch_retries = 0
         """Batches of this instance that lost a race and retried (for the metrics)."""
         self.retry_listeners: list[Callable[[], None]] = []
@@ -206,13 +213,14 @@ class Ledger(Application[UUID]):
         self._counting_retries = threading.Lock()
 
     def construct_recorder(self) -> ApplicationRecorder:
-        # Before the recorder creates its tables, so that every connection of the pool
-        # fails fast while PostgreSQL is away (`ledger.infrastructure.reliability`).
+        # The recorder class of the configured store prepares that store before the
+        # recorder creates its tables.
+        recorder_class = cast(
+            LedgerRecorderClass, resolve_topic(self.factory.env["APPLICATION_RECORDER_TOPIC"])
+        )
         datastore = getattr(self.factory, "datastore", None)
-        if self.settings.database.is_postgres and datastore is not None:
-            self.store_monitor = harden(
-                datastore, self.settings.database.connect_kwargs(), self.settings.database.timeout
-            )
+        if datastore is not None:
+            self.store_monitor = recorder_class.guard_store(datastore, self.settings.database)
         return super().construct_recorder()
 
     def construct_transcoder(self) -> Transcoder:
@@ -322,9 +330,7 @@ class Ledger(Application[UUID]):
         stacking_rule: StackingRule | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
-        if provider.state is ProviderState.WITHDRAWN:
-            msg = f"provider {provider.code} is withdrawn and defines no new micro-credentials"
-            raise errors.ProviderNotAccredited(msg)
+        provider.check_may_define()
         if stacking_rule is not None:
             for component in stacking_rule.required_components:
                 self.get_micro_credential(component)
@@ -410,14 +416,7 @@ class Ledger(Application[UUID]):
         """Issue a batch of awards, all or nothing. Re-sending an award the provider
         already issued (same provider reference, learner and credential) returns it
         again and writes nothing: providers retry freely."""
-        if len(requests) > self.policy.max_batch_size:
-            msg = (
-                f"a batch carries at most {self.policy.max_batch_size} awards, got {len(requests)}"
-            )
-            raise errors.BatchTooLarge(msg)
-        if not requests:
-            msg = "a batch needs at least one award"
-            raise errors.MissingStandardElement(msg)
+        self.policy.check_batch_size(len(requests))
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.issuance_turns.turn(exclusive=attempt > 0) as shared_in_save:
@@ -479,7 +478,7 @@ class Ledger(Application[UUID]):
                     provider_reference=request.provider_reference,
                     assessment=request.assessment,
                     issued_on=issued_on,
-                    expires_on=self._expiry(issued_on),
+                    expires_on=self.policy.expiry_for(issued_on),
                     actor=actor,
                 )
                 location = AwardLocation(award_id, record.id, provider_id, reference)
@@ -517,7 +516,7 @@ class Ledger(Application[UUID]):
             assessment=request.assessment,
             evidence=evidence,
             issued_on=issued_on,
-            expires_on=self._expiry(issued_on),
+            expires_on=self.policy.expiry_for(issued_on),
             actor=actor,
         )
         batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
@@ -573,7 +572,7 @@ class Ledger(Application[UUID]):
             component_award_ids=tuple(component_award_ids),
             issued_on=today,
             at=self.clock(),
-            expires_on=self._expiry(today),
+            expires_on=self.policy.expiry_for(today),
             actor=actor,
         )
         batch = _Batch(records={record.id: record})
@@ -860,15 +859,6 @@ class Ledger(Application[UUID]):
     def _today(self) -> date:
         return self.clock().date()
 
-    def _expiry(self, issued_on: date) -> date | None:
-        years = self.policy.award_validity_years
-        if years is None:
-            return None
-        try:
-            return issued_on.replace(year=issued_on.year + years)
-        except ValueError:  # 29 February
-            return issued_on.replace(year=issued_on.year + years, day=28)
-
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, limit=1)))
 
@@ -954,16 +944,9 @@ class Ledger(Application[UUID]):
             on=on,
         )
         credential.check_may_issue(self.policy)
-        if on > self._today():
-            msg = f"an award cannot be issued in the future ({on.isoformat()})"
-            raise errors.InvalidAssessment(msg)
-        if through_course and assessment.method.strip() != credential.specification.assessment_type:
-            msg = (
-                f"the assessment method {assessment.method!r} differs from the stated method "
-                f"{credential.specification.assessment_type!r}; record an individual "
-                "accommodation on the award, or change the credential's assessment method"
-            )
-            raise errors.AssessmentMethodMismatch(msg)
+        check_not_in_future(on, self._today())
+        if through_course:
+            credential.check_course_assessment(assessment)
 
     @staticmethod
     def _terms(credential: MicroCredential) -> AwardTerms:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from ledger import errors
 
 
 class RevalidationRegime(str, Enum):
@@ -60,6 +63,25 @@ class NationalPolicy:
         """Whether awards of a provider whose accreditation was withdrawn read
         ``issuer_withdrawn`` rather than ``valid``."""
         return self.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
+
+    def expiry_for(self, issued_on: date) -> date | None:
+        """When an award issued on ``issued_on`` expires (``None``: it does not)."""
+        years = self.award_validity_years
+        if years is None:
+            return None
+        try:
+            return issued_on.replace(year=issued_on.year + years)
+        except ValueError:  # 29 February
+            return issued_on.replace(year=issued_on.year + years, day=28)
+
+    def check_batch_size(self, size: int) -> None:
+        """A batch carries at least one award and at most ``max_batch_size``."""
+        if size > self.max_batch_size:
+            msg = f"a batch carries at most {self.max_batch_size} awards, got {size}"
+            raise errors.BatchTooLarge(msg)
+        if size == 0:
+            msg = "a batch needs at least one award"
+            raise errors.MissingStandardElement(msg)
 
     @classmethod
     def from_json(cls, text: str) -> NationalPolicy:

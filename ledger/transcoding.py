@@ -111,24 +111,20 @@ class OrjsonTranscoder(Transcoder):
 
     def _tagger_of(self, o: Any) -> Callable[[Any], Any]:
         # Order matters: bool and Enum(str) are subclasses of int and str.
-        if isinstance(o, dict):
-            return self._tag_dict
-        if isinstance(o, list):
-            return self._tag_list
-        if isinstance(o, tuple):
-            return self._tag_tuple
-        if isinstance(o, UUID):
-            return _tag_uuid
-        if isinstance(o, datetime):
-            return _tag_datetime
-        if isinstance(o, date):
-            return _tag_date
-        if isinstance(o, Decimal):
-            return _tag_decimal
-        if isinstance(o, bytes):
-            return _tag_bytes
-        if isinstance(o, Enum):
-            return self._tag_enum
+        taggers: tuple[tuple[type, Callable[[Any], Any]], ...] = (
+            (dict, self._tag_dict),
+            (list, self._tag_list),
+            (tuple, self._tag_tuple),
+            (UUID, _tag_uuid),
+            (datetime, _tag_datetime),
+            (date, _tag_date),
+            (Decimal, _tag_decimal),
+            (bytes, _tag_bytes),
+            (Enum, self._tag_enum),
+        )
+        for kind, tagger in taggers:
+            if isinstance(o, kind):
+                return tagger
         if dataclasses.is_dataclass(o) and not isinstance(o, type):
             return self._tag_dataclass
         msg = f"cannot store a {type(o).__qualname__} in an event"

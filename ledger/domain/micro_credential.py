@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -11,8 +12,15 @@ from eventsourcing.domain import event
 
 from ledger.domain import ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
-from ledger.domain.values import MATERIAL_ELEMENTS, CredentialSpecification, StackingRule
+from ledger.domain.values import (
+    MATERIAL_ELEMENTS,
+    Assessment,
+    CredentialSpecification,
+    StackingRule,
+)
 from ledger.errors import (
+    AssessmentMethodMismatch,
+    InvalidAssessment,
     InvalidTransition,
     LevelNotAllowed,
     MaterialChangeNotAllowed,
@@ -244,6 +252,17 @@ class MicroCredential(AuditedAggregate):
             )
             raise MicroCredentialNotAccredited(msg)
 
+    def check_course_assessment(self, assessment: Assessment) -> None:
+        """A course award uses the stated assessment method. Prior learning is validated
+        by its own method (a portfolio review, a challenge test), so it is not held to it."""
+        if assessment.method.strip() != self.specification.assessment_type:
+            msg = (
+                f"the assessment method {assessment.method!r} differs from the stated method "
+                f"{self.specification.assessment_type!r}; record an individual "
+                "accommodation on the award, or change the credential's assessment method"
+            )
+            raise AssessmentMethodMismatch(msg)
+
     # --- events ---------------------------------------------------------------------
     @event("Accredited")
     def _accredited(self, *, decision_reference: str, actor: str) -> None:
@@ -274,6 +293,13 @@ class MicroCredential(AuditedAggregate):
     def _withdrawn(self, *, reason: str, decision_reference: str, actor: str) -> None:
         self.state = CredentialState.WITHDRAWN
         self.decision_reference = decision_reference
+
+
+def check_not_in_future(issued_on: date, today: date) -> None:
+    """No award is issued with a date after today."""
+    if issued_on > today:
+        msg = f"an award cannot be issued in the future ({issued_on.isoformat()})"
+        raise InvalidAssessment(msg)
 
 
 def _required(value: str | None, what: str = "a decision reference") -> str:

@@ -238,6 +238,12 @@ class Provider(AuditedAggregate):
             )
             raise OutsideAccreditedScope(msg)
 
+    def check_may_define(self) -> None:
+        """A withdrawn provider defines no new micro-credentials."""
+        if self.state is ProviderState.WITHDRAWN:
+            msg = f"provider {self.code} is withdrawn and defines no new micro-credentials"
+            raise ProviderNotAccredited(msg)
+
     def is_accredited_on(self, on: date) -> bool:
         return (
             self.state is ProviderState.ACCREDITED

@@ -12,13 +12,17 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.config import DatabaseSettings
+from ledger.infrastructure.postgres_turns import PostgresTurns
 from ledger.infrastructure.recorder import (
     AWARD_REFERENCE_INDEX,
     AwardLocation,
     AwardReferences,
     SideEffects,
 )
-from ledger.infrastructure.turns import turn_key
+from ledger.infrastructure.reliability import StoreMonitor, harden
+from ledger.infrastructure.store_setup import connect_kwargs_of
+from ledger.infrastructure.turns import IssuanceTurns, turn_key
 
 
 def _location(row: DictRow) -> AwardLocation:
@@ -97,6 +101,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._select_key = SQL(
             "SELECT aes_key FROM {0}.learner_keys WHERE learner_record_id = %s"
         ).format(schema)
+
+    @classmethod
+    def guard_store(cls, datastore: PostgresDatastore, database: DatabaseSettings) -> StoreMonitor:
+        # Before the recorder creates its tables, so that every connection of the pool
+        # fails fast while PostgreSQL is away (`ledger.infrastructure.reliability`).
+        return harden(datastore, database.connect_kwargs(), database.timeout)
+
+    def issuance_turns(self) -> IssuanceTurns:
+        return PostgresTurns(connect_kwargs_of(self.datastore), self.datastore.schema)
 
     def _insert_events(
         self,

@@ -18,10 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+
+from ledger.config import DatabaseSettings
+from ledger.infrastructure.turns import IssuanceTurns
+
+if TYPE_CHECKING:  # at run time only PostgreSQL's recorder imports psycopg through it
+    from ledger.infrastructure.reliability import StoreMonitor
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,22 @@ class SideEffects:
     """Take the shared issuance turn first (see `ledger.infrastructure.turns`)."""
 
 
+class LedgerRecorderClass(Protocol):
+    """The recorder class eventsourcing resolves from ``APPLICATION_RECORDER_TOPIC``,
+    asked to prepare its store before the pool opens and the tables are made."""
+
+    def guard_store(self, datastore: Any, database: DatabaseSettings) -> StoreMonitor | None:
+        """Make the store fail fast while its server is away; the monitor that tells
+        whether it answers (``None`` for a store that is no server)."""
+        ...
+
+
 class LedgerRecorder(Protocol):
+    def issuance_turns(self) -> IssuanceTurns:
+        """The turns batches of awards take in this store (see
+        `ledger.infrastructure.turns`)."""
+        ...
+
     def locate_awards(self, award_ids: Iterable[UUID]) -> dict[UUID, AwardLocation]: ...
 
     def locate_awards_by_reference(

@@ -11,12 +11,14 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
+from ledger.config import DatabaseSettings
 from ledger.infrastructure.recorder import (
     AWARD_REFERENCE_INDEX,
     AwardLocation,
     AwardReferences,
     SideEffects,
 )
+from ledger.infrastructure.turns import IssuanceTurns, process_turns_of
 
 
 def _location(row: Any) -> AwardLocation:
@@ -31,6 +33,14 @@ def _location(row: Any) -> AwardLocation:
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
+
+    @classmethod
+    def guard_store(cls, datastore: Any, database: DatabaseSettings) -> None:
+        """Nothing to guard: the embedded store is a file of this machine."""
+        return None
+
+    def issuance_turns(self) -> IssuanceTurns:
+        return process_turns_of(self.datastore.pool.db_name)
 
     def construct_create_table_statements(self) -> list[str]:
         return [

@@ -16,9 +16,10 @@ as the first statement of its own transaction (before the event table's lock, so
 can never wait while holding that), which makes a save wait while a retry has its turn.
 An exclusive turn is held on a connection of its own for the whole retry, its reads
 included; a process that dies releases it with its connection. Within a process, the
-turns are also taken in the process first (see `PostgresTurns`). On SQLite, the embedded
-store of one process, turns are a lock in that process, one per database file, held for
-the whole attempt.
+turns are also taken in the process first (see `ledger.infrastructure.postgres_turns`).
+On SQLite, the embedded store of one process, turns are a lock in that process, one per
+database file, held for the whole attempt. Each recorder makes the turns of its own store
+(``issuance_turns``), so this module, which the embedded store uses, needs no psycopg.
 """
 
 from __future__ import annotations
@@ -27,13 +28,7 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
-
-from psycopg import Connection, sql
-from psycopg_pool import ConnectionPool
-
-from ledger.infrastructure.reliability import GuardedConnection
-from ledger.infrastructure.store_setup import connect_kwargs_of
+from typing import Protocol
 
 
 class IssuanceTurns(Protocol):
@@ -96,60 +91,3 @@ def turn_key(schema: str) -> int:
     keep their own."""
     digest = hashlib.sha256(f"ledger issuance turns {schema}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-class PostgresTurns:
-    """Turns of the schema across processes, on top of the turns of this process.
-
-    The turns of this process come first: a save waiting for a retry's turn holds one of
-    the store's connections, and a retry of this same process needs those connections
-    for its reads and its save; so a retry first waits for this process's batches in
-    flight, and they for it, without holding any. Then at most one exclusive turn per
-    process is held at a time, on a connection of its own."""
-
-    def __init__(self, connect_kwargs: dict[str, Any], schema: str) -> None:
-        key = turn_key(schema)
-        self._here = ProcessTurns()
-        self._begin = sql.SQL("SELECT pg_advisory_lock({0})").format(key)
-        self._end = sql.SQL("SELECT pg_advisory_unlock({0})").format(key)
-        self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
-            kwargs={**connect_kwargs, "autocommit": True},
-            # Cut, as the store's own connections are, while the server is away.
-            connection_class=GuardedConnection,
-            min_size=0,
-            max_size=1,
-            open=False,
-            name="issuance-turns",
-        )
-
-    @contextmanager
-    def turn(self, *, exclusive: bool) -> Iterator[bool]:
-        with self._here.turn(exclusive=exclusive):
-            if not exclusive:
-                yield True
-                return
-            # Opened on the first retry (most processes never need it); opening an
-            # open pool does nothing.
-            self._pool.open(wait=False)
-            with self._pool.connection() as conn:
-                conn.execute(self._begin)
-                try:
-                    yield False
-                finally:
-                    try:
-                        conn.execute(self._end)
-                    except BaseException:
-                        # A lock that could not be released must not go back to the
-                        # pool with its connection: closing the connection releases it.
-                        conn.close()
-                        raise
-
-    def close(self) -> None:
-        self._pool.close()
-
-
-def turns_for(datastore: Any) -> IssuanceTurns:
-    """The turns of the store an eventsourcing datastore opens."""
-    if type(datastore).__name__ == "PostgresDatastore":
-        return PostgresTurns(connect_kwargs_of(datastore), datastore.schema)
-    return process_turns_of(datastore.pool.db_name)
