@@ -31,7 +31,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.services import Services
 from ledger.application import AwardStatusReport
-from ledger.domain.provider import ProviderState
+from ledger.domain.provider import Standing
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute
 from ledger.errors import NotFound
@@ -172,18 +172,17 @@ def _words(value: Any) -> str | None:
 
 
 def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
-    provider = report.provider
-    today = report.at.date()
-    if provider.is_accredited_on(today):
-        until = provider.valid_until.isoformat() if provider.valid_until else "-"
+    """The domain's standing of the awarding body on the report's day, in words."""
+    found = report.provider.standing_on(report.at.date())
+    until = found.valid_until.isoformat() if found.valid_until else "-"
+    if found.standing is Standing.ACCREDITED:
         return True, f"Accredited by the national authority until {until}"
-    if provider.state is ProviderState.ACCREDITED:
-        until = provider.valid_until.isoformat() if provider.valid_until else "-"
+    if found.standing is Standing.EXPIRED:
         return False, f"Not accredited: the accreditation expired on {until}"
-    if provider.state is ProviderState.REGISTERED:
+    if found.standing is Standing.REGISTERED_ONLY:
         return False, "Not accredited: registered with the national authority only"
-    reason = f" ({provider.status_reason})" if provider.status_reason else ""
-    return False, f"Not accredited: accreditation {provider.state.value}{reason}"
+    reason = f" ({found.reason})" if found.reason else ""
+    return False, f"Not accredited: accreditation {found.state.value}{reason}"
 
 
 def verification(

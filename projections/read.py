@@ -35,7 +35,7 @@ import orjson
 from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.domain import ids
-from ledger.domain.provider import ProviderState
+from ledger.domain.provider import ProviderState, accredited_on
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.text import check_line
 from ledger.policy import NationalPolicy
@@ -551,9 +551,7 @@ class ReadModel:
             country=row["country"],
             kind=row["kind"],
             state=row["state"],
-            accredited_now=row["state"] == "accredited"
-            and valid_until is not None
-            and today <= valid_until,
+            accredited_now=accredited_on(ProviderState(row["state"]), valid_until, today),
             scope_levels=tuple(orjson.loads(levels)) if levels else (),
             scope_fields=tuple(orjson.loads(fields)) if fields else (),
             valid_until=valid_until,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -28,6 +29,54 @@ class ProviderState(str, Enum):
     ACCREDITED = "accredited"
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
+
+
+class Standing(str, Enum):
+    """Whether a provider may be relied on as an awarding body on a day, and if not why."""
+
+    ACCREDITED = "accredited"
+    """Accredited, and the accreditation runs until at least that day."""
+    EXPIRED = "expired"
+    """Accredited once, but the validity period ended before that day."""
+    REGISTERED_ONLY = "registered_only"
+    """Registered with the national authority, never accredited."""
+    NOT_ACCREDITED = "not_accredited"
+    """Suspended or withdrawn (the state says which, the reason why)."""
+
+
+@dataclass(frozen=True)
+class ProviderStanding:
+    """A provider's standing on a day: the rule's answer, with what explains it."""
+
+    standing: Standing
+    state: ProviderState
+    valid_until: date | None
+    reason: str | None
+
+    @property
+    def accredited(self) -> bool:
+        return self.standing is Standing.ACCREDITED
+
+
+def accredited_on(state: ProviderState, valid_until: date | None, on: date) -> bool:
+    """Accredited and within the validity period on ``on`` (the one definition: the
+    aggregate and the provider register's reader both use it)."""
+    return state is ProviderState.ACCREDITED and valid_until is not None and on <= valid_until
+
+
+def standing_on(
+    state: ProviderState, valid_until: date | None, reason: str | None, on: date
+) -> ProviderStanding:
+    """The standing on ``on`` of a provider in ``state``, accredited until ``valid_until``."""
+    if accredited_on(state, valid_until, on):
+        standing = Standing.ACCREDITED
+    elif state is ProviderState.ACCREDITED:
+        standing = Standing.EXPIRED
+    elif state is ProviderState.REGISTERED:
+        standing = Standing.REGISTERED_ONLY
+    else:
+        standing = Standing.NOT_ACCREDITED
+    return ProviderStanding(standing, state, valid_until, reason)
 
 
 def _require(value: str | None, what: str) -> str:
@@ -245,11 +294,11 @@ class Provider(AuditedAggregate):
             raise ProviderNotAccredited(msg)
 
     def is_accredited_on(self, on: date) -> bool:
-        return (
-            self.state is ProviderState.ACCREDITED
-            and self.valid_until is not None
-            and on <= self.valid_until
-        )
+        return accredited_on(self.state, self.valid_until, on)
+
+    def standing_on(self, on: date) -> ProviderStanding:
+        """May the provider be relied on as an awarding body on ``on``, and if not why."""
+        return standing_on(self.state, self.valid_until, self.status_reason, on)
 
     # --- events ---------------------------------------------------------------------
     @staticmethod
