@@ -21,7 +21,6 @@ chunked body is counted as it arrives and refused when it passes the route's cap
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,8 +30,16 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
+from ledger.config.sections import DEFAULT_MAX_BODY_BYTES
 
-DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "BodySizeLimit",
+    "Unbounded",
+    "max_json_bytes",
+    "route_body_cap",
+]
+
 DECLARED_CAP = "x-max-body-bytes"
 
 BYTES_PER_CHAR = 4
@@ -47,10 +54,6 @@ FORMATS = {
     "time": 32,
     "email": 254,
 }
-
-
-def max_body_bytes() -> int:
-    return int(os.environ.get("LEDGER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
 
 
 class Unbounded(ValueError):
