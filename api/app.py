@@ -14,7 +14,6 @@ worker), a follower that keeps the views up to date inside this process.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +21,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import docs, observability, openapi, pages, ratelimit, verify
 from api.cors import PublicCors
-from api.limits import BodySizeLimit, max_body_bytes
+from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
 from api.routers import authority, employers, operations, providers, registers
@@ -60,12 +59,8 @@ OPENAPI_TAGS = [
 ]
 
 
-def embedded_projections_enabled() -> bool:
-    return os.environ.get("LEDGER_EMBEDDED_PROJECTIONS", "1").strip().lower() not in (
-        "0",
-        "false",
-        "no",
-    )
+def embedded_projections_enabled(settings: Settings) -> bool:
+    return settings.projections.embedded
 
 
 def create_app(
@@ -86,7 +81,7 @@ def create_app(
                 status_reader = AsyncStatusReader(process.read_model, settings)
                 await status_reader.open()
             app.state.status_reader = status_reader
-            if embedded_projections_enabled():
+            if embedded_projections_enabled(settings):
                 process.start_embedded_projections()
             # Everything loaded so far (modules, routes, pydantic schemas: most of the
             # heap) lives as long as the process. Frozen, the cyclic collector stops
@@ -110,7 +105,7 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes())
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(verify.router)  # the employers' verification page
@@ -118,7 +113,11 @@ def create_app(
     openapi.install(app)  # error answers documented as the problem+json they are
     docs.install(app)  # /docs and /redoc, assets from this origin
     # Added last, so outermost of the app's middleware: refusals (413, ...) carry it too.
-    app.add_middleware(PublicCors)  # CORS for the public read-only routes only
-    observability.install(app)  # /metrics, request ids, JSON logs
-    ratelimit.install(app, rate_limits)  # per-client limits on the public routes
+    app.add_middleware(
+        PublicCors, origins=settings.cors.origins
+    )  # CORS for the public read-only routes only
+    observability.install(app, settings.logging, settings.metrics)  # /metrics, ids, JSON logs
+    ratelimit.install(
+        app, rate_limits or RateLimitConfig.of(settings.rate_limits)
+    )  # per-client limits on the public routes
     return app

@@ -12,7 +12,7 @@ off.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -28,11 +28,6 @@ PUBLIC_PREFIXES = ("/v1/credentials/", "/v1/register/")
 ALLOWED_METHODS = ("GET", "HEAD", "POST")  # POST: status:batch, a read with a body
 ALLOWED_HEADERS = ("Content-Type", "If-None-Match", "X-Request-ID")
 EXPOSED_HEADERS = ("ETag", "X-Request-ID", "Ledger-Position")
-
-
-def cors_origins() -> list[str]:
-    raw = os.environ.get("LEDGER_CORS_ORIGINS", "*")
-    return [origin.strip() for origin in raw.split(",") if origin.strip()]
 
 
 class _ProblemCors(CORSMiddleware):
@@ -51,14 +46,13 @@ class _ProblemCors(CORSMiddleware):
 
 
 class PublicCors:
-    def __init__(self, app: ASGIApp, origins: list[str] | None = None) -> None:
+    def __init__(self, app: ASGIApp, origins: Sequence[str] = ("*",)) -> None:
         self.app = app
-        origins = cors_origins() if origins is None else origins
         self.cors: ASGIApp | None = None
         if origins:
             self.cors = _ProblemCors(
                 app,
-                allow_origins=origins,
+                allow_origins=list(origins),
                 allow_methods=ALLOWED_METHODS,
                 allow_headers=ALLOWED_HEADERS,
                 expose_headers=EXPOSED_HEADERS,

@@ -21,8 +21,7 @@ chunked body is counted as it arrives and refused when it passes the route's cap
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -31,8 +30,16 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
+from ledger.config.sections import DEFAULT_MAX_BODY_BYTES
 
-DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "BodySizeLimit",
+    "Unbounded",
+    "max_json_bytes",
+    "route_body_cap",
+]
+
 DECLARED_CAP = "x-max-body-bytes"
 
 BYTES_PER_CHAR = 4
@@ -49,10 +56,6 @@ FORMATS = {
 }
 
 
-def max_body_bytes() -> int:
-    return int(os.environ.get("LEDGER_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
-
-
 class Unbounded(ValueError):
     """The schema lets a valid body be as long as the client likes."""
 
@@ -65,45 +68,63 @@ def max_json_bytes(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = N
         return max_json_bytes(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
     for combinator in ("anyOf", "oneOf"):
         if combinator in schema:
-            alternatives = schema[combinator]
-            if any(s.get("type") in ("number", "integer") for s in alternatives):
-                # A Decimal: a number, or the same number as a string (whose leading
-                # zeros the schema does not bound, and which no client sends).
-                alternatives = [_as_number(s) for s in alternatives]
-            return max(max_json_bytes(s, defs) for s in alternatives)
+            return _alternatives_bytes(schema[combinator], defs)
     if "allOf" in schema:
         return min(max_json_bytes(s, defs) for s in schema["allOf"])
     if "const" in schema:
         return len(repr(schema["const"])) * BYTES_PER_CHAR + 2
     if "enum" in schema:
         return max(len(str(v)) for v in schema["enum"]) * BYTES_PER_CHAR + 2
-    kind = schema.get("type")
-    if kind == "string":
-        if "maxLength" in schema:
-            return int(schema["maxLength"]) * BYTES_PER_CHAR + 2
-        if schema.get("format") in FORMATS:
-            return FORMATS[schema["format"]] + 2
-        raise Unbounded(f"a string without maxLength: {schema}")
-    if kind in ("number", "integer"):
-        return NUMBER
-    if kind == "boolean":
-        return len("false")
-    if kind == "null":
-        return len("null")
-    if kind == "array":
-        if "maxItems" not in schema or "items" not in schema:
-            raise Unbounded(f"an array without maxItems: {schema}")
-        item = max_json_bytes(schema["items"], defs) + 1 + WHITESPACE  # comma
-        return 2 + int(schema["maxItems"]) * item + WHITESPACE
-    if kind == "object":
-        if schema.get("additionalProperties", True) is not False:
-            raise Unbounded(f"an object that takes any property: {schema}")
-        members = sum(
-            len(name) + 3 + WHITESPACE + max_json_bytes(value, defs) + 1  # "name": value,
-            for name, value in schema.get("properties", {}).items()
-        )
-        return 2 + members + WHITESPACE
-    raise Unbounded(f"a schema of no known size: {schema}")
+    sizer = _SIZE_BY_TYPE.get(str(schema.get("type")))
+    if sizer is None:
+        raise Unbounded(f"a schema of no known size: {schema}")
+    return sizer(schema, defs)
+
+
+def _alternatives_bytes(alternatives: list[Mapping[str, Any]], defs: Mapping[str, Any]) -> int:
+    if any(s.get("type") in ("number", "integer") for s in alternatives):
+        # A Decimal: a number, or the same number as a string (whose leading
+        # zeros the schema does not bound, and which no client sends).
+        alternatives = [_as_number(s) for s in alternatives]
+    return max(max_json_bytes(s, defs) for s in alternatives)
+
+
+def _string_bytes(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> int:
+    if "maxLength" in schema:
+        return int(schema["maxLength"]) * BYTES_PER_CHAR + 2
+    if schema.get("format") in FORMATS:
+        return FORMATS[schema["format"]] + 2
+    raise Unbounded(f"a string without maxLength: {schema}")
+
+
+def _array_bytes(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> int:
+    if "maxItems" not in schema or "items" not in schema:
+        raise Unbounded(f"an array without maxItems: {schema}")
+    item = max_json_bytes(schema["items"], defs) + 1 + WHITESPACE  # comma
+    return 2 + int(schema["maxItems"]) * item + WHITESPACE
+
+
+def _object_bytes(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> int:
+    if schema.get("additionalProperties", True) is not False:
+        raise Unbounded(f"an object that takes any property: {schema}")
+    members = sum(
+        len(name) + 3 + WHITESPACE + max_json_bytes(value, defs) + 1  # "name": value,
+        for name, value in schema.get("properties", {}).items()
+    )
+    return 2 + members + WHITESPACE
+
+
+_Sizer = Callable[[Mapping[str, Any], Mapping[str, Any]], int]
+# The longest value of each JSON type, given the schema that bounds it.
+_SIZE_BY_TYPE: dict[str, _Sizer] = {
+    "string": _string_bytes,
+    "number": lambda schema, defs: NUMBER,
+    "integer": lambda schema, defs: NUMBER,
+    "boolean": lambda schema, defs: len("false"),
+    "null": lambda schema, defs: len("null"),
+    "array": _array_bytes,
+    "object": _object_bytes,
+}
 
 
 def _as_number(schema: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -39,7 +40,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.process_metrics import PoolSource, ProcessMetrics, multiprocess_dir
+from api.process_metrics import PoolSource, ProcessMetrics
+from ledger.config import LoggingSettings, MetricsSettings
 from projections.views import VIEW_NAMES
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -108,7 +110,7 @@ class JsonFormatter(logging.Formatter):
 _HANDLER_MARK = "_ledger_json_handler"
 
 
-def configure_logging(level: str | None = None) -> None:
+def configure_logging(level: str = "INFO") -> None:
     """Send every log line (ours, uvicorn's, libraries') as JSON to stderr. Idempotent."""
     root = logging.getLogger()
     if not any(getattr(h, _HANDLER_MARK, False) for h in root.handlers):
@@ -116,7 +118,7 @@ def configure_logging(level: str | None = None) -> None:
         handler.setFormatter(JsonFormatter())
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
-    root.setLevel(level or os.environ.get("LEDGER_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error"):
         named = logging.getLogger(name)
         named.handlers.clear()
@@ -207,7 +209,11 @@ class Metrics:
         self,
         lag_source: Callable[[], LagSource | None] = lambda: None,
         pools: PoolSource = lambda: (),
+        multiprocess_dir: Path | None = None,
     ) -> None:
+        # prometheus-client chose its multiprocess values from the same variable when
+        # it was imported (see `MetricsSettings`).
+        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "ledger_http_requests",
@@ -275,11 +281,11 @@ class Metrics:
 
     def exposition(self) -> bytes:
         self.process.sample()
-        if multiprocess_dir() is None:
+        if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         # Every worker's samples, from the files they share, and the scrape-time ones.
         registry = CollectorRegistry(auto_describe=True)
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry, str(self.multiprocess_dir))  # type: ignore[no-untyped-call]
         for collector in self._scrape_time:
             registry.register(collector)
         return generate_latest(registry)
@@ -291,14 +297,14 @@ class Metrics:
         self.registry.register(collector)
 
     def started(self) -> None:
-        if multiprocess_dir() is not None:
+        if self.multiprocess_dir is not None:
             self.process.start_sampling()
 
     def stopped(self) -> None:
         self.process.stop_sampling()
-        if multiprocess_dir() is not None:
+        if self.multiprocess_dir is not None:
             # This worker's live gauges leave the sums; its counters stay in the totals.
-            multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+            multiprocess.mark_process_dead(os.getpid(), str(self.multiprocess_dir))  # type: ignore[no-untyped-call]
 
 
 def watch_ledger(ledger: Any, metrics: Metrics) -> None:
@@ -406,7 +412,11 @@ class ObservabilityMiddleware:
         return lifespan_send
 
 
-def install(app: FastAPI) -> Metrics:
+def install(
+    app: FastAPI,
+    logs: LoggingSettings | None = None,
+    shared_metrics: MetricsSettings | None = None,
+) -> Metrics:
     """Add ``/metrics``, the middleware and JSON logging to ``app``.
 
     After the app's lifespan has started, the ledger it opened (``app.state.services``
@@ -430,7 +440,9 @@ def install(app: FastAPI) -> Metrics:
         found.append(("status_reads", getattr(state_attr("status_reader"), "pool", None)))
         return [(name, pool) for name, pool in found if pool is not None]
 
-    metrics = Metrics(lag_source, pools)
+    logs = logs or LoggingSettings()
+    shared_metrics = shared_metrics or MetricsSettings()
+    metrics = Metrics(lag_source, pools, shared_metrics.multiprocess_dir)
     metrics.add_scrape_time(_ProjectionStalls(lambda: state_attr("read_model")))
 
     def on_startup() -> None:
@@ -438,9 +450,8 @@ def install(app: FastAPI) -> Metrics:
         if ledger is not None:
             watch_ledger(ledger, metrics)
 
-    configure_logging()
+    configure_logging(logs.level)
     app.state.metrics = metrics
-    access_log_enabled = os.environ.get("LEDGER_ACCESS_LOG", "1") not in ("0", "false", "no")
     # Outermost, around Starlette's ServerErrorMiddleware: the 500 answer to an
     # unexpected error is counted, carries the request id header, and the error's log
     # line carries the request id too.
@@ -451,7 +462,7 @@ def install(app: FastAPI) -> Metrics:
             build_inner(),
             metrics=metrics,
             on_startup=on_startup,
-            access_log_enabled=access_log_enabled,
+            access_log_enabled=logs.access_log,
         )
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]

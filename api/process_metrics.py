@@ -31,11 +31,6 @@ MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SAMPLE_INTERVAL_SECONDS = 5.0
 
 
-def multiprocess_dir() -> str | None:
-    """The shared metrics directory when this process is one of several workers."""
-    return os.environ.get(MULTIPROCESS_DIR_ENV) or None
-
-
 def _package_version(name: str) -> str:
     try:
         return version(name)

@@ -39,7 +39,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from fastapi import FastAPI
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -48,11 +48,17 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.problems import ApiProblem, problem_response
+from ledger.config import Environment, RateLimitSettings
+from ledger.config.sections import FORWARDED_HEADERS, parse_networks
 
-DEFAULT_RATE_PER_MINUTE = 3000
-DEFAULT_BURST = 3000
-DEFAULT_MAX_CLIENTS = 100_000
-FORWARDED_HEADERS = ("x-forwarded-for", "forwarded")
+__all__ = [
+    "FORWARDED_HEADERS",
+    "RateLimitConfig",
+    "RateLimiter",
+    "charge",
+    "install",
+    "parse_networks",
+]
 
 # Path prefixes limited, with the name the refusal counter gives each.
 LIMITED: tuple[tuple[str, str], ...] = (
@@ -63,76 +69,24 @@ LIMITED: tuple[tuple[str, str], ...] = (
 UNLIMITED_PREFIXES = ("/verify/static/",)
 AUTHENTICATION = "authentication"
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 
 @dataclass(frozen=True)
-class RateLimitConfig:
-    """The public routes' limits. ``rate_per_minute=0`` turns the limiter off (a
-    deployment that limits at its edge, a benchmark)."""
+class RateLimitConfig(RateLimitSettings):
+    """The limits of `RateLimitSettings` (``LEDGER_PUBLIC_RATE_PER_MINUTE`` and
+    friends), and the clock the buckets fill by (a fake one in tests)."""
 
-    rate_per_minute: float = DEFAULT_RATE_PER_MINUTE
-    burst: float = DEFAULT_BURST
-    max_clients: int = DEFAULT_MAX_CLIENTS
-    trusted_proxies: tuple[Network, ...] = ()
-    forwarded_header: str = "x-forwarded-for"
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
-    def __post_init__(self) -> None:
-        if self.rate_per_minute < 0:
-            msg = "LEDGER_PUBLIC_RATE_PER_MINUTE must be 0 (off) or more"
-            raise ValueError(msg)
-        if self.rate_per_minute and self.burst < 1:
-            msg = "LEDGER_PUBLIC_BURST must be at least 1"
-            raise ValueError(msg)
-        if self.max_clients < 1:
-            msg = "LEDGER_RATE_LIMIT_CLIENTS must be at least 1"
-            raise ValueError(msg)
-        if self.forwarded_header not in FORWARDED_HEADERS:
-            msg = f"LEDGER_FORWARDED_HEADER must be one of {', '.join(FORWARDED_HEADERS)}"
-            raise ValueError(msg)
-
-    @property
-    def enabled(self) -> bool:
-        return self.rate_per_minute > 0
+    @classmethod
+    def of(cls, settings: RateLimitSettings) -> RateLimitConfig:
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(RateLimitSettings)})
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RateLimitConfig:
-        env = os.environ if environ is None else environ
-
-        def number(name: str, default: float) -> float:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                return float(raw)
-            except ValueError:
-                msg = f"{name} must be a number, got {raw!r}"
-                raise ValueError(msg) from None
-
-        header = env.get("LEDGER_FORWARDED_HEADER", "").strip().lower() or "x-forwarded-for"
-        return cls(
-            rate_per_minute=number("LEDGER_PUBLIC_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE),
-            burst=number("LEDGER_PUBLIC_BURST", DEFAULT_BURST),
-            max_clients=int(number("LEDGER_RATE_LIMIT_CLIENTS", DEFAULT_MAX_CLIENTS)),
-            trusted_proxies=parse_networks(env.get("LEDGER_TRUSTED_PROXIES", "")),
-            forwarded_header=header,
-        )
-
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    """``"10.0.0.0/8, 192.0.2.7, ::1"`` -> networks (a bare address is a /32 or /128)."""
-    networks = []
-    for raw in text.replace(";", ",").split(","):
-        item = raw.strip()
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            msg = f"LEDGER_TRUSTED_PROXIES: {item!r} is not an address or a CIDR block"
-            raise ValueError(msg) from None
-    return tuple(networks)
+    def from_env(  # type: ignore[override]
+        cls, environ: Mapping[str, str] | None = None
+    ) -> RateLimitConfig:
+        env = Environment(os.environ if environ is None else environ)
+        return cls.of(RateLimitSettings.from_env(env))
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -371,7 +325,7 @@ def install(app: FastAPI, config: RateLimitConfig | None = None) -> RateLimiter 
     """Limit ``app``'s public routes (after `observability.install`, whose registry
     gets the refusal counter). Returns the limiter, also at ``app.state.rate_limiter``
     (None when the limit is off)."""
-    config = config or RateLimitConfig.from_env()
+    config = config or RateLimitConfig()
     limiter = RateLimiter(config) if config.enabled else None
     app.state.rate_limiter = limiter
     if limiter is not None:

@@ -16,19 +16,28 @@ from composition import open_process
 from ledger.config import Settings
 
 # The variable prometheus-client reads; named here so that the CLI does not import the
-# API's modules (api.process_metrics.MULTIPROCESS_DIR_ENV is the same name).
+# API's modules (api.process_metrics.MULTIPROCESS_DIR_ENV is the same name). It is set
+# in the environment, not passed in Settings: the workers inherit it, and
+# prometheus-client reads it in each of them on import, before any Settings exist.
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", envvar="LEDGER_HOST", help="Address to listen on."),
-    port: int = typer.Option(8000, envvar="LEDGER_PORT", help="TCP port."),
-    workers: int = typer.Option(1, envvar="LEDGER_WORKERS", min=1, help="Worker processes."),
+    host: str | None = typer.Option(
+        None, help="Address to listen on (default: LEDGER_HOST, else 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(None, help="TCP port (default: LEDGER_PORT, else 8000)."),
+    workers: int | None = typer.Option(
+        None, min=1, help="Worker processes (default: LEDGER_WORKERS, else 1)."
+    ),
 ) -> None:
     """Serve the API (employers, providers, authority) on HOST:PORT."""
     with user_errors():
         settings = Settings.from_env()
+        host = settings.server.host if host is None else host
+        port = settings.server.port if port is None else port
+        workers = settings.server.workers if workers is None else workers
         # Open the store once here, so an unreachable database is one line, not a
         # traceback from inside the server's start-up.
         open_process(settings).close()
@@ -37,7 +46,7 @@ def serve(
         f"policy: {settings.policy.name}",
         highlight=False,
     )
-    with shared_metrics(workers):
+    with shared_metrics(workers, settings.metrics.multiprocess_dir):
         uvicorn.run(
             # Several workers: each bound to the life of uvicorn's master
             # (cli.serve_worker).
@@ -56,7 +65,7 @@ def serve(
 
 
 @contextmanager
-def shared_metrics(workers: int) -> Iterator[None]:
+def shared_metrics(workers: int, given: Path | None) -> Iterator[None]:
     """Several workers keep their metrics in files of one directory, so that a scrape
     answered by any of them counts all (prometheus-client's multiprocess mode, see
     `api.process_metrics`). The workers are started after this sets the environment,
@@ -65,9 +74,8 @@ def shared_metrics(workers: int) -> Iterator[None]:
     if workers < 2:
         yield
         return
-    given = os.environ.get(MULTIPROCESS_DIR_ENV)
-    if given:
-        folder = Path(given)
+    if given is not None:
+        folder = given
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("*.db"):
             stale.unlink()

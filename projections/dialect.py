@@ -19,6 +19,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
+from projections import failures
+
 
 class Dialect:
     """SQL and value adaptation for one store, and access to its transactions."""
@@ -301,8 +303,6 @@ def _make_dialect(datastore: Any) -> Dialect:
 
 
 def _with_failures_table(dialect: Dialect) -> Dialect:
-    from projections import failures
-
     with dialect.write() as cursor:
         failures.create_table(dialect, cursor)
     return dialect

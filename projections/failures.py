@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.text import visible
-from projections.dialect import Dialect
+
+if TYPE_CHECKING:  # the dialect makes this table: a runtime import would be a cycle
+    from projections.dialect import Dialect
 
 TABLE_STATEMENT = (
     "CREATE TABLE IF NOT EXISTS {s}projection_failures ("

@@ -38,14 +38,20 @@ from eventsourcing.utils import retry
 
 from ledger.application import Ledger
 from ledger.errors import StoreUnavailable
-from ledger.infrastructure.store_setup import connect_kwargs_of, datastore_setup
+from ledger.infrastructure.store_setup import connect_kwargs_of
 from projections import failures, parallel
 from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
 from projections.read import progress_for
+from projections.schema import (
+    UnknownView,
+    _ensure_tracking_row,
+    _reset,
+    ensure_views,
+    make_views,
+)
 from projections.views import (
     TRACKING_PREFIX,
-    VIEW_CLASSES,
     VIEW_NAMES,
     AuditTrailView,
     LogRecord,
@@ -100,82 +106,6 @@ MAX_BACKOFF_SECONDS = 60.0
 
 class PositionConflict(Exception):
     """Another follower applied the page first; nothing was written."""
-
-
-class UnknownView(ValueError):
-    pass
-
-
-def make_views(dialect: Dialect, names: Sequence[str] | None = None) -> list[View]:
-    """The views by name (all when ``names`` is empty)."""
-    wanted = list(names or VIEW_NAMES)
-    unknown = [n for n in wanted if n not in VIEW_NAMES]
-    if unknown:
-        msg = f"unknown view {unknown[0]!r}; the views are: {', '.join(VIEW_NAMES)}"
-        raise UnknownView(msg)
-    return [cls(dialect) for cls in VIEW_CLASSES if cls.name in wanted]
-
-
-_ensure_lock = threading.Lock()
-_ENSURED = "_projections_ensured"
-
-
-def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
-    """Create the views' tables and indexes and their tracking rows, if missing.
-
-    Each view's table layout is remembered (``proj_views``): a view whose layout
-    changed with a new version of this code is dropped and starts again from position
-    0, so the follower rebuilds it from the log."""
-    d = dialect or dialect_for(ledger)
-    with _ensure_lock:
-        if d.prefix in getattr(d.datastore, _ENSURED, ()):
-            return
-        views = make_views(d)
-        with datastore_setup(d.datastore), d.write() as c:
-            d.lock_schema(c)
-            c.execute(
-                d.q(
-                    "CREATE TABLE IF NOT EXISTS {s}proj_views ("
-                    "view_name TEXT PRIMARY KEY, layout TEXT NOT NULL)"
-                )
-            )
-            c.execute(d.q("SELECT view_name, layout FROM {s}proj_views"))
-            known = {row["view_name"]: row["layout"] for row in c.fetchall()}
-            for view in views:
-                layout = view.layout()
-                if known.get(view.name) != layout:
-                    if view.name in known:
-                        log.warning("the %s view changed layout; rebuilding it", view.name)
-                    _reset(d, c, view, indexes=True)
-                    c.execute(
-                        d.q(
-                            "INSERT INTO {s}proj_views (view_name, layout) VALUES (?, ?) "
-                            "ON CONFLICT (view_name) DO UPDATE SET layout = excluded.layout"
-                        ),
-                        (view.name, layout),
-                    )
-                else:
-                    view.create(c)
-                    _ensure_tracking_row(d, c, view)
-        setattr(d.datastore, _ENSURED, {*getattr(d.datastore, _ENSURED, ()), d.prefix})
-
-
-def _reset(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
-    """Drop the view's tables and start it again from position 0."""
-    view.drop(cursor)
-    cursor.execute(d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,))
-    view.create(cursor, indexes=indexes)
-    _ensure_tracking_row(d, cursor, view)
-
-
-def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
-    cursor.execute(
-        d.q(
-            "INSERT INTO {tracking} (application_name, notification_id) VALUES (?, 0) "
-            "ON CONFLICT (application_name) DO NOTHING"
-        ),
-        (view.tracking_name,),
-    )
 
 
 def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], set[str]]:
@@ -304,6 +234,47 @@ class _ReadAhead:
         while self._thread.is_alive():  # a reader blocked on the full queue gets its turn
             with contextlib.suppress(queue.Empty):
                 self._pages.get(timeout=0.05)
+
+
+class _PageWriter:
+    """Commits prepared pages on a thread of its own while the next ones are read; the
+    first failure stops the commits (later pages are drained, not applied)."""
+
+    def __init__(self, follower: Follower, progress: ProgressCallback | None) -> None:
+        self._follower = follower
+        self._progress = progress
+        self._pages: queue.Queue[_Page | None] = queue.Queue(maxsize=2)
+        self._failure: list[BaseException] = []
+        self.applied = 0
+        self._thread = threading.Thread(target=self._run, name="projections-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def failed(self) -> bool:
+        return bool(self._failure)
+
+    def put(self, page: _Page) -> None:
+        self._pages.put(page)
+
+    def finish(self) -> None:
+        self._pages.put(None)
+        self._thread.join()
+
+    def raise_failure(self) -> None:
+        if self._failure:
+            raise self._failure[0]
+
+    def _run(self) -> None:
+        while (page := self._pages.get()) is not None:
+            if self._failure:
+                continue
+            try:
+                self._follower._commit(page)
+                self.applied += page.size
+                if self._progress is not None:
+                    self._progress(page.last, self._follower.log_position())
+            except BaseException as error:
+                self._failure.append(error)
 
 
 class Follower:
@@ -506,25 +477,27 @@ class Follower:
             if progress is not None:
                 progress(min(self.positions.values()), self.log_position())
             return first.size, first.size >= self.page_size
-        pages: queue.Queue[_Page | None] = queue.Queue(maxsize=2)
-        failure: list[BaseException] = []
-        applied = [0]
-
-        def write() -> None:
-            while (page := pages.get()) is not None:
-                if failure:
-                    continue
-                try:
-                    self._commit(page)
-                    applied[0] += page.size
-                    if progress is not None:
-                        progress(page.last, self.log_position())
-                except BaseException as error:
-                    failure.append(error)
-
-        writer = threading.Thread(target=write, name="projections-writer", daemon=True)
-        writer.start()
+        writer = _PageWriter(self, progress)
         later, elsewhere = self._pages_after_first(first)
+        try:
+            page = self._feed(writer, first, later, max_pages)
+        finally:
+            later.close()
+            writer.finish()
+        writer.raise_failure()
+        # Pages prepared elsewhere stop at the log position read before them: what was
+        # written since is for the next round.
+        return writer.applied, (page is not None or elsewhere) and max_pages is None
+
+    def _feed(
+        self,
+        writer: _PageWriter,
+        first: _Page,
+        later: Generator[_Page, None, None],
+        max_pages: int | None,
+    ) -> _Page | None:
+        """Hand ``first`` and the pages after it to ``writer`` until the log, the page
+        budget or the writer gives out; the page not handed over, if any."""
         page: _Page | None = first
         count = 0
         # A backlog makes millions of short-lived objects (decoded events, rows) that
@@ -534,23 +507,16 @@ class Follower:
         gc.disable()
         try:
             with short_gil_turns():
-                while page is not None and not failure and not self._stop.is_set():
-                    pages.put(page)
+                while page is not None and not writer.failed and not self._stop.is_set():
+                    writer.put(page)
                     count += 1
                     if max_pages is not None and count >= max_pages:
                         break
                     page = next(later, None)
         finally:
-            later.close()
-            pages.put(None)
-            writer.join()
             if collecting:
                 gc.enable()
-        if failure:
-            raise failure[0]
-        # Pages prepared elsewhere stop at the log position read before them: what was
-        # written since is for the next round.
-        return applied[0], (page is not None or elsewhere) and max_pages is None
+        return page
 
     def _pages_after_first(self, first: _Page) -> tuple[Generator[_Page, None, None], bool]:
         """The pages after ``first``, and whether worker processes prepare them (then

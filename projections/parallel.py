@@ -29,6 +29,8 @@ from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ledger.application import Ledger
+
 if TYPE_CHECKING:
     from ledger.config import Settings
     from projections.follower import Follower
@@ -71,6 +73,7 @@ class WorkerPool:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(
+                type(follower),
                 ledger.settings,
                 dict(ledger.env),
                 [v.name for v in follower.views],
@@ -116,15 +119,18 @@ _worker: dict[str, Follower] = {}
 
 
 def _start_worker(
-    settings: Settings, env: dict[str, str], views: list[str], page_size: int
+    follower_class: type[Follower],
+    settings: Settings,
+    env: dict[str, str],
+    views: list[str],
+    page_size: int,
 ) -> None:
-    from ledger.application import Ledger
-    from projections.follower import Follower
-
+    # The class comes from the parent (pickled by name): this module is the follower's
+    # helper and does not import it.
     # A worker makes millions of short-lived objects without reference cycles; the
     # cyclic collector would only walk them (as in the follower's own backlog).
     gc.disable()
-    _worker["follower"] = Follower(
+    _worker["follower"] = follower_class(
         Ledger(settings, env=env), views, page_size=page_size, create_views=False
     )
 

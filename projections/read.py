@@ -41,6 +41,7 @@ from ledger.domain.text import check_line
 from ledger.policy import NationalPolicy
 from projections.dialect import Dialect, dialect_for
 from projections.failures import ProjectionFailure, read_all
+from projections.schema import ensure_views
 from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
 
 Status = Literal["valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued"]
@@ -358,8 +359,6 @@ class ReadModel:
         """Share ``ledger``'s store. ``policy`` (default: the ledger's) decides whether
         awards of a withdrawn provider read ``issuer_withdrawn``; ``clock`` (default:
         the ledger's) decides what has expired."""
-        from projections.follower import ensure_views
-
         self.ledger = ledger
         self.policy = policy or ledger.policy
         self.clock = clock or ledger.clock

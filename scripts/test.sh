@@ -45,4 +45,6 @@ python3 -m venv .venv
 
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
+echo "== ruff format"; .venv/bin/ruff format --check .
+echo "== import layers"; .venv/bin/lint-imports
 echo "== pytest"; .venv/bin/python -m pytest "$@"

@@ -62,12 +62,17 @@ def spied(database: DatabaseSettings) -> Iterator[tuple[TestClient, BodySpy]]:
 
 
 def api_routes(app: Any) -> Iterator[APIRoute]:
-    for route in app.router.routes:
+    yield from _routes_of(app.router.routes)
+
+
+def _routes_of(routes: Any) -> Iterator[APIRoute]:
+    # A router may include routers (the authority's, by topic), to any depth.
+    for route in routes:
         if isinstance(route, APIRoute):
             yield route
         included = getattr(route, "original_router", None)
         if included is not None:
-            yield from (r for r in included.routes if isinstance(r, APIRoute))
+            yield from _routes_of(included.routes)
 
 
 def cap_of(client: TestClient, path_end: str, method: str = "POST") -> int:

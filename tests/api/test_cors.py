@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cors import PUBLIC_PREFIXES
-from ledger.config import DatabaseSettings, Settings
+from ledger.config import CorsSettings, DatabaseSettings, Settings
 from ledger.policy import IRELAND
 from tests.api.served_demo import ServedDemo, served_demo
 
@@ -129,9 +129,11 @@ def test_every_route_cors_opens_is_public_and_reads_only() -> None:
         assert method == "get" or operation["operationId"] == "getCredentialStatuses", path
 
 
-def test_the_origins_can_be_narrowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEDGER_CORS_ORIGINS", "https://hr.one.example, https://hr.two.example")
-    settings = Settings(database=DatabaseSettings(url="sqlite:///never-opened"), policy=IRELAND)
+def test_the_origins_can_be_narrowed() -> None:
+    narrowed = CorsSettings(origins=("https://hr.one.example", "https://hr.two.example"))
+    settings = Settings(
+        database=DatabaseSettings(url="sqlite:///never-opened"), policy=IRELAND, cors=narrowed
+    )
     client = TestClient(create_app(settings))  # no lifespan: preflights need no store
     path = "/v1/credentials/status:batch"
     asked = {"Access-Control-Request-Method": "POST"}

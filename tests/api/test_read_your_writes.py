@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from api import writes
 from api.app import create_app
-from ledger.config import DatabaseSettings, Settings
+from ledger.config import DatabaseSettings, ProjectionSettings, Settings
 from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 from projections.follower import EmbeddedProjections
@@ -43,9 +43,11 @@ def test_a_write_says_when_the_views_did_not_catch_up_in_time(
     database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An API deployed without embedded projections, whose worker is not running.
-    monkeypatch.setenv("LEDGER_EMBEDDED_PROJECTIONS", "0")
     monkeypatch.setattr(writes, "VIEW_WAIT_SECONDS", 0.2)
-    with TestClient(create_app(Settings(database=database, policy=IRELAND))) as client:
+    settings = Settings(
+        database=database, policy=IRELAND, projections=ProjectionSettings(embedded=False)
+    )
+    with TestClient(create_app(settings)) as client:
         services = client.app.state.services  # type: ignore[attr-defined]
         authority: Headers = bearer(services.keys.create(role=Role.AUTHORITY, name="r").secret)
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.synchronize import Barrier
 
-import pytest
-
-from ledger.config import DatabaseSettings, Settings
+from ledger.config import DatabaseSettings, ProjectionSettings, Settings
 from ledger.policy import IRELAND
 
 PROCESSES = 4
@@ -24,7 +22,10 @@ def start_like_a_deployed_process(database: DatabaseSettings, role: str, barrier
     from ledger.application import Ledger
     from projections.follower import Follower
 
-    settings = Settings(database=database, policy=IRELAND)
+    # Deployed beside a `ledger project` worker: no embedded projections.
+    settings = Settings(
+        database=database, policy=IRELAND, projections=ProjectionSettings(embedded=False)
+    )
     barrier.wait(timeout=60)
     try:
         if role == "api":
@@ -41,9 +42,8 @@ def start_like_a_deployed_process(database: DatabaseSettings, role: str, barrier
 
 
 def test_processes_starting_together_on_an_empty_store_all_start(
-    database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+    database: DatabaseSettings,
 ) -> None:
-    monkeypatch.setenv("LEDGER_EMBEDDED_PROJECTIONS", "0")
     context = multiprocessing.get_context("spawn")
     barrier = context.Manager().Barrier(PROCESSES)
     roles = ["api", "api", "project", "project"]

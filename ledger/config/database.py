@@ -1,4 +1,4 @@
-"""Configuration from the environment (12-factor), with safe embedded defaults.
+"""Where the ledger keeps its events.
 
 ``LEDGER_DATABASE_URL``  absent: a SQLite file ``ledger.sqlite3`` in the working
                          directory; ``sqlite:///path`` another file;
@@ -7,22 +7,16 @@
 ``LEDGER_DB_POOL_SIZE``  PostgreSQL connections per process (default 5).
 ``LEDGER_DB_TIMEOUT_SECONDS`` how long a request waits for an absent PostgreSQL before
                          it is answered 503 (default 2; see docs/reliability.md).
-``LEDGER_POLICY``        ``ireland`` (default), ``finland``, or a JSON policy file.
-``LEDGER_ERASURE_JOURNAL`` the journal of erasures, a file outside the database (default
-                         beside the SQLite file, or ``ledger.erasures.jsonl`` in the
-                         working directory for PostgreSQL).
 """
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ledger.policy import NationalPolicy, load_policy
+from ledger.config.environment import Environment
 
 DEFAULT_SQLITE_FILE = "ledger.sqlite3"
 
@@ -121,57 +115,17 @@ class DatabaseSettings:
 ERASURE_JOURNAL_SUFFIX = ".erasures.jsonl"
 
 
-@dataclass(frozen=True)
-class Settings:
-    database: DatabaseSettings
-    policy: NationalPolicy
-    extra_env: Mapping[str, str] = field(default_factory=dict)
-    erasure_journal: Path | None = None
-    """Where erasures are journalled outside the database (see
-    `ledger.infrastructure.erasure_journal`); `erasure_journal_path` gives the default."""
-
-    @property
-    def erasure_journal_path(self) -> Path | None:
-        """The journal's file: as configured, else beside an SQLite file; a PostgreSQL
-        store given no journal (only settings built in code) keeps none."""
-        if self.erasure_journal is not None:
-            return self.erasure_journal
-        if self.database.is_postgres:
-            return None
-        path = self.database.sqlite_path
-        if path == ":memory:" or "mode=memory" in path:
-            return None
-        return Path(path).with_suffix(ERASURE_JOURNAL_SUFFIX)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        url = env.get("LEDGER_DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
-        if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
-            msg = (
-                "LEDGER_DATABASE_URL must start with sqlite:// or postgresql://, got "
-                f"{url.split(':')[0]!r}"
-            )
-            raise ValueError(msg)
-        schema = env.get("LEDGER_DATABASE_SCHEMA", "").strip() or "public"
-        raw_pool_size = env.get("LEDGER_DB_POOL_SIZE", "").strip() or "5"
-        try:
-            pool_size = int(raw_pool_size)
-        except ValueError:
-            msg = f"LEDGER_DB_POOL_SIZE must be a whole number, got {raw_pool_size!r}"
-            raise ValueError(msg) from None
-        raw_timeout = env.get("LEDGER_DB_TIMEOUT_SECONDS", "").strip() or "2"
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            msg = f"LEDGER_DB_TIMEOUT_SECONDS must be a number of seconds, got {raw_timeout!r}"
-            raise ValueError(msg) from None
-        database = DatabaseSettings(url=url, schema=schema, pool_size=pool_size, timeout=timeout)
-        journal = env.get("LEDGER_ERASURE_JOURNAL", "").strip()
-        if not journal and database.is_postgres:
-            journal = f"ledger{ERASURE_JOURNAL_SUFFIX}"
-        return cls(
-            database=database,
-            policy=load_policy(env.get("LEDGER_POLICY")),
-            erasure_journal=Path(journal) if journal else None,
+def database_from_env(env: Environment) -> DatabaseSettings:
+    url = env.text("LEDGER_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_FILE}")
+    if not url.startswith(("sqlite://", "postgresql://", "postgres://")):
+        msg = (
+            "LEDGER_DATABASE_URL must start with sqlite:// or postgresql://, got "
+            f"{url.split(':')[0]!r}"
         )
+        raise ValueError(msg)
+    return DatabaseSettings(
+        url=url,
+        schema=env.text("LEDGER_DATABASE_SCHEMA", "public"),
+        pool_size=env.whole_number("LEDGER_DB_POOL_SIZE", 5),
+        timeout=env.number("LEDGER_DB_TIMEOUT_SECONDS", 2.0),
+    )
