@@ -208,7 +208,7 @@ def test_lag_reports_each_view_behind_the_log(world: World) -> None:
 
 
 def test_a_view_whose_layout_changed_is_rebuilt(world: World) -> None:
-    from projections import follower as follower_module
+    from projections import schema as schema_module
     from projections.dialect import dialect_for
 
     ledger = world.ledger
@@ -218,8 +218,8 @@ def test_a_view_whose_layout_changed_is_rebuilt(world: World) -> None:
     with d.write() as c:  # as if an older version of the code had made the table
         c.execute(d.q("UPDATE {s}proj_views SET layout = 'old' WHERE view_name = 'providers'"))
         c.execute(d.q("DELETE FROM {s}proj_providers"))
-    delattr(d.datastore, follower_module._ENSURED)
-    follower_module.ensure_views(ledger)
+    delattr(d.datastore, schema_module._ENSURED)
+    schema_module.ensure_views(ledger)
     positions = ReadModel(ledger).positions()
     assert positions["providers"] == 0
     assert positions["audit"] == ReadModel(ledger).log_position()
