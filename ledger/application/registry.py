@@ -1,0 +1,199 @@
+"""The `Ledger`'s commands on providers and their micro-credentials."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from ledger import errors
+from ledger.application.base import LedgerBase
+from ledger.application.results import Receipt
+from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.provider import Provider
+from ledger.domain.values import (
+    AccreditationScope,
+    CredentialSpecification,
+    ProviderKind,
+    StackingRule,
+)
+
+
+class RegistryCommands(LedgerBase):
+    """Registering and accrediting providers, defining and accrediting their
+    micro-credentials."""
+
+    # --- providers ------------------------------------------------------------------
+    def register_provider(
+        self,
+        *,
+        code: str,
+        name: str,
+        country: str,
+        kind: ProviderKind,
+        actor: str,
+        website: str | None = None,
+    ) -> Receipt:
+        provider = Provider.register(
+            code=code, name=name, country=country, kind=kind, actor=actor, website=website
+        )
+        if self._exists(provider.id):
+            msg = f"a provider with code {provider.code} is already registered"
+            raise errors.ProviderAlreadyRegistered(msg)
+        try:
+            return self._save(provider)
+        except errors.ConcurrentUpdate:
+            msg = f"a provider with code {provider.code} is already registered"
+            raise errors.ProviderAlreadyRegistered(msg) from None
+
+    def accredit_provider(
+        self,
+        provider_id: UUID,
+        *,
+        scope: AccreditationScope,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.accredit(
+            scope=scope,
+            valid_until=valid_until,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+        )
+        return self._save(provider)
+
+    def suspend_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.suspend(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    def reinstate_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.reinstate(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    def renew_provider(
+        self,
+        provider_id: UUID,
+        *,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        scope: AccreditationScope | None = None,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.renew(
+            valid_until=valid_until,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            scope=scope,
+        )
+        return self._save(provider)
+
+    def withdraw_provider(
+        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(provider)
+
+    # --- micro-credentials ----------------------------------------------------------
+    def define_micro_credential(
+        self,
+        *,
+        provider_id: UUID,
+        code: str,
+        specification: CredentialSpecification,
+        actor: str,
+        stacking_rule: StackingRule | None = None,
+    ) -> Receipt:
+        provider = self.get_provider(provider_id)
+        provider.check_may_define()
+        if stacking_rule is not None:
+            for component in stacking_rule.required_components:
+                self.get_micro_credential(component)
+        credential = MicroCredential.define(
+            provider_id=provider_id,
+            code=code,
+            specification=specification,
+            stacking_rule=stacking_rule,
+            policy=self.policy,
+            actor=actor,
+        )
+        if self._exists(credential.id):
+            msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
+            raise errors.MicroCredentialAlreadyDefined(msg)
+        try:
+            return self._save(credential)
+        except errors.ConcurrentUpdate:
+            msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
+            raise errors.MicroCredentialAlreadyDefined(msg) from None
+
+    def amend_micro_credential(
+        self,
+        credential_id: UUID,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        credential = self._own_credential(credential_id, acting_provider)
+        credential.amend(changes=changes, reason=reason, policy=self.policy, actor=actor)
+        return self._save(credential)
+
+    def change_assessment_method(
+        self,
+        credential_id: UUID,
+        *,
+        assessment_type: str,
+        reason: str,
+        actor: str,
+        acting_provider: UUID | None = None,
+    ) -> Receipt:
+        credential = self._own_credential(credential_id, acting_provider)
+        credential.change_assessment_method(
+            assessment_type=assessment_type, reason=reason, policy=self.policy, actor=actor
+        )
+        return self._save(credential)
+
+    def accredit_micro_credential(
+        self, credential_id: UUID, *, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        provider = self.get_provider(credential.provider_id)
+        provider.check_may_issue(
+            level=credential.specification.nqf_level,
+            field_of_study=credential.specification.field_of_study,
+            on=self._today(),
+        )
+        credential.accredit(decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    def revalidate_micro_credential(
+        self, credential_id: UUID, *, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        credential.revalidate(decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    def withdraw_micro_credential(
+        self, credential_id: UUID, *, reason: str, decision_reference: str, actor: str
+    ) -> Receipt:
+        credential = self.get_micro_credential(credential_id)
+        credential.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        return self._save(credential)
+
+    def _own_credential(self, credential_id: UUID, acting_provider: UUID | None) -> MicroCredential:
+        credential = self.get_micro_credential(credential_id)
+        if acting_provider is not None:
+            self._check_owner(credential, acting_provider)
+        return credential
