@@ -1,0 +1,83 @@
+"""The credential status view: what each award certifies and whether it is revoked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.domain.learner_record import LearnerRecord
+from projections.dialect import uuid_text
+from projections.views.base import Handler, LogRecord, Ops, PageContext, View, _event, _json
+
+
+class CredentialStatusView(View):
+    """award id -> what it certifies, when it was issued, whether and why revoked (the
+    reason's category: this view serves the public, and the note is not in it).
+    Status itself (valid / expired / issuer withdrawn) depends on the clock and on
+    the provider's current state, so it is computed when read."""
+
+    name = "credential_status"
+    description = "award id -> status and what the award certifies"
+    tables = ("proj_credential_status",)
+
+    def create_statements(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {s}proj_credential_status ("
+            "award_id {uuid} PRIMARY KEY, micro_credential_id {uuid} NOT NULL, "
+            "provider_id {uuid} NOT NULL, title TEXT NOT NULL, workload_ects TEXT NOT NULL, "
+            "nqf_level INTEGER, eqf_level INTEGER, route TEXT NOT NULL, components TEXT, "
+            "issued_on {date} NOT NULL, issued_at {ts} NOT NULL, expires_on {date}, "
+            "revoked_at {ts}, revocation_category TEXT, revoked_by TEXT, "
+            "position {bigint} NOT NULL) {without_rowid}"
+        ]
+
+    def build_handlers(self) -> dict[type, Handler]:
+        d = self.d
+        insert = d.q(
+            "INSERT INTO {s}proj_credential_status (award_id, micro_credential_id, provider_id, "
+            "title, workload_ects, nqf_level, eqf_level, route, components, issued_on, "
+            "issued_at, expires_on, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        revoke = d.q(
+            "UPDATE {s}proj_credential_status SET revoked_at = ?, revocation_category = ?, "
+            "revoked_by = ?, position = ? WHERE award_id = ?"
+        )
+        to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
+
+        def issued(route: str) -> Handler:
+            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+                t = e.terms
+                components = getattr(e, "component_award_ids", None)
+                ops.insert(
+                    insert,
+                    (
+                        to_uuid(e.award_id),
+                        to_uuid(t.micro_credential_id),
+                        to_uuid(t.provider_id),
+                        t.title,
+                        str(t.workload_ects),
+                        t.nqf_level,
+                        t.eqf_level,
+                        route,
+                        None if components is None else _json([uuid_text(c) for c in components]),
+                        to_date(e.issued_on),
+                        to_ts(e.timestamp),
+                        to_date(e.expires_on),
+                        n.id,
+                    ),
+                )
+
+            return handle
+
+        # The public view: the category, never the note (private, in the transcript and
+        # the audit trail).
+        def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+            ops.update(
+                revoke, (to_ts(e.timestamp), e.category.value, e.actor, n.id, to_uuid(e.award_id))
+            )
+
+        return {
+            _event(LearnerRecord, "AwardIssued"): issued("course"),
+            _event(LearnerRecord, "PriorLearningRecognised"): issued("prior_learning"),
+            _event(LearnerRecord, "AwardsStacked"): issued("stacked"),
+            _event(LearnerRecord, "AwardRevoked"): revoked,
+        }
