@@ -59,10 +59,6 @@ OPENAPI_TAGS = [
 ]
 
 
-def embedded_projections_enabled(settings: Settings) -> bool:
-    return settings.projections.embedded
-
-
 def create_app(
     settings: Settings | None = None, *, rate_limits: RateLimitConfig | None = None
 ) -> FastAPI:
@@ -81,7 +77,7 @@ def create_app(
                 status_reader = AsyncStatusReader(process.read_model, settings)
                 await status_reader.open()
             app.state.status_reader = status_reader
-            if embedded_projections_enabled(settings):
+            if settings.projections.embedded:
                 process.start_embedded_projections()
             # Everything loaded so far (modules, routes, pydantic schemas: most of the
             # heap) lives as long as the process. Frozen, the cyclic collector stops
