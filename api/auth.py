@@ -16,6 +16,7 @@ from api.models.common import one_line
 from api.problems import ApiProblem
 from api.ratelimit import AUTHENTICATION, charge
 from api.services import ServicesDep
+from ledger.domain import limits
 from ledger.domain.principal import Role
 from ledger.infrastructure.keys import ApiKey
 
@@ -65,7 +66,7 @@ def provider_key(
     key: Annotated[ApiKey, Depends(caller)],
     provider_code: Annotated[
         str,
-        Path(max_length=64, description="The provider's code.", examples=["SETU"]),
+        Path(max_length=limits.CODE_MAX, description="The provider's code.", examples=["SETU"]),
         one_line("provider_code"),
     ],
 ) -> ApiKey:
@@ -75,7 +76,7 @@ def provider_key(
             "provider-only",
             "providers act through their own keys; the authority uses its own operations",
         )
-    if key.provider_code != provider_code.strip().upper():
+    if key.provider_code != limits.provider_code(provider_code):
         raise ApiProblem(
             403,
             "wrong-provider",

@@ -15,7 +15,7 @@ from rich.table import Table
 from cli.app import app, console, fail, user_errors
 from cli.store import opened, settings_for_command
 from composition import Process
-from ledger.domain import ids
+from ledger.domain import ids, limits
 from ledger.domain.principal import Role
 from ledger.domain.text import check_line
 from ledger.errors import KeyNotFound, LastAuthorityKey
@@ -86,7 +86,9 @@ def list_keys(
     """List API keys (ids, holders, roles, dates; never secrets)."""
     process, keys = _open()
     try:
-        found = keys.list(provider_code=None if provider is None else provider.strip().upper())
+        found = keys.list(
+            provider_code=None if provider is None else limits.provider_code(provider)
+        )
     finally:
         process.close()
     table = Table()

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledger.domain import limits
 from ledger.domain.moments import MAX_POSITION, utc_moment
 from ledger.domain.text import check_line
 from ledger.domain.values import (
@@ -38,17 +39,16 @@ from ledger.domain.values import (
 )
 from ledger.errors import InvalidMoment
 
-MAX_BATCH = 1000
-"""The most items one batch request carries (the national policy may allow fewer)."""
+MAX_BATCH = limits.BATCH_MAX
 
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Name = Annotated[str, StringConstraints(max_length=200)]
-Reference = Annotated[str, StringConstraints(max_length=200)]
-Reason = Annotated[str, StringConstraints(max_length=2000)]
-Text = Annotated[str, StringConstraints(max_length=4000)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=limits.CODE_MAX)]
+Name = Annotated[str, StringConstraints(max_length=limits.NAME_MAX)]
+Reference = Annotated[str, StringConstraints(max_length=limits.NAME_MAX)]
+Reason = Annotated[str, StringConstraints(max_length=limits.REASON_MAX)]
+Text = Annotated[str, StringConstraints(max_length=limits.TEXT_MAX)]
 LearnerId = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=128),
+    StringConstraints(min_length=1, max_length=limits.LEARNER_ID_MAX),
     Field(description="The learner's pseudonymous id; never a name or a national id."),
 ]
 Level = Annotated[int, Field(ge=1, le=10)]

@@ -16,7 +16,7 @@ from api.models.registers import (
 )
 from api.problems import problem_responses
 from api.services import ServicesDep
-from ledger.domain import ids
+from ledger.domain import ids, limits
 
 PROBLEMS = problem_responses(422, 429)
 
@@ -59,10 +59,14 @@ def list_providers(
 def search_catalogue(
     *,
     services: ServicesDep,
-    provider_code: Annotated[str | None, Query(max_length=64), one_line("provider_code")] = None,
+    provider_code: Annotated[
+        str | None, Query(max_length=limits.CODE_MAX), one_line("provider_code")
+    ] = None,
     level: Annotated[int | None, Query(ge=1, le=10, description="NQF level")] = None,
-    field_of_study: Annotated[str | None, Query(max_length=200)] = None,
-    text: Annotated[str | None, Query(max_length=200, description="Every word must appear")] = None,
+    field_of_study: Annotated[str | None, Query(max_length=limits.NAME_MAX)] = None,
+    text: Annotated[
+        str | None, Query(max_length=limits.NAME_MAX, description="Every word must appear")
+    ] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
     offset: Offset = 0,
     limit: Limit = 50,

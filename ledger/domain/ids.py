@@ -21,6 +21,8 @@ import hashlib
 import uuid
 from uuid import UUID, SafeUUID
 
+from ledger.domain import limits
+
 LEDGER_NAMESPACE = UUID("6f1f2c8e-4a4b-5b7e-9c39-1d5f0a7e2b10")
 
 _NAMESPACE_SHA1 = hashlib.sha1(LEDGER_NAMESPACE.bytes, usedforsecurity=False)
@@ -50,7 +52,7 @@ def _name_uuid(name: str) -> UUID:
 
 
 def provider_id(code: str) -> UUID:
-    return _name_uuid(f"provider:{code.strip().upper()}")
+    return _name_uuid(f"provider:{limits.provider_code(code)}")
 
 
 def micro_credential_id(provider: UUID, code: str) -> UUID:

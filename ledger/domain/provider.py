@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import ids, text
+from ledger.domain import ids, limits, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import AccreditationScope, ProviderKind
 from ledger.errors import (
@@ -132,7 +132,7 @@ class Provider(AuditedAggregate):
             msg = f"a provider's website is an http(s) address, got {website!r}"
             raise MissingStandardElement(msg)
         return cls(
-            code=code.strip().upper(),
+            code=limits.provider_code(code),
             name=name.strip(),
             country=country.strip().upper(),
             kind=kind,

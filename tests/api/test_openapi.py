@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.config import DatabaseSettings, Settings
+from ledger.domain import limits
 from ledger.policy import IRELAND
 
 OPERATION_ID = re.compile(r"^[a-z][A-Za-z]+$")
@@ -175,3 +176,20 @@ def test_the_documentation_pages_need_nothing_from_another_origin(
         expected = CONTENT_TYPES[url[url.rindex(".") :]]
         assert asset.headers["content-type"].split(";")[0] in expected, url
         assert len(asset.content) > 1000, url
+
+
+def test_the_documented_limits_are_the_domains_limits(client: TestClient) -> None:
+    """Every provider code and learner id the API takes is bounded by the domain's constant,
+    so the document and the domain cannot disagree about what a code may be."""
+    document = client.get("/openapi.json").json()
+    bounded = {"provider_code": limits.CODE_MAX, "learner_id": limits.LEARNER_ID_MAX}
+    seen: set[str] = set()
+    for _, path, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] in bounded:
+                schema = parameter["schema"].get("anyOf", [parameter["schema"]])[0]
+                assert schema["maxLength"] == bounded[parameter["name"]], (path, parameter)
+                seen.add(parameter["name"])
+    assert seen == set(bounded)
+    register = document["components"]["schemas"]["RegisterProvider"]["properties"]
+    assert register["code"]["maxLength"] == limits.CODE_MAX

@@ -7,7 +7,7 @@ import pickle
 import random
 import uuid
 
-from ledger.domain import ids
+from ledger.domain import ids, limits
 
 PROVIDER = uuid.UUID("0b1c2d3e-4f50-5617-8899-aabbccddeeff")
 
@@ -45,3 +45,8 @@ def test_an_id_survives_pickling_and_compares_with_a_parsed_one() -> None:
     assert pickle.loads(pickle.dumps(made)) == made
     assert uuid.UUID(str(made)) == made
     assert {made: 1}[uuid.UUID(made.hex)] == 1
+
+
+def test_a_provider_code_is_one_code_however_it_is_spaced_or_cased() -> None:
+    assert limits.provider_code("  setu ") == "SETU"
+    assert ids.provider_id(" setu") == ids.provider_id("SETU")

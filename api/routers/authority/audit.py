@@ -15,7 +15,7 @@ from api.models.authority import AuditEntryView, AuditPageView
 from api.models.common import Moment, Position, one_line
 from api.routers.authority.common import topic_router
 from api.services import ServicesDep
-from ledger.domain import ids
+from ledger.domain import ids, limits
 from projections.read import AuditFilter
 
 router = topic_router()
@@ -26,7 +26,9 @@ def audit_filter(
     services: ServicesDep,
     aggregate_id: UUID | None = None,
     award_id: UUID | None = None,
-    provider_code: Annotated[str | None, Query(max_length=64), one_line("provider_code")] = None,
+    provider_code: Annotated[
+        str | None, Query(max_length=limits.CODE_MAX), one_line("provider_code")
+    ] = None,
     actor: Annotated[str | None, Query(max_length=300, examples=["authority:registrar"])] = None,
     event_type: Annotated[
         str | None,

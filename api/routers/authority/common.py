@@ -9,10 +9,13 @@ from fastapi import APIRouter, Path
 
 from api.models.common import one_line
 from api.problems import problem_responses
+from ledger.domain import limits
 
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429)
 
-ProviderCode = Annotated[str, Path(max_length=64, examples=["SETU"]), one_line("provider_code")]
+ProviderCode = Annotated[
+    str, Path(max_length=limits.CODE_MAX, examples=["SETU"]), one_line("provider_code")
+]
 
 
 def topic_router() -> APIRouter:

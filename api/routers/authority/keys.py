@@ -14,7 +14,7 @@ from api.auth import AuthorityKey
 from api.models.authority import KeyIssued, KeyList, KeyView, NewKey
 from api.routers.authority.common import ProviderCode, topic_router
 from api.services import ServicesDep
-from ledger.domain import ids
+from ledger.domain import ids, limits
 from ledger.domain.principal import Role
 
 router = topic_router()
@@ -49,9 +49,9 @@ def list_keys(
     *,
     key: AuthorityKey,
     services: ServicesDep,
-    provider_code: Annotated[str | None, Query(max_length=64)] = None,
+    provider_code: Annotated[str | None, Query(max_length=limits.CODE_MAX)] = None,
 ) -> KeyList:
-    code = None if provider_code is None else provider_code.strip().upper()
+    code = None if provider_code is None else limits.provider_code(provider_code)
     return KeyList(keys=[KeyView.of(k) for k in services.keys.list(provider_code=code)])
 
 

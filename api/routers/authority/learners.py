@@ -16,6 +16,7 @@ from api.models.providers import AwardWritten
 from api.routers.authority.common import topic_router
 from api.services import ServicesDep
 from api.writes import AuthorityWrite
+from ledger.domain import limits
 from ledger.errors import LearnerNotFound
 
 router = topic_router()
@@ -60,7 +61,7 @@ def erase_learner(*, body: EraseLearner, write: AuthorityWrite) -> Response:
 def learner_transcript(
     key: AuthorityKey,
     services: ServicesDep,
-    learner_id: Annotated[str, Query(min_length=1, max_length=128)],
+    learner_id: Annotated[str, Query(min_length=1, max_length=limits.LEARNER_ID_MAX)],
 ) -> TranscriptView:
     transcript = services.read_model.transcript(learner_id)
     if transcript is None:

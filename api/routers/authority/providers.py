@@ -15,14 +15,14 @@ from api.models.authority import (
 from api.models.common import Written
 from api.routers.authority.common import ProviderCode, topic_router
 from api.writes import AuthorityWrite
-from ledger.domain import ids
+from ledger.domain import ids, limits
 
 router = topic_router()
 
 
 def _provider_written(code: str, position: int | None) -> ProviderWritten:
     return ProviderWritten(
-        provider_id=ids.provider_id(code), code=code.strip().upper(), position=position
+        provider_id=ids.provider_id(code), code=limits.provider_code(code), position=position
     )
 
 
