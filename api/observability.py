@@ -4,7 +4,8 @@ One pure ASGI middleware (no ``BaseHTTPMiddleware``: it would add a task and a s
 per request) times every HTTP request, counts it by route *template* (so
 ``/verify/{award_id}`` is one series, not one per award), takes the request id from a
 sane incoming ``X-Request-ID`` or makes one, echoes it in the response and puts it on
-every log line written while the request runs.
+every log line written while the request runs (the ids and the JSON log lines are in
+:mod:`api.request_logs`).
 
 Domain counters (awards issued, revoked, every event by type) are counted where the
 ledger records events; the projection lag per view is read from the read model when
@@ -19,20 +20,13 @@ database pools and the build).
 from __future__ import annotations
 
 import collections
-import contextvars
-import itertools
 import logging
 import os
-import re
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -41,13 +35,15 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.process_metrics import PoolSource, ProcessMetrics
+from api.request_logs import (
+    access_log,
+    client_address,
+    configure_logging,
+    request_id_var,
+    sane_request_id,
+)
 from ledger.config import LoggingSettings, MetricsSettings
 from projections.views import VIEW_NAMES
-
-REQUEST_ID_HEADER = "x-request-id"
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-access_log = logging.getLogger("ledger.access")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -58,75 +54,6 @@ _ISSUING_EVENTS = {
     "LearnerRecord.AwardsStacked": "stacked",
 }
 _REVOKING_EVENT = "LearnerRecord.AwardRevoked"
-
-
-# Generated ids: a random per-process prefix and a counter (32 hex digits), unique
-# across processes and several times cheaper than uuid4() (no system call).
-_ID_PREFIX = uuid.uuid4().hex[:16]
-_id_counter = itertools.count(1)
-
-
-def current_request_id() -> str | None:
-    """The id of the request being served, for code that wants to mention it."""
-    return _request_id.get()
-
-
-def client_address(scope: Scope) -> str | None:
-    """Who is on the other end of the socket, for the access log. Behind a proxy this
-    is the proxy; a trusted-proxy aware address can replace this one function."""
-    client = scope.get("client")
-    return str(client[0]) if client else None
-
-
-def sane_request_id(value: str | None) -> str:
-    """The caller's request id if it is short and plain, else a fresh one: a
-    client cannot inject log lines or headers through it."""
-    if value and _SANE_REQUEST_ID.fullmatch(value):
-        return value
-    return f"{_ID_PREFIX}{next(_id_counter):016x}"
-
-
-# --- logging ------------------------------------------------------------------------------
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, and any
-    ``extra={"fields": {...}}`` given to the log call."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or _request_id.get(),
-        }
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            entry.update(fields)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
-
-
-_HANDLER_MARK = "_ledger_json_handler"
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """Send every log line (ours, uvicorn's, libraries') as JSON to stderr. Idempotent."""
-    root = logging.getLogger()
-    if not any(getattr(h, _HANDLER_MARK, False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        setattr(handler, _HANDLER_MARK, True)
-        root.addHandler(handler)
-    root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error"):
-        named = logging.getLogger(name)
-        named.handlers.clear()
-        named.propagate = True
-    # Our access line (route template, duration, request id) replaces uvicorn's.
-    uvicorn_access = logging.getLogger("uvicorn.access")
-    uvicorn_access.handlers.clear()
-    uvicorn_access.propagate = False
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -354,7 +281,7 @@ class ObservabilityMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = sane_request_id(incoming)
-        token = _request_id.set(request_id)
+        token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode("latin-1"))
         status = 500
@@ -397,7 +324,7 @@ class ObservabilityMiddleware:
                 )
         # Not reached when the app raised: the server's own error line then still
         # carries the request id (each request runs in a task of its own).
-        _request_id.reset(token)
+        request_id_var.reset(token)
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.models.providers import RecordPersonalData
-from api.observability import JsonFormatter
+from api.request_logs import JsonFormatter
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND

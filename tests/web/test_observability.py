@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
-from api.observability import JsonFormatter
+from api.request_logs import JsonFormatter
 from cli.demo import DemoSummary, credential_id, provider_id
 from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
