@@ -43,7 +43,7 @@ MAX_BATCH = limits.BATCH_MAX
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=limits.CODE_MAX)]
 Name = Annotated[str, StringConstraints(max_length=limits.NAME_MAX)]
-Reference = Annotated[str, StringConstraints(max_length=limits.NAME_MAX)]
+Reference = Annotated[str, StringConstraints(max_length=limits.REFERENCE_MAX)]
 Reason = Annotated[str, StringConstraints(max_length=limits.REASON_MAX)]
 Text = Annotated[str, StringConstraints(max_length=limits.TEXT_MAX)]
 LearnerId = Annotated[

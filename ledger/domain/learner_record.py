@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.domain import ids, text
+from ledger.domain import ids, limits, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import Assessment, AwardRoute, RevocationReason, StackingRule
@@ -89,8 +89,8 @@ class LearnerRecord(AuditedAggregate):
         if not learner_id.strip():
             msg = "a pseudonymous learner id is required"
             raise MissingStandardElement(msg)
-        if len(learner_id.strip()) > 128:
-            msg = "a learner id is at most 128 characters"
+        if len(learner_id.strip()) > limits.LEARNER_ID_MAX:
+            msg = f"a learner id is at most {limits.LEARNER_ID_MAX} characters"
             raise MissingStandardElement(msg)
         return cls(learner_id=learner_id.strip(), actor=actor)
 
@@ -283,8 +283,8 @@ class LearnerRecord(AuditedAggregate):
         if not provider_reference.strip():
             msg = "the provider's own reference for the award is required"
             raise MissingStandardElement(msg)
-        if len(provider_reference) > 200:
-            msg = "a provider reference is at most 200 characters"
+        if len(provider_reference) > limits.REFERENCE_MAX:
+            msg = f"a provider reference is at most {limits.REFERENCE_MAX} characters"
             raise MissingStandardElement(msg)
         if award_id in self.awards:
             msg = f"award {award_id} is already on this learner's record"

@@ -12,7 +12,10 @@ CODE_MAX = 64
 """A provider's or a micro-credential's code."""
 
 NAME_MAX = 200
-"""A name, a reference, a field of study, a search phrase."""
+"""A name, a field of study, a search phrase."""
+
+REFERENCE_MAX = 200
+"""A provider's own reference for an award, or a decision's reference."""
 
 REASON_MAX = 2000
 """A decision's reason or a private revocation note."""
