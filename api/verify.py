@@ -31,6 +31,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.services import Services
 from ledger.application import AwardStatusReport
+from ledger.domain import codes
 from ledger.domain.provider import Standing
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute
@@ -85,17 +86,6 @@ ROUTE_TEXT = {
     "informal learning)",
     AwardRoute.STACKED: "Stacking of component micro-credentials",
 }
-
-COUNTRY_NAMES = {
-    "IE": "Ireland",
-    "FI": "Finland",
-    "MT": "Malta",
-    "EE": "Estonia",
-    "FR": "France",
-    "DE": "Germany",
-    "NL": "Netherlands",
-}
-
 
 def parse_award_id(text: str) -> UUID | None:
     """An award id typed or pasted by a person: with or without hyphens, braces or
@@ -206,7 +196,7 @@ def verification(
     route = ROUTE_TEXT[award.route]
     if award.route is AwardRoute.STACKED:
         route = f"{route} ({len(award.components)} components)"
-    country = COUNTRY_NAMES.get(provider.country, provider.country)
+    country = codes.country_name(provider.country)
     elements = [
         Element("Title", terms.title),
         Element("Awarding body", provider.name),

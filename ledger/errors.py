@@ -50,6 +50,14 @@ class MissingStandardElement(InvalidRequest):
     """A mandatory EU standard element is empty."""
 
 
+class InvalidCode(InvalidRequest):
+    """A code does not follow the one pattern codes have (see ``ledger.domain.codes``)."""
+
+
+class InvalidCountry(InvalidRequest):
+    """A country is not an ISO 3166-1 alpha-2 code of a country."""
+
+
 class ReasonRequired(InvalidRequest):
     """Rule 5/7: the action needs a reason or a decision reference."""
 

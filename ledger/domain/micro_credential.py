@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import ids, text
+from ledger.domain import codes, ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import (
     MATERIAL_ELEMENTS,
@@ -119,6 +119,7 @@ class MicroCredential(AuditedAggregate):
         if not code.strip():
             msg = "a micro-credential code must not be empty"
             raise MissingStandardElement(msg)
+        codes.check_code(code, "micro-credential code")
         check_specification(specification, policy)
         return cls(
             provider_id=provider_id,

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import ids, limits, text
+from ledger.domain import codes, ids, limits, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import AccreditationScope, ProviderKind
 from ledger.errors import (
@@ -121,12 +121,12 @@ class Provider(AuditedAggregate):
         for value, field in ((code, "code"), (name, "name"), (country, "country")):
             text.check_line(value, field)
         text.check_line(website, "website")
-        for value, what in ((code, "provider code"), (name, "provider name")):
-            if not value.strip():
-                msg = f"{what} must not be empty"
-                raise MissingStandardElement(msg)
-        if len(country.strip()) != 2 or not country.strip().isalpha():
-            msg = f"country must be a two-letter ISO 3166 code, got {country!r}"
+        if not code.strip():
+            msg = "provider code must not be empty"
+            raise MissingStandardElement(msg)
+        codes.check_code(code, "provider code")
+        if not name.strip():
+            msg = "provider name must not be empty"
             raise MissingStandardElement(msg)
         if website is not None and not website.strip().startswith(("https://", "http://")):
             msg = f"a provider's website is an http(s) address, got {website!r}"
@@ -134,7 +134,7 @@ class Provider(AuditedAggregate):
         return cls(
             code=limits.provider_code(code),
             name=name.strip(),
-            country=country.strip().upper(),
+            country=codes.check_country(country),
             kind=kind,
             actor=actor,
             website=website.strip() if website else None,

@@ -98,12 +98,19 @@ def ok(response: Any, status: int = 200) -> dict[str, Any]:
     return body
 
 
-def accredited_provider(client: TestClient, authority: Headers, code: str) -> Provider:
+def accredited_provider(
+    client: TestClient, authority: Headers, code: str, country: str = "IE"
+) -> Provider:
     """Registered, accredited for levels 5-7 in ICT and management, with a key."""
     ok(
         client.post(
             "/v1/authority/providers",
-            json={"code": code, "name": f"{code} Institute", "country": "IE", "kind": "university"},
+            json={
+                "code": code,
+                "name": f"{code} Institute",
+                "country": country,
+                "kind": "university",
+            },
             headers=authority,
         ),
         201,

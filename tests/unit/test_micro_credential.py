@@ -13,6 +13,7 @@ from ledger.domain.micro_credential import CredentialState, MicroCredential
 from ledger.domain.values import StackingRule
 from ledger.errors import (
     ActorRequired,
+    InvalidCode,
     InvalidTransition,
     LevelNotAllowed,
     MaterialChangeNotAllowed,
@@ -65,6 +66,14 @@ class TestDefinition:
     def test_a_definition_needs_a_code(self) -> None:
         with pytest.raises(MissingStandardElement):
             defined_credential(code=" ")
+
+    @pytest.mark.parametrize("code", ["DA/102", "DA 102", "..", "DA-", "X" * 65])
+    def test_a_code_follows_the_one_pattern_codes_have(self, code: str) -> None:
+        with pytest.raises(InvalidCode):
+            defined_credential(code=code)
+
+    def test_a_code_keeps_its_case(self) -> None:
+        assert defined_credential(code=" da-102.v2 ").code == "da-102.v2"
 
     def test_a_definition_names_its_actor(self) -> None:
         with pytest.raises(ActorRequired):

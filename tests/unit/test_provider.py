@@ -13,6 +13,8 @@ from ledger.errors import (
     AccreditationExpired,
     ActorRequired,
     InvalidAccreditation,
+    InvalidCode,
+    InvalidCountry,
     InvalidTransition,
     MissingStandardElement,
     OutsideAccreditedScope,
@@ -50,17 +52,46 @@ class TestRegistration:
     ) -> None:
         assert registered_provider("setu").id == registered_provider("SETU").id
 
-    @pytest.mark.parametrize(
-        ("code", "name", "country"),
-        [("", "SETU", "IE"), ("SETU", "  ", "IE"), ("SETU", "SETU", "IRL"), ("SETU", "S", "1E")],
-    )
-    def test_a_provider_needs_a_code_a_name_and_a_two_letter_country(
-        self, code: str, name: str, country: str
-    ) -> None:
+    @pytest.mark.parametrize(("code", "name"), [("", "SETU"), ("SETU", "  ")])
+    def test_a_provider_needs_a_code_and_a_name(self, code: str, name: str) -> None:
         with pytest.raises(MissingStandardElement):
             Provider.register(
-                code=code, name=name, country=country, kind=ProviderKind.OTHER, actor=AUTHORITY
+                code=code, name=name, country="IE", kind=ProviderKind.OTHER, actor=AUTHORITY
             )
+
+    @pytest.mark.parametrize("country", ["IRL", "1E", "ZZ", "EL", "UK", "XK", "I"])
+    def test_the_country_is_an_iso_3166_country(self, country: str) -> None:
+        """EL and UK are the EU's abbreviations, not ISO's (GR, GB); ZZ and XK are
+        user-assigned codes no country holds in the standard."""
+        with pytest.raises(InvalidCountry):
+            Provider.register(
+                code="SETU", name="SETU", country=country, kind=ProviderKind.OTHER, actor=AUTHORITY
+            )
+
+    @pytest.mark.parametrize("country", ["GR", "gb", " mt "])
+    def test_a_country_is_stored_as_its_upper_case_iso_code(self, country: str) -> None:
+        provider = Provider.register(
+            code="SETU", name="SETU", country=country, kind=ProviderKind.OTHER, actor=AUTHORITY
+        )
+        assert provider.country == country.strip().upper()
+
+    @pytest.mark.parametrize(
+        "code", ["A/B", "A B", ".", "..", "-X", "X-", "ÄB", "A%2F", "A?B", "X" * 65]
+    )
+    def test_a_provider_code_follows_the_one_pattern_codes_have(self, code: str) -> None:
+        """A code is part of every provider route: one with '/' or '%' could be registered
+        and then never reached again."""
+        with pytest.raises(InvalidCode):
+            Provider.register(
+                code=code, name="N", country="IE", kind=ProviderKind.OTHER, actor=AUTHORITY
+            )
+
+    @pytest.mark.parametrize("code", ["W1", "DA-102", "a.b_c", "X" * 64])
+    def test_codes_of_letters_digits_and_inner_punctuation_are_accepted(self, code: str) -> None:
+        provider = Provider.register(
+            code=code, name="N", country="IE", kind=ProviderKind.OTHER, actor=AUTHORITY
+        )
+        assert provider.code == code.upper()
 
     def test_registration_records_who_registered(self) -> None:
         with pytest.raises(ActorRequired):
