@@ -87,6 +87,7 @@ ROUTE_TEXT = {
     AwardRoute.STACKED: "Stacking of component micro-credentials",
 }
 
+
 def parse_award_id(text: str) -> UUID | None:
     """An award id typed or pasted by a person: with or without hyphens, braces or
     spaces, in any case, or a whole verification link."""

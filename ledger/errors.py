@@ -181,6 +181,11 @@ class StackingRuleNotMet(LedgerError):
     """Rule 6: the target's required components or minimum ECTS are not met."""
 
 
+class AlreadyStacked(LedgerError):
+    """Rule 6: these components already stack into the same target, by a stacked award
+    that still stands."""
+
+
 class NotAStackedCredential(LedgerError):
     """The target credential has no stacking rule."""
 

@@ -10,21 +10,19 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.domain import ids, limits, text
+from ledger.domain import ids, limits, stacking, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import Assessment, AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     AwardAlreadyRevoked,
     AwardNotFound,
-    AwardNotStackable,
     InvalidAssessment,
     InvalidTransition,
     MissingStandardElement,
     NotYourLearner,
     PersonalDataErased,
     ReasonRequired,
-    StackingRuleNotMet,
 )
 
 NOT_YOUR_LEARNER = (
@@ -199,37 +197,17 @@ class LearnerRecord(AuditedAggregate):
         expires_on: date | None,
         actor: str,
     ) -> None:
-        """Rule 6: only valid awards of this learner, and the target's rule must hold."""
+        """Rule 6: only valid awards of this learner, and the target's rule must hold.
+        Each micro-credential counts once, however many of its awards are given; and
+        components already stacked into the same target, by a stacked award that still
+        stands, do not stack into it again (that would be a second award for one
+        achievement)."""
         self._check_new_award(award_id, provider_reference)
-        if len(set(component_award_ids)) != len(component_award_ids) or not component_award_ids:
-            msg = "stacking needs at least one component, each named once"
-            raise AwardNotStackable(msg)
-        components = []
-        for component_id in component_award_ids:
-            component = self.awards.get(component_id)
-            if component is None:
-                msg = f"award {component_id} is not on this learner's record"
-                raise AwardNotStackable(msg)
-            status = component.status_at(at)
-            if status is not AwardStatus.VALID:
-                msg = f"award {component_id} is {status.value}; only valid awards stack"
-                raise AwardNotStackable(msg)
-            components.append(component)
-        held = {c.terms.micro_credential_id for c in components}
-        missing = [str(r) for r in rule.required_components if r not in held]
-        if missing:
-            msg = (
-                "the stacking rule requires components not among the awards given: "
-                f"{', '.join(missing)}"
-            )
-            raise StackingRuleNotMet(msg)
-        total = sum((c.terms.workload_ects for c in components), Decimal(0))
-        if total < rule.min_total_ects:
-            msg = (
-                f"the components total {total} ECTS; the stacked credential needs at least "
-                f"{rule.min_total_ects}"
-            )
-            raise StackingRuleNotMet(msg)
+        components = stacking.valid_components(self.awards, component_award_ids, at)
+        stacking.check_not_stacked_already(
+            self.awards, terms.micro_credential_id, component_award_ids, at
+        )
+        total = stacking.check_stacking_rule(rule, components)
         self.trigger_event(
             self.AwardsStacked,
             award_id=award_id,

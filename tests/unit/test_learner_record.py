@@ -16,6 +16,7 @@ from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     ActorRequired,
+    AlreadyStacked,
     AwardAlreadyRevoked,
     AwardNotFound,
     AwardNotStackable,
@@ -269,13 +270,15 @@ class TestStacking:
         component_ids: list[UUID],
         rule: StackingRule,
         at: datetime | None = None,
+        target: UUID | None = None,
+        reference: str = "STACK-1",
     ) -> UUID:
         award_id = uuid4()
         record.stack(
             award_id=award_id,
-            terms=terms(workload=Decimal(30)),
+            terms=terms(target, workload=Decimal(30)),
             rule=rule,
-            provider_reference="STACK-1",
+            provider_reference=reference,
             component_award_ids=tuple(component_ids),
             issued_on=date.today(),
             at=at or later(),
@@ -360,6 +363,51 @@ class TestStacking:
             self.stack(record, awards, StackingRule(min_total_ects=Decimal(31)))
         assert record.version == version
         assert len(record.awards) == 3
+
+    def test_two_awards_of_one_credential_count_its_credits_once(self) -> None:
+        """Two awards of one 10-ECTS credential are 10 ECTS towards a minimum, not 20."""
+        record = open_record()
+        credential = uuid4()
+        first = issue(record, "R1", award_terms=terms(credential))
+        again = issue(record, "R2", award_terms=terms(credential))
+        with pytest.raises(StackingRuleNotMet, match="total 10 ECTS"):
+            self.stack(record, [first, again], StackingRule(min_total_ects=Decimal(20)))
+        other = issue(record, "R3", award_terms=terms(uuid4()))
+        self.stack(record, [first, again, other], StackingRule(min_total_ects=Decimal(20)))
+        assert record.collect_events()[-1].total_ects == Decimal(20)  # type: ignore[attr-defined]
+
+    def test_the_same_components_do_not_stack_into_the_same_target_twice(
+        self, components: tuple[LearnerRecord, list[UUID], list[UUID]]
+    ) -> None:
+        record, _, awards = components
+        target = uuid4()
+        first = self.stack(record, awards, StackingRule(), target=target)
+        with pytest.raises(AlreadyStacked, match=str(first)):
+            self.stack(record, awards, StackingRule(), target=target, reference="STACK-2")
+        with pytest.raises(AlreadyStacked, match=str(awards[1])):
+            self.stack(record, awards[1:], StackingRule(), target=target, reference="STACK-3")
+        self.stack(record, awards, StackingRule(), target=uuid4(), reference="OTHER-TARGET")
+
+    def test_components_stack_again_once_the_stacked_award_no_longer_stands(
+        self, components: tuple[LearnerRecord, list[UUID], list[UUID]]
+    ) -> None:
+        """A revoked stacked award, or one whose component was revoked, may be replaced
+        by a new stacking (from the components still valid)."""
+        record, _, awards = components
+        target = uuid4()
+        first = self.stack(record, awards, StackingRule(), target=target)
+        record.revoke(
+            award_id=first, category=RevocationReason.ISSUED_IN_ERROR, note=None, actor=AUTHORITY
+        )
+        second = self.stack(record, awards, StackingRule(), target=target, reference="STACK-2")
+        record.revoke(
+            award_id=awards[0],
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="misconduct",
+            actor=AUTHORITY,
+        )
+        third = self.stack(record, awards[1:], StackingRule(), target=target, reference="STACK-3")
+        assert len({first, second, third}) == 3
 
 
 class TestPriorLearning:
