@@ -32,7 +32,7 @@ from fastapi.templating import Jinja2Templates
 from api.services import Services
 from ledger.application import AwardStatusReport
 from ledger.domain import codes
-from ledger.domain.provider import Standing
+from ledger.domain.accreditation import Standing
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute
 from ledger.errors import NotFound

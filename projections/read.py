@@ -35,7 +35,7 @@ import orjson
 from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.domain import ids
-from ledger.domain.provider import ProviderState, accredited_on
+from ledger.domain.accreditation import ProviderState, accredited_on
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.text import check_line
 from ledger.policy import NationalPolicy

@@ -54,7 +54,10 @@ class RegistryCommands(LedgerBase):
         valid_until: date,
         decision_reference: str,
         actor: str,
+        effective_on: date | None = None,
     ) -> Receipt:
+        """``effective_on``: the day the decision takes effect, if before today (a
+        provider accredited before the register existed)."""
         provider = self.get_provider(provider_id)
         provider.accredit(
             scope=scope,
@@ -62,21 +65,46 @@ class RegistryCommands(LedgerBase):
             decision_reference=decision_reference,
             actor=actor,
             today=self._today(),
+            effective_on=effective_on,
         )
         return self._save(provider)
 
     def suspend_provider(
-        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+        self,
+        provider_id: UUID,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
-        provider.suspend(reason=reason, decision_reference=decision_reference, actor=actor)
+        provider.suspend(
+            reason=reason,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            effective_on=effective_on,
+        )
         return self._save(provider)
 
     def reinstate_provider(
-        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+        self,
+        provider_id: UUID,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
-        provider.reinstate(reason=reason, decision_reference=decision_reference, actor=actor)
+        provider.reinstate(
+            reason=reason,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            effective_on=effective_on,
+        )
         return self._save(provider)
 
     def renew_provider(
@@ -87,6 +115,7 @@ class RegistryCommands(LedgerBase):
         decision_reference: str,
         actor: str,
         scope: AccreditationScope | None = None,
+        effective_on: date | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
         provider.renew(
@@ -95,14 +124,27 @@ class RegistryCommands(LedgerBase):
             actor=actor,
             today=self._today(),
             scope=scope,
+            effective_on=effective_on,
         )
         return self._save(provider)
 
     def withdraw_provider(
-        self, provider_id: UUID, *, reason: str, decision_reference: str, actor: str
+        self,
+        provider_id: UUID,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
-        provider.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        provider.withdraw(
+            reason=reason,
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            effective_on=effective_on,
+        )
         return self._save(provider)
 
     # --- micro-credentials ----------------------------------------------------------

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from ledger.domain import codes, ids, limits, text
+from ledger.domain.accreditation import (
+    Decision,
+    ProviderStanding,
+    ProviderState,
+    Timeline,
+)
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import AccreditationScope, ProviderKind
 from ledger.errors import (
@@ -23,60 +27,8 @@ from ledger.errors import (
     ReasonRequired,
 )
 
-
-class ProviderState(str, Enum):
-    REGISTERED = "registered"
-    ACCREDITED = "accredited"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-
-
-class Standing(str, Enum):
-    """Whether a provider may be relied on as an awarding body on a day, and if not why."""
-
-    ACCREDITED = "accredited"
-    """Accredited, and the accreditation runs until at least that day."""
-    EXPIRED = "expired"
-    """Accredited once, but the validity period ended before that day."""
-    REGISTERED_ONLY = "registered_only"
-    """Registered with the national authority, never accredited."""
-    NOT_ACCREDITED = "not_accredited"
-    """Suspended or withdrawn (the state says which, the reason why)."""
-
-
-@dataclass(frozen=True)
-class ProviderStanding:
-    """A provider's standing on a day: the rule's answer, with what explains it."""
-
-    standing: Standing
-    state: ProviderState
-    valid_until: date | None
-    reason: str | None
-
-    @property
-    def accredited(self) -> bool:
-        return self.standing is Standing.ACCREDITED
-
-
-def accredited_on(state: ProviderState, valid_until: date | None, on: date) -> bool:
-    """Accredited and within the validity period on ``on`` (the one definition: the
-    aggregate and the provider register's reader both use it)."""
-    return state is ProviderState.ACCREDITED and valid_until is not None and on <= valid_until
-
-
-def standing_on(
-    state: ProviderState, valid_until: date | None, reason: str | None, on: date
-) -> ProviderStanding:
-    """The standing on ``on`` of a provider in ``state``, accredited until ``valid_until``."""
-    if accredited_on(state, valid_until, on):
-        standing = Standing.ACCREDITED
-    elif state is ProviderState.ACCREDITED:
-        standing = Standing.EXPIRED
-    elif state is ProviderState.REGISTERED:
-        standing = Standing.REGISTERED_ONLY
-    else:
-        standing = Standing.NOT_ACCREDITED
-    return ProviderStanding(standing, state, valid_until, reason)
+# ProviderState is the type of ``Provider.state``: importable with the aggregate.
+__all__ = ["Provider", "ProviderState"]
 
 
 def _require(value: str | None, what: str) -> str:
@@ -96,6 +48,23 @@ def _check_decision_text(
     text.check_line(decision_reference, "decision_reference")
     if scope is not None:
         text.check_lines(scope.fields, "scope", "fields")
+
+
+class DecisionEvent(AuditedAggregate.Event):
+    """A decision of the authority about a provider (the base of its five kinds).
+
+    Version 2 added the day it takes effect: a version-1 event took effect on the day
+    it was recorded (its UTC timestamp's)."""
+
+    class_version = 2
+
+    decision_reference: str
+    actor: str
+    effective_on: date
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["effective_on"] = state["timestamp"].date()
 
 
 class Provider(AuditedAggregate):
@@ -178,8 +147,12 @@ class Provider(AuditedAggregate):
         self.valid_until: date | None = None
         self.decision_reference: str | None = None
         self.status_reason: str | None = None
+        self.timeline = Timeline()
 
     # --- commands -------------------------------------------------------------------
+    # Each decision takes effect on ``effective_on`` (by default the day it is made,
+    # ``today``); see ``ledger.domain.accreditation``. An accreditation imported from an
+    # earlier register (``historical``) may already have run out.
     def accredit(
         self,
         *,
@@ -188,6 +161,8 @@ class Provider(AuditedAggregate):
         decision_reference: str,
         actor: str,
         today: date,
+        effective_on: date | None = None,
+        historical: bool = False,
     ) -> None:
         if self.state is not ProviderState.REGISTERED:
             msg = (
@@ -196,40 +171,50 @@ class Provider(AuditedAggregate):
             )
             raise InvalidTransition(msg)
         _check_decision_text(decision_reference, scope=scope)
-        self._check_terms(scope, valid_until, today)
+        effective = self._effective(effective_on, today)
+        self._check_terms(scope, valid_until, effective if historical else today)
         self._accredited(
             scope=scope,
             valid_until=valid_until,
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
+            effective_on=effective,
         )
 
-    def suspend(self, *, reason: str, decision_reference: str, actor: str) -> None:
-        if self.state is not ProviderState.ACCREDITED:
-            msg = (
-                f"provider {self.code} is {self.state.value}; only an accredited provider can be "
-                "suspended"
-            )
-            raise InvalidTransition(msg)
+    def suspend(
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        today: date,
+        effective_on: date | None = None,
+    ) -> None:
+        self._check_state(ProviderState.ACCREDITED, "only an accredited provider can be suspended")
         _check_decision_text(decision_reference, reason=reason)
         self._suspended(
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
+            effective_on=self._effective(effective_on, today),
         )
 
-    def reinstate(self, *, reason: str, decision_reference: str, actor: str) -> None:
-        if self.state is not ProviderState.SUSPENDED:
-            msg = (
-                f"provider {self.code} is {self.state.value}; only a suspended provider can be "
-                "reinstated"
-            )
-            raise InvalidTransition(msg)
+    def reinstate(
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        today: date,
+        effective_on: date | None = None,
+    ) -> None:
+        self._check_state(ProviderState.SUSPENDED, "only a suspended provider can be reinstated")
         _check_decision_text(decision_reference, reason=reason)
         self._reinstated(
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
+            effective_on=self._effective(effective_on, today),
         )
 
     def renew(
@@ -240,6 +225,7 @@ class Provider(AuditedAggregate):
         actor: str,
         today: date,
         scope: AccreditationScope | None = None,
+        effective_on: date | None = None,
     ) -> None:
         if self.state not in (ProviderState.ACCREDITED, ProviderState.SUSPENDED):
             msg = (
@@ -256,9 +242,18 @@ class Provider(AuditedAggregate):
             valid_until=valid_until,
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
+            effective_on=self._effective(effective_on, today),
         )
 
-    def withdraw(self, *, reason: str, decision_reference: str, actor: str) -> None:
+    def withdraw(
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        today: date,
+        effective_on: date | None = None,
+    ) -> None:
         if self.state is ProviderState.WITHDRAWN:
             msg = f"provider {self.code} is already withdrawn"
             raise InvalidTransition(msg)
@@ -267,22 +262,37 @@ class Provider(AuditedAggregate):
             reason=_require(reason, "a reason"),
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
+            effective_on=self._effective(effective_on, today),
         )
 
     # --- queries --------------------------------------------------------------------
-    def check_may_issue(self, *, level: int | None, field_of_study: str, on: date) -> None:
-        """Rule 3: accredited, within scope, within validity."""
-        if self.state is not ProviderState.ACCREDITED:
+    def check_may_issue(
+        self, *, level: int | None, field_of_study: str, on: date, historical: bool = False
+    ) -> None:
+        """Rule 3: accredited now (an import of history aside), and accredited, within
+        scope and within validity on ``on``, the day the award is issued."""
+        if not historical and self.state is not ProviderState.ACCREDITED:
             msg = f"provider {self.code} is {self.state.value}, not accredited: it may not issue"
             raise ProviderNotAccredited(msg)
-        assert self.scope is not None and self.valid_until is not None
-        if on > self.valid_until:
-            msg = f"provider {self.code}'s accreditation expired on {self.valid_until.isoformat()}"
-            raise AccreditationExpired(msg)
-        if not self.scope.covers(level, field_of_study):
+        decision = self.timeline.in_force_on(on)
+        if decision is None or decision.state is not ProviderState.ACCREDITED:
+            was = "not yet accredited" if decision is None else decision.state.value
             msg = (
-                f"provider {self.code} is accredited for levels {list(self.scope.levels)} "
-                f"in fields {list(self.scope.fields)}; level {level} in {field_of_study!r} "
+                f"provider {self.code} was {was} on {on.isoformat()}: it could not issue an "
+                "award that day"
+            )
+            raise ProviderNotAccredited(msg)
+        assert decision.scope is not None and decision.valid_until is not None
+        if on > decision.valid_until:
+            msg = (
+                f"provider {self.code}'s accreditation expired on "
+                f"{decision.valid_until.isoformat()}"
+            )
+            raise AccreditationExpired(msg)
+        if not decision.scope.covers(level, field_of_study):
+            msg = (
+                f"provider {self.code} is accredited for levels {list(decision.scope.levels)} "
+                f"in fields {list(decision.scope.fields)}; level {level} in {field_of_study!r} "
                 "is outside that scope"
             )
             raise OutsideAccreditedScope(msg)
@@ -294,54 +304,116 @@ class Provider(AuditedAggregate):
             raise ProviderNotAccredited(msg)
 
     def is_accredited_on(self, on: date) -> bool:
-        return accredited_on(self.state, self.valid_until, on)
+        return self.standing_on(on).accredited
 
     def standing_on(self, on: date) -> ProviderStanding:
-        """May the provider be relied on as an awarding body on ``on``, and if not why."""
-        return standing_on(self.state, self.valid_until, self.status_reason, on)
+        """May the provider be relied on as an awarding body on ``on``, and if not why:
+        from the decision in force that day."""
+        return self.timeline.standing_on(on)
 
-    # --- events ---------------------------------------------------------------------
+    def _check_state(self, required: ProviderState, rule: str) -> None:
+        if self.state is not required:
+            msg = f"provider {self.code} is {self.state.value}; {rule}"
+            raise InvalidTransition(msg)
+
+    def _effective(self, effective_on: date | None, today: date) -> date:
+        effective = today if effective_on is None else effective_on
+        self.timeline.check_effective(effective, today)
+        return effective
+
     @staticmethod
-    def _check_terms(scope: AccreditationScope, valid_until: date, today: date) -> None:
+    def _check_terms(scope: AccreditationScope, valid_until: date, beyond: date) -> None:
         if not scope.levels or not scope.fields:
             msg = "an accreditation scope needs at least one level and one field"
             raise InvalidAccreditation(msg)
-        if valid_until <= today:
-            msg = f"accreditation must be valid beyond today; {valid_until.isoformat()} is not"
+        if valid_until <= beyond:
+            msg = (
+                f"accreditation must be valid beyond {beyond.isoformat()}; "
+                f"{valid_until.isoformat()} is not"
+            )
             raise InvalidAccreditation(msg)
 
-    @event("Accredited")
+    # --- events ---------------------------------------------------------------------
+    class Accredited(DecisionEvent):
+        scope: AccreditationScope
+        valid_until: date
+
+    class Suspended(DecisionEvent):
+        reason: str
+
+    class Reinstated(DecisionEvent):
+        reason: str
+
+    class Renewed(DecisionEvent):
+        scope: AccreditationScope
+        valid_until: date
+
+    class Withdrawn(DecisionEvent):
+        reason: str
+
+    def _decided(self, effective_on: date, decision_reference: str) -> None:
+        self.decision_reference = decision_reference
+        self.timeline.add(
+            Decision(
+                effective_on,
+                self.state,
+                self.scope,
+                self.valid_until,
+                self.status_reason,
+                decision_reference,
+            )
+        )
+
+    @event(Accredited)
     def _accredited(
-        self, *, scope: AccreditationScope, valid_until: date, decision_reference: str, actor: str
+        self,
+        *,
+        scope: AccreditationScope,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
     ) -> None:
         self.state = ProviderState.ACCREDITED
         self.scope = scope
         self.valid_until = valid_until
-        self.decision_reference = decision_reference
         self.status_reason = None
+        self._decided(effective_on, decision_reference)
 
-    @event("Suspended")
-    def _suspended(self, *, reason: str, decision_reference: str, actor: str) -> None:
+    @event(Suspended)
+    def _suspended(
+        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+    ) -> None:
         self.state = ProviderState.SUSPENDED
-        self.decision_reference = decision_reference
         self.status_reason = reason
+        self._decided(effective_on, decision_reference)
 
-    @event("Reinstated")
-    def _reinstated(self, *, reason: str, decision_reference: str, actor: str) -> None:
+    @event(Reinstated)
+    def _reinstated(
+        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+    ) -> None:
         self.state = ProviderState.ACCREDITED
-        self.decision_reference = decision_reference
         self.status_reason = None
+        self._decided(effective_on, decision_reference)
 
-    @event("Renewed")
+    @event(Renewed)
     def _renewed(
-        self, *, scope: AccreditationScope, valid_until: date, decision_reference: str, actor: str
+        self,
+        *,
+        scope: AccreditationScope,
+        valid_until: date,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
     ) -> None:
         self.scope = scope
         self.valid_until = valid_until
-        self.decision_reference = decision_reference
+        self._decided(effective_on, decision_reference)
 
-    @event("Withdrawn")
-    def _withdrawn(self, *, reason: str, decision_reference: str, actor: str) -> None:
+    @event(Withdrawn)
+    def _withdrawn(
+        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+    ) -> None:
         self.state = ProviderState.WITHDRAWN
-        self.decision_reference = decision_reference
         self.status_reason = reason
+        self._decided(effective_on, decision_reference)

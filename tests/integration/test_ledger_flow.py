@@ -536,7 +536,12 @@ def test_save_records_aggregates_and_bare_events_as_eventsourcing_does(ledger: L
     an object that is not an aggregate (here a bare event) still goes the library's way."""
     setup = ready_to_issue(ledger)
     provider = ledger.get_provider(setup.provider)
-    provider.suspend(reason="inspection pending", decision_reference="D-1", actor=AUTHORITY)
+    provider.suspend(
+        reason="inspection pending",
+        decision_reference="D-1",
+        actor=AUTHORITY,
+        today=ledger.clock().date(),
+    )
     suspended = provider.collect_events()
     credential = ledger.get_micro_credential(setup.credential)
     credential.withdraw(reason="replaced", decision_reference="D-2", actor=AUTHORITY)

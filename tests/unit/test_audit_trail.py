@@ -52,15 +52,15 @@ JUSTIFICATION: dict[str, tuple[str, ...]] = {
 
 def every_kind_of_event() -> list[Aggregate.Event]:
     provider = accredited_provider()
-    provider.suspend(reason="audit", decision_reference="S/1", actor=AUTHORITY)
+    provider.suspend(reason="audit", decision_reference="S/1", actor=AUTHORITY, today=TODAY)
     provider.renew(
         valid_until=TODAY + timedelta(days=800),
         decision_reference="R/1",
         actor=AUTHORITY,
         today=TODAY,
     )
-    provider.reinstate(reason="remedied", decision_reference="RE/1", actor=AUTHORITY)
-    provider.withdraw(reason="closed", decision_reference="W/1", actor=AUTHORITY)
+    provider.reinstate(reason="remedied", decision_reference="RE/1", actor=AUTHORITY, today=TODAY)
+    provider.withdraw(reason="closed", decision_reference="W/1", actor=AUTHORITY, today=TODAY)
 
     credential = accredited_credential(FINLAND)
     credential.amend(changes={"title": "New title"}, reason="clarity", policy=FINLAND, actor="p")

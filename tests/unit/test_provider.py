@@ -32,7 +32,9 @@ def state_of(provider: Provider) -> ProviderState:
 
 
 def suspend(provider: Provider) -> None:
-    provider.suspend(reason="audit findings", decision_reference="QQI/SUS/1", actor=AUTHORITY)
+    provider.suspend(
+        reason="audit findings", decision_reference="QQI/SUS/1", actor=AUTHORITY, today=TODAY
+    )
 
 
 class TestRegistration:
@@ -157,7 +159,9 @@ class TestSuspensionReinstatementRenewalWithdrawal:
         suspend(provider)
         assert provider.state is ProviderState.SUSPENDED
         assert provider.status_reason == "audit findings"
-        provider.reinstate(reason="remedied", decision_reference="QQI/REI/1", actor=AUTHORITY)
+        provider.reinstate(
+            reason="remedied", decision_reference="QQI/REI/1", actor=AUTHORITY, today=TODAY
+        )
         assert state_of(provider) is ProviderState.ACCREDITED
         assert provider.status_reason is None
 
@@ -169,7 +173,7 @@ class TestSuspensionReinstatementRenewalWithdrawal:
     def test_only_a_suspended_provider_is_reinstated(self) -> None:
         provider = accredited_provider()
         with pytest.raises(InvalidTransition):
-            provider.reinstate(reason="r", decision_reference="d", actor=AUTHORITY)
+            provider.reinstate(reason="r", decision_reference="d", actor=AUTHORITY, today=TODAY)
 
     @pytest.mark.parametrize(("reason", "decision"), [("", "D/1"), ("why", ""), (" ", " ")])
     def test_suspension_needs_a_reason_and_a_decision_reference(
@@ -177,14 +181,16 @@ class TestSuspensionReinstatementRenewalWithdrawal:
     ) -> None:
         provider = accredited_provider()
         with pytest.raises(ReasonRequired):
-            provider.suspend(reason=reason, decision_reference=decision, actor=AUTHORITY)
+            provider.suspend(
+                reason=reason, decision_reference=decision, actor=AUTHORITY, today=TODAY
+            )
         assert provider.state is ProviderState.ACCREDITED
 
     def test_reinstatement_needs_a_reason(self) -> None:
         provider = accredited_provider()
         suspend(provider)
         with pytest.raises(ReasonRequired):
-            provider.reinstate(reason="", decision_reference="D", actor=AUTHORITY)
+            provider.reinstate(reason="", decision_reference="D", actor=AUTHORITY, today=TODAY)
 
     def test_renewal_extends_validity_and_may_change_the_scope(self) -> None:
         provider = accredited_provider()
@@ -238,26 +244,30 @@ class TestSuspensionReinstatementRenewalWithdrawal:
         provider = accredited_provider()
         if suspended_first:
             suspend(provider)
-        provider.withdraw(reason="closed", decision_reference="QQI/WD/1", actor=AUTHORITY)
+        provider.withdraw(
+            reason="closed", decision_reference="QQI/WD/1", actor=AUTHORITY, today=TODAY
+        )
         assert provider.state is ProviderState.WITHDRAWN
         with pytest.raises(InvalidTransition):
-            provider.withdraw(reason="again", decision_reference="QQI/WD/2", actor=AUTHORITY)
+            provider.withdraw(
+                reason="again", decision_reference="QQI/WD/2", actor=AUTHORITY, today=TODAY
+            )
         with pytest.raises(InvalidTransition):
-            provider.reinstate(reason="r", decision_reference="d", actor=AUTHORITY)
+            provider.reinstate(reason="r", decision_reference="d", actor=AUTHORITY, today=TODAY)
         with pytest.raises(InvalidTransition):
             provider.renew(valid_until=NEXT_YEAR, decision_reference="R", actor="a", today=TODAY)
 
     def test_withdrawal_needs_a_reason_and_a_decision_reference(self) -> None:
         provider = accredited_provider()
         with pytest.raises(ReasonRequired):
-            provider.withdraw(reason="", decision_reference="D", actor=AUTHORITY)
+            provider.withdraw(reason="", decision_reference="D", actor=AUTHORITY, today=TODAY)
         with pytest.raises(ReasonRequired):
-            provider.withdraw(reason="r", decision_reference="", actor=AUTHORITY)
+            provider.withdraw(reason="r", decision_reference="", actor=AUTHORITY, today=TODAY)
 
     def test_every_change_names_its_actor(self) -> None:
         provider = accredited_provider()
         with pytest.raises(ActorRequired):
-            provider.suspend(reason="r", decision_reference="d", actor="")
+            provider.suspend(reason="r", decision_reference="d", actor="", today=TODAY)
         assert provider.state is ProviderState.ACCREDITED
         assert len(provider.collect_events()) == 2
 
@@ -283,7 +293,7 @@ class TestMayIssue:
 
     def test_a_withdrawn_provider_may_not_issue(self) -> None:
         provider = accredited_provider()
-        provider.withdraw(reason="closed", decision_reference="D", actor=AUTHORITY)
+        provider.withdraw(reason="closed", decision_reference="D", actor=AUTHORITY, today=TODAY)
         with pytest.raises(ProviderNotAccredited):
             provider.check_may_issue(level=6, field_of_study="0688 ICT", on=TODAY)
 
