@@ -82,6 +82,10 @@ class InvalidAssessment(InvalidRequest):
     """The recorded assessment is incomplete or dated in the future."""
 
 
+class BackdatedTooFar(InvalidRequest):
+    """An award dated further back than the national policy lets a provider backdate."""
+
+
 class BatchTooLarge(InvalidRequest):
     """More items than one batch may carry."""
 

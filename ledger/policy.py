@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -40,6 +40,10 @@ class NationalPolicy:
     award_validity_years: int | None
     withdrawn_issuer: WithdrawnIssuerRule
     max_batch_size: int = 1000
+    max_backdating_days: int = 180
+    """How many days before the day it is recorded an award may be dated by its provider
+    (an exam board meets, a certificate is conferred, the record follows). Older awards
+    enter the register only through the authority's historical import."""
 
     def __post_init__(self) -> None:
         if not Decimal(0) < self.min_ects <= self.max_ects:
@@ -57,6 +61,9 @@ class NationalPolicy:
         if self.max_batch_size < 1:
             msg = f"policy {self.name}: max_batch_size must be at least 1"
             raise ValueError(msg)
+        if self.max_backdating_days < 0:
+            msg = f"policy {self.name}: max_backdating_days must be at least 0"
+            raise ValueError(msg)
 
     @property
     def flags_withdrawn_issuer(self) -> bool:
@@ -73,6 +80,22 @@ class NationalPolicy:
             return issued_on.replace(year=issued_on.year + years)
         except ValueError:  # 29 February
             return issued_on.replace(year=issued_on.year + years, day=28)
+
+    def check_issue_date(self, issued_on: date, today: date, *, historical: bool = False) -> None:
+        """An award is dated no later than today and, unless it is imported from an
+        earlier register, at most ``max_backdating_days`` before it."""
+        if issued_on > today:
+            msg = f"an award cannot be issued in the future ({issued_on.isoformat()})"
+            raise errors.InvalidAssessment(msg)
+        earliest = today - timedelta(days=self.max_backdating_days)
+        if not historical and issued_on < earliest:
+            msg = (
+                f"an award dated {issued_on.isoformat()} is more than "
+                f"{self.max_backdating_days} days before today, the most the {self.name} "
+                "policy allows a provider to backdate; older awards enter the register "
+                "through the authority's historical import"
+            )
+            raise errors.BackdatedTooFar(msg)
 
     def check_batch_size(self, size: int) -> None:
         """A batch carries at least one award and at most ``max_batch_size``."""

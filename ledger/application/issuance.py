@@ -21,7 +21,7 @@ from ledger.application.results import (
 )
 from ledger.domain import ids, text
 from ledger.domain.learner_record import AwardTerms, LearnerRecord
-from ledger.domain.micro_credential import MicroCredential, check_not_in_future
+from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.domain.values import Assessment, RevocationReason
 from ledger.infrastructure.recorder import AwardLocation
@@ -247,8 +247,8 @@ class AwardIssuance(LedgerBase):
             field_of_study=credential.specification.field_of_study,
             on=on,
         )
-        credential.check_may_issue(self.policy)
-        check_not_in_future(on, self._today())
+        credential.check_may_issue(self.policy, on)
+        self.policy.check_issue_date(on, self._today())
         if through_course:
             credential.check_course_assessment(assessment)
 

@@ -208,16 +208,28 @@ class RegistryCommands(LedgerBase):
         return self._save(credential)
 
     def accredit_micro_credential(
-        self, credential_id: UUID, *, decision_reference: str, actor: str
+        self,
+        credential_id: UUID,
+        *,
+        decision_reference: str,
+        actor: str,
+        effective_on: date | None = None,
     ) -> Receipt:
+        """The provider must be accredited for the credential's level and field on the day
+        the accreditation takes effect (``effective_on``, by default today)."""
         credential = self.get_micro_credential(credential_id)
         provider = self.get_provider(credential.provider_id)
         provider.check_may_issue(
             level=credential.specification.nqf_level,
             field_of_study=credential.specification.field_of_study,
-            on=self._today(),
+            on=effective_on or self._today(),
         )
-        credential.accredit(decision_reference=decision_reference, actor=actor)
+        credential.accredit(
+            decision_reference=decision_reference,
+            actor=actor,
+            today=self._today(),
+            effective_on=effective_on,
+        )
         return self._save(credential)
 
     def revalidate_micro_credential(

@@ -20,7 +20,6 @@ from ledger.domain.values import (
 )
 from ledger.errors import (
     AssessmentMethodMismatch,
-    InvalidAssessment,
     InvalidTransition,
     LevelNotAllowed,
     MaterialChangeNotAllowed,
@@ -145,11 +144,16 @@ class MicroCredential(AuditedAggregate):
         self.stacking_rule = stacking_rule
         self.state = CredentialState.DEFINED
         self.decision_reference: str | None = None
+        self.accredited_from: date | None = None
         self.review_flagged = False
         self.previous_assessment_types: list[str] = []
 
     # --- commands -------------------------------------------------------------------
-    def accredit(self, *, decision_reference: str, actor: str) -> None:
+    def accredit(
+        self, *, decision_reference: str, actor: str, today: date, effective_on: date | None = None
+    ) -> None:
+        """``effective_on``: the day the accreditation takes effect, if before today (a
+        credential accredited before the register existed)."""
         if self.state is not CredentialState.DEFINED:
             msg = (
                 f"micro-credential {self.code} is {self.state.value}; only a newly defined one is "
@@ -157,7 +161,13 @@ class MicroCredential(AuditedAggregate):
             )
             raise InvalidTransition(msg)
         text.check_line(decision_reference, "decision_reference")
-        self._accredited(decision_reference=_required(decision_reference), actor=actor)
+        effective = today if effective_on is None else effective_on
+        if effective > today:
+            msg = f"an accreditation takes effect by today; {effective.isoformat()} is not"
+            raise InvalidTransition(msg)
+        self._accredited(
+            decision_reference=_required(decision_reference), actor=actor, effective_on=effective
+        )
 
     def amend(
         self, *, changes: dict[str, Any], reason: str, policy: NationalPolicy, actor: str
@@ -237,7 +247,20 @@ class MicroCredential(AuditedAggregate):
         )
 
     # --- queries --------------------------------------------------------------------
-    def check_may_issue(self, policy: NationalPolicy) -> None:
+    def check_may_issue(self, policy: NationalPolicy, on: date | None = None) -> None:
+        """Accredited now (or awaiting revalidation, where the policy lets it issue), and,
+        for an award dated ``on``, accredited by that day."""
+        if on is not None and (self.accredited_from is None or on < self.accredited_from):
+            since = (
+                f" (accredited from {self.accredited_from.isoformat()})"
+                if self.accredited_from
+                else ""
+            )
+            msg = (
+                f"micro-credential {self.code} was not accredited on {on.isoformat()}{since}: "
+                "nothing may be issued under it dated that day"
+            )
+            raise MicroCredentialNotAccredited(msg)
         if self.state is CredentialState.REVALIDATION_REQUIRED:
             if policy.revalidation is RevalidationRegime.STRICT:
                 msg = (
@@ -265,10 +288,25 @@ class MicroCredential(AuditedAggregate):
             raise AssessmentMethodMismatch(msg)
 
     # --- events ---------------------------------------------------------------------
-    @event("Accredited")
-    def _accredited(self, *, decision_reference: str, actor: str) -> None:
+    class Accredited(AuditedAggregate.Event):
+        """Version 2 added the day it takes effect: a version-1 event took effect on the
+        day it was recorded (its UTC timestamp's)."""
+
+        class_version = 2
+
+        decision_reference: str
+        actor: str
+        effective_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["effective_on"] = state["timestamp"].date()
+
+    @event(Accredited)
+    def _accredited(self, *, decision_reference: str, actor: str, effective_on: date) -> None:
         self.state = CredentialState.ACCREDITED
         self.decision_reference = decision_reference
+        self.accredited_from = effective_on
 
     @event("Amended")
     def _amended(self, *, specification: CredentialSpecification, reason: str, actor: str) -> None:
@@ -294,13 +332,6 @@ class MicroCredential(AuditedAggregate):
     def _withdrawn(self, *, reason: str, decision_reference: str, actor: str) -> None:
         self.state = CredentialState.WITHDRAWN
         self.decision_reference = decision_reference
-
-
-def check_not_in_future(issued_on: date, today: date) -> None:
-    """No award is issued with a date after today."""
-    if issued_on > today:
-        msg = f"an award cannot be issued in the future ({issued_on.isoformat()})"
-        raise InvalidAssessment(msg)
 
 
 def _required(value: str | None, what: str = "a decision reference") -> str:

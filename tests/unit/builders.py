@@ -61,7 +61,7 @@ def accredited_credential(
     policy: NationalPolicy = IRELAND, **spec_overrides: Any
 ) -> MicroCredential:
     credential = defined_credential(policy, **spec_overrides)
-    credential.accredit(decision_reference="QQI/MC/2026/4", actor=AUTHORITY)
+    credential.accredit(decision_reference="QQI/MC/2026/4", actor=AUTHORITY, today=TODAY)
     return credential
 
 

@@ -17,12 +17,15 @@ from ledger.domain.values import AccreditationScope
 from ledger.errors import (
     AccreditationExpired,
     InvalidAccreditation,
+    InvalidTransition,
+    MicroCredentialNotAccredited,
     OutsideAccreditedScope,
     ProviderNotAccredited,
 )
+from ledger.policy import IRELAND
 from ledger.transcoding import OrjsonTranscoder
 from tests.conftest import AUTHORITY, scope
-from tests.unit.builders import TODAY, registered_provider
+from tests.unit.builders import TODAY, defined_credential, registered_provider
 
 SINCE = date(2019, 9, 1)
 """The day an accreditation took effect, years before the register recorded it."""
@@ -175,3 +178,17 @@ def test_a_decision_stored_before_effective_dates_took_effect_the_day_it_was_rec
     recorded_on = events[1].timestamp.date()
     assert replayed.timeline.first_effective_on == recorded_on
     assert replayed.standing_on(recorded_on).accredited
+
+
+def test_nothing_is_issued_under_a_credential_dated_before_its_accreditation() -> None:
+    credential = defined_credential()
+    credential.accredit(
+        decision_reference="QQI/MC/9", actor=AUTHORITY, today=TODAY, effective_on=SINCE
+    )
+    credential.check_may_issue(IRELAND, SINCE)
+    with pytest.raises(MicroCredentialNotAccredited, match="accredited from 2019-09-01"):
+        credential.check_may_issue(IRELAND, SINCE - timedelta(days=1))
+    with pytest.raises(InvalidTransition, match="takes effect by today"):
+        defined_credential().accredit(
+            decision_reference="D", actor=AUTHORITY, today=TODAY, effective_on=TODAY + timedelta(1)
+        )

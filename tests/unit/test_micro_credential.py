@@ -26,7 +26,7 @@ from ledger.errors import (
 )
 from ledger.policy import FINLAND, IRELAND, NationalPolicy
 from tests.conftest import AUTHORITY, PROVIDER_ACTOR, spec
-from tests.unit.builders import accredited_credential, defined_credential
+from tests.unit.builders import TODAY, accredited_credential, defined_credential
 
 
 def change_method(credential: MicroCredential, policy: NationalPolicy = IRELAND) -> None:
@@ -141,14 +141,16 @@ class TestAccreditation:
     def test_accreditation_cites_a_decision(self) -> None:
         credential = defined_credential()
         with pytest.raises(ReasonRequired):
-            credential.accredit(decision_reference=" ", actor=AUTHORITY)
-        credential.accredit(decision_reference="QQI/MC/1", actor=AUTHORITY)
+            credential.accredit(decision_reference=" ", actor=AUTHORITY, today=TODAY)
+        credential.accredit(decision_reference="QQI/MC/1", actor=AUTHORITY, today=TODAY)
         assert credential.state is CredentialState.ACCREDITED
         assert credential.decision_reference == "QQI/MC/1"
 
     def test_an_accredited_credential_is_not_accredited_twice(self) -> None:
         with pytest.raises(InvalidTransition, match="revalidate"):
-            accredited_credential().accredit(decision_reference="again", actor=AUTHORITY)
+            accredited_credential().accredit(
+                decision_reference="again", actor=AUTHORITY, today=TODAY
+            )
 
     def test_nothing_is_issued_under_a_credential_that_is_only_defined(self) -> None:
         with pytest.raises(MicroCredentialNotAccredited):

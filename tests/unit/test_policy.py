@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from ledger.errors import BackdatedTooFar, InvalidAssessment
 from ledger.policy import (
     FINLAND,
     IRELAND,
@@ -83,3 +85,17 @@ def test_a_wrong_policy_file_is_refused_clearly(tmp_path: Path, text: str, compl
 def test_an_unknown_policy_name_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="ireland, finland"):
         load_policy("atlantis")
+
+
+def test_a_provider_backdates_an_award_at_most_as_far_as_the_policy_allows() -> None:
+    today = date(2026, 12, 1)
+    bound = IRELAND.max_backdating_days
+    IRELAND.check_issue_date(today - timedelta(days=bound), today)
+    with pytest.raises(BackdatedTooFar, match=f"more than {bound} days"):
+        IRELAND.check_issue_date(today - timedelta(days=bound + 1), today)
+    with pytest.raises(InvalidAssessment, match="future"):
+        IRELAND.check_issue_date(today + timedelta(days=1), today)
+    IRELAND.check_issue_date(date(1999, 5, 1), today, historical=True)
+    assert NationalPolicy.from_json('{"max_backdating_days": 0}').max_backdating_days == 0
+    with pytest.raises(ValueError, match="max_backdating_days"):
+        NationalPolicy.from_json('{"max_backdating_days": -1}')
