@@ -22,7 +22,12 @@ def test_readyz_and_metrics_name_a_view_that_cannot_apply_an_event(
     # An event no view's text column takes (a log written by a careless older writer),
     # through the ledger itself, as the embedded follower sees every save.
     provider = ledger.get_provider(ids.provider_id("ATU"))
-    provider._suspended(reason={"not": "text"}, decision_reference="D/1", actor=AUTHORITY)
+    provider._suspended(
+        reason={"not": "text"},
+        decision_reference="D/1",
+        actor=AUTHORITY,
+        effective_on=ledger.clock().date(),
+    )
     (recording,) = ledger.save(provider)
     bad = recording.notification.id
 

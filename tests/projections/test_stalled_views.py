@@ -29,7 +29,12 @@ from tests.projections.test_cli import env_for
 def write_unappliable_event(world: World) -> int:
     """A suspension of the provider whose reason is not text; its log position."""
     provider = world.ledger.get_provider(world.provider_id)
-    provider._suspended(reason={"not": "text"}, decision_reference="D/1", actor=AUTHORITY)
+    provider._suspended(
+        reason={"not": "text"},
+        decision_reference="D/1",
+        actor=AUTHORITY,
+        effective_on=world.ledger.clock().date(),
+    )
     (recording,) = world.ledger.save(provider)
     position = recording.notification.id
     assert position is not None
