@@ -29,6 +29,16 @@ class WithdrawnIssuerRule(str, Enum):
     FLAG_ISSUER_WITHDRAWN = "flag_issuer_withdrawn"
 
 
+class RevokedComponentRule(str, Enum):
+    """What a revoked component does to the stacked awards built from it."""
+
+    FLAG_STACKED = "flag_stacked"
+    """The stacked award reads ``component_revoked`` (naming the component) until its
+    provider re-stacks it from valid awards or revokes it: the safe default."""
+    REVOKE_STACKED = "revoke_stacked"
+    """The stacked award is revoked with the component, in the same transaction."""
+
+
 @dataclass(frozen=True)
 class NationalPolicy:
     name: str
@@ -41,6 +51,7 @@ class NationalPolicy:
     withdrawn_issuer: WithdrawnIssuerRule
     max_batch_size: int = 1000
     max_backdating_days: int = 180
+    revoked_component: RevokedComponentRule = RevokedComponentRule.FLAG_STACKED
     """How many days before the day it is recorded an award may be dated by its provider
     (an exam board meets, a certificate is conferred, the record follows). Older awards
     enter the register only through the authority's historical import."""
@@ -70,6 +81,10 @@ class NationalPolicy:
         """Whether awards of a provider whose accreditation was withdrawn read
         ``issuer_withdrawn`` rather than ``valid``."""
         return self.withdrawn_issuer is WithdrawnIssuerRule.FLAG_ISSUER_WITHDRAWN
+
+    @property
+    def revokes_stacked_with_component(self) -> bool:
+        return self.revoked_component is RevokedComponentRule.REVOKE_STACKED
 
     def expiry_for(self, issued_on: date) -> date | None:
         """When an award issued on ``issued_on`` expires (``None``: it does not)."""
@@ -134,6 +149,8 @@ class NationalPolicy:
                 converted[key] = RevalidationRegime(value)
             elif key == "withdrawn_issuer":
                 converted[key] = WithdrawnIssuerRule(value)
+            elif key == "revoked_component":
+                converted[key] = RevokedComponentRule(value)
             else:
                 converted[key] = value
         return replace(base, **converted)

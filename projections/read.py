@@ -44,7 +44,9 @@ from projections.failures import ProjectionFailure, read_all
 from projections.schema import ensure_views
 from projections.views import TRACKING_PREFIX, VIEW_NAMES, tracked_positions
 
-Status = Literal["valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued"]
+Status = Literal[
+    "valid", "revoked", "expired", "issuer_withdrawn", "not_yet_issued", "component_revoked"
+]
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000

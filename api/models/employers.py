@@ -22,6 +22,7 @@ class PublicStatus(str, Enum):
     EXPIRED = "expired"
     NOT_YET_ISSUED = "not_yet_issued"
     ISSUER_WITHDRAWN = "issuer_withdrawn"
+    COMPONENT_REVOKED = "component_revoked"
 
 
 class IssuerView(ResponseModel):

@@ -46,7 +46,7 @@ class HistoryQueries(LedgerBase):
             status = AwardStatus.NOT_YET_ISSUED
         else:
             award = record.awards[award_id]
-            status = award.status_at(moment)
+            status = record.status_of(award_id, moment)
         provider = self._get_at_or_first(location.provider_id, Provider, moment)
         credential = self._get_at_or_first(award.terms.micro_credential_id, MicroCredential, moment)
         if status is AwardStatus.VALID:

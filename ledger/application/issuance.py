@@ -227,7 +227,13 @@ class AwardIssuance(LedgerBase):
             msg = f"award {award_id} was issued by another provider"
             raise errors.NotYourObject(msg)
         record = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
-        record.revoke(award_id=award_id, category=category, note=note, actor=actor)
+        record.revoke(
+            award_id=award_id,
+            category=category,
+            note=note,
+            actor=actor,
+            with_stacked=self.policy.revokes_stacked_with_component,
+        )
         return self._save(record)
 
     def _check_may_issue(

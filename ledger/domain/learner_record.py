@@ -11,13 +11,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain import ids, limits, stacking, text
+from ledger.domain.assessment import check_assessment
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.status import AwardStatus, award_status
 from ledger.domain.values import Assessment, AwardRoute, RevocationReason, StackingRule
 from ledger.errors import (
     AwardAlreadyRevoked,
     AwardNotFound,
-    InvalidAssessment,
     InvalidTransition,
     MissingStandardElement,
     NotYourLearner,
@@ -157,10 +157,18 @@ class LearnerRecord(AuditedAggregate):
         )
 
     def revoke(
-        self, *, award_id: UUID, category: RevocationReason, note: str | None, actor: str
+        self,
+        *,
+        award_id: UUID,
+        category: RevocationReason,
+        note: str | None,
+        actor: str,
+        with_stacked: bool = False,
     ) -> None:
         """Rule 5: the reason is the category (public); the note (private) is required
-        with ``other``, which on its own tells neither the public nor the authority why."""
+        with ``other``, which on its own tells neither the public nor the authority why.
+        ``with_stacked`` (the national policy's choice): the stacked awards built from
+        this one, still unrevoked, are revoked with it, as ``component_revoked``."""
         award = self.award(award_id)
         if award.revoked_at is not None:
             assert award.revocation_category is not None
@@ -183,6 +191,20 @@ class LearnerRecord(AuditedAggregate):
         self.trigger_event(
             self.AwardRevoked, award_id=award_id, category=category, note=note or None, actor=actor
         )
+        if with_stacked:
+            for stacked in stacking.unrevoked_stacked_on(self.awards, award_id):
+                self.trigger_event(
+                    self.AwardRevoked,
+                    award_id=stacked.award_id,
+                    category=RevocationReason.COMPONENT_REVOKED,
+                    note=f"its component {award_id} was revoked",
+                    actor=actor,
+                )
+
+    def status_of(self, award_id: UUID, at: datetime) -> AwardStatus:
+        """An award's status from this record's events: its own, and for a stacked award
+        whether a component was revoked by then (the issuer's standing aside)."""
+        return stacking.status_of(self.awards, self.award(award_id), at)
 
     def stack(
         self,
@@ -379,19 +401,3 @@ class LearnerRecord(AuditedAggregate):
             expires_on=issued.expires_on,
             route=route,
         )
-
-
-def check_assessment(assessment: Assessment, issued_on: date) -> None:
-    """Rule 1: an issuance records the assessment: method, date and result."""
-    for name in ("method", "result", "grade"):
-        text.check_line(getattr(assessment, name), "assessment", name)
-    text.check_free_text(assessment.accommodation, "assessment", "accommodation")
-    if not assessment.method.strip() or not assessment.result.strip():
-        msg = "an award records its assessment: the method and the result are required"
-        raise InvalidAssessment(msg)
-    if assessment.assessed_on > issued_on:
-        msg = (
-            f"the assessment ({assessment.assessed_on.isoformat()}) cannot be after the award is "
-            f"issued ({issued_on.isoformat()})"
-        )
-        raise InvalidAssessment(msg)

@@ -35,7 +35,7 @@ def valid_components(
         if component is None:
             msg = f"award {component_id} is not on this learner's record"
             raise AwardNotStackable(msg)
-        status = component.status_at(at)
+        status = status_of(awards, component, at)
         if status is not AwardStatus.VALID:
             msg = f"award {component_id} is {status.value}; only valid awards stack"
             raise AwardNotStackable(msg)
@@ -66,10 +66,41 @@ def check_not_stacked_already(
 
 def stands(awards: Awards, stacked: Award, at: datetime) -> bool:
     """A stacked award stands while it and every one of its components are valid."""
-    return all(
-        award.status_at(at) is AwardStatus.VALID
-        for award in (stacked, *(awards[c] for c in stacked.components))
-    )
+    return status_of(awards, stacked, at) is AwardStatus.VALID
+
+
+def revoked_components(awards: Awards, award: Award, at: datetime) -> list[UUID]:
+    """The components of ``award`` (a stacked award) that were revoked by ``at``, or that
+    are themselves stacked awards with a revoked component."""
+    return [
+        component_id
+        for component_id in award.components
+        if status_of(awards, awards[component_id], at)
+        in (AwardStatus.REVOKED, AwardStatus.COMPONENT_REVOKED)
+    ]
+
+
+def status_of(awards: Awards, award: Award, at: datetime) -> AwardStatus:
+    own = award.status_at(at)
+    if own is not AwardStatus.VALID or not award.components:
+        return own
+    if revoked_components(awards, award, at):
+        return AwardStatus.COMPONENT_REVOKED
+    return own
+
+
+def unrevoked_stacked_on(awards: Awards, component_id: UUID) -> list[Award]:
+    """The unrevoked stacked awards built from ``component_id``, directly or through
+    another stacked award, in the order they were stacked."""
+    found: list[Award] = []
+    pending = [component_id]
+    while pending:
+        current = pending.pop()
+        for award in awards.values():
+            if current in award.components and award.revoked_at is None and award not in found:
+                found.append(award)
+                pending.append(award.award_id)
+    return found
 
 
 def check_stacking_rule(rule: StackingRule, components: list[Award]) -> Decimal:

@@ -3,8 +3,8 @@
 The write model (`Award.status_at`, `Ledger.award_status`), the status view's SQL
 reader (`projections`) and the verification page all call `award_status`, so that
 "valid" means the same thing wherever it is said. The order of the checks is the rule:
-a revocation always wins, then expiry, then the national policy's view of a withdrawn
-issuer.
+a revocation always wins, then expiry, then a revoked component (of a stacked award),
+then the national policy's view of a withdrawn issuer.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ class AwardStatus(str, Enum):
     REVOKED = "revoked"
     EXPIRED = "expired"
     NOT_YET_ISSUED = "not_yet_issued"
+    COMPONENT_REVOKED = "component_revoked"
+    """A stacked award one of whose components was revoked: not valid, not revoked
+    itself; its provider re-stacks it from valid awards or revokes it."""
     ISSUER_WITHDRAWN = "issuer_withdrawn"
 
 
@@ -29,18 +32,22 @@ def award_status(
     issued_at: datetime | None = None,
     issuer_withdrawn: bool = False,
     flag_withdrawn_issuer: bool = False,
+    component_revoked: bool = False,
 ) -> AwardStatus:
     """The status at ``at`` of an award issued at ``issued_at`` (unknown: issued by
     then), revoked at ``revoked_at``, expiring on ``expires_on``; ``issuer_withdrawn``
     says the provider's accreditation was withdrawn by then, and
     ``flag_withdrawn_issuer`` whether the national policy makes that a status of its
-    own (`NationalPolicy.flags_withdrawn_issuer`)."""
+    own (`NationalPolicy.flags_withdrawn_issuer`); ``component_revoked`` that a component
+    of this stacked award was revoked by then."""
     if issued_at is not None and at < issued_at:
         return AwardStatus.NOT_YET_ISSUED
     if revoked_at is not None and at >= revoked_at:
         return AwardStatus.REVOKED
     if expires_on is not None and at.date() >= expires_on:
         return AwardStatus.EXPIRED
+    if component_revoked:
+        return AwardStatus.COMPONENT_REVOKED
     if issuer_withdrawn and flag_withdrawn_issuer:
         return AwardStatus.ISSUER_WITHDRAWN
     return AwardStatus.VALID

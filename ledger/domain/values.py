@@ -55,6 +55,9 @@ class RevocationReason(str, Enum):
     ADMINISTRATIVE = "administrative"
     LEARNER_REQUEST = "learner_request"
     """Withdrawn at the learner's request."""
+    COMPONENT_REVOKED = "component_revoked"
+    """A stacked award whose component was revoked (by its provider, or with the
+    component where the national policy says so)."""
     OTHER = "other"
     """Needs a note: "other" alone says nothing about why."""
 
@@ -69,6 +72,7 @@ REVOCATION_LABELS = {
     RevocationReason.ACADEMIC_MISCONDUCT: "Academic misconduct",
     RevocationReason.ADMINISTRATIVE: "Administrative",
     RevocationReason.LEARNER_REQUEST: "Withdrawn at the learner's request",
+    RevocationReason.COMPONENT_REVOKED: "A component award was revoked",
     RevocationReason.OTHER: "Other",
 }
 

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ledger.domain import ids
+from ledger.domain import ids, stacking
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
@@ -408,6 +408,48 @@ class TestStacking:
         )
         third = self.stack(record, awards[1:], StackingRule(), target=target, reference="STACK-3")
         assert len({first, second, third}) == 3
+
+    def test_a_stacked_award_with_a_revoked_component_is_not_plainly_valid(
+        self, components: tuple[LearnerRecord, list[UUID], list[UUID]]
+    ) -> None:
+        """By default (the flag policy) the stacked award reads component_revoked, names
+        the component, and is not itself revoked: its provider decides."""
+        record, _, awards = components
+        stacked = self.stack(record, awards, StackingRule())
+        assert record.status_of(stacked, later()) is AwardStatus.VALID
+        record.revoke(
+            award_id=awards[1],
+            category=RevocationReason.ACADEMIC_MISCONDUCT,
+            note="case 7",
+            actor=AUTHORITY,
+        )
+        assert record.status_of(stacked, later()) is AwardStatus.COMPONENT_REVOKED
+        assert record.award(stacked).revoked_at is None
+        assert stacking.revoked_components(record.awards, record.award(stacked), later()) == [
+            awards[1]
+        ]
+        assert record.status_of(awards[0], later()) is AwardStatus.VALID
+
+    def test_the_revoking_policy_revokes_stacked_awards_with_their_component(
+        self, components: tuple[LearnerRecord, list[UUID], list[UUID]]
+    ) -> None:
+        record, _, awards = components
+        stacked = self.stack(record, awards[:2], StackingRule())
+        larger = self.stack(record, [stacked, awards[2]], StackingRule(), reference="STACK-2")
+        record.collect_events()
+        record.revoke(
+            award_id=awards[0],
+            category=RevocationReason.ISSUED_IN_ERROR,
+            note=None,
+            actor=AUTHORITY,
+            with_stacked=True,
+        )
+        revoked = [e.award_id for e in record.collect_events()]  # type: ignore[attr-defined]
+        assert revoked == [awards[0], stacked, larger]
+        for award_id in (stacked, larger):
+            award = record.award(award_id)
+            assert award.revocation_category is RevocationReason.COMPONENT_REVOKED
+            assert record.status_of(award_id, later()) is AwardStatus.REVOKED
 
 
 class TestPriorLearning:

@@ -99,3 +99,11 @@ def test_a_provider_backdates_an_award_at_most_as_far_as_the_policy_allows() -> 
     assert NationalPolicy.from_json('{"max_backdating_days": 0}').max_backdating_days == 0
     with pytest.raises(ValueError, match="max_backdating_days"):
         NationalPolicy.from_json('{"max_backdating_days": -1}')
+
+
+def test_what_a_revoked_component_does_is_policy_with_a_safe_default() -> None:
+    assert not IRELAND.revokes_stacked_with_component
+    policy = NationalPolicy.from_json('{"revoked_component": "revoke_stacked"}')
+    assert policy.revokes_stacked_with_component
+    with pytest.raises(ValueError, match="nothing"):
+        NationalPolicy.from_json('{"revoked_component": "nothing"}')
