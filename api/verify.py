@@ -68,6 +68,11 @@ STATUS_TEXT = {
         "!",
         "This credential was issued, but its awarding body has since been withdrawn.",
     ),
+    AwardStatus.COMPONENT_REVOKED: (
+        "component revoked",
+        "!",
+        "This credential was stacked from other awards, and one of them has been revoked.",
+    ),
 }
 
 # The same, for a check as of a past day ("was it valid when we hired her?").
@@ -78,7 +83,16 @@ PAST_HEADLINE = {
     AwardStatus.NOT_YET_ISSUED: "At the end of {day}, this credential had not yet been issued.",
     AwardStatus.ISSUER_WITHDRAWN: "At the end of {day}, this credential's awarding body had"
     " been withdrawn.",
+    AwardStatus.COMPONENT_REVOKED: "At the end of {day}, one of the awards this credential was"
+    " stacked from had been revoked.",
 }
+
+# How a past day is judged (`Ledger.award_status`), told on every point-in-time answer.
+PAST_BASIS = (
+    "Judged by the day the credential was issued and the days the authority's decisions "
+    "took effect, as the register knows them today; a revocation counts from the moment it "
+    "was entered in the register."
+)
 
 ROUTE_TEXT = {
     AwardRoute.COURSE: "Completion of the course and its assessment",
@@ -132,6 +146,10 @@ class Verification:
     provider_accredited: bool
     provider_standing: str
     elements: tuple[Element, ...]
+    entered_on: str | None = None
+    """The day the award was entered in the register, when not the day of issue."""
+    basis: str | None = None
+    """How a point-in-time answer is judged (``PAST_BASIS``)."""
 
 
 def _level(nqf: int | None, eqf: int | None) -> str | None:
@@ -164,7 +182,7 @@ def _words(value: Any) -> str | None:
 
 def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
     """The domain's standing of the awarding body on the report's day, in words."""
-    found = report.provider.standing_on(report.at.date())
+    found = report.standing
     until = found.valid_until.isoformat() if found.valid_until else "-"
     if found.standing is Standing.ACCREDITED:
         return True, f"Accredited by the national authority until {until}"
@@ -172,6 +190,8 @@ def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
         return False, f"Not accredited: the accreditation expired on {until}"
     if found.standing is Standing.REGISTERED_ONLY:
         return False, "Not accredited: registered with the national authority only"
+    if found.standing is Standing.NOT_REGISTERED or found.state is None:
+        return False, "Not in the national register on that day: registered later"
     reason = f" ({found.reason})" if found.reason else ""
     return False, f"Not accredited: accreditation {found.state.value}{reason}"
 
@@ -185,7 +205,7 @@ def verification(
     award, credential, provider = report.award, report.credential, report.provider
     spec = credential.specification
     terms = award.terms
-    if status is None or award.revoked_at is not None:
+    if status is None or award.revoked_at is not None or award.components:
         status = report.status
     word, symbol, headline = STATUS_TEXT[status]
     if as_of is not None:
@@ -198,11 +218,14 @@ def verification(
     if award.route is AwardRoute.STACKED:
         route = f"{route} ({len(award.components)} components)"
     country = codes.country_name(provider.country)
+    recorded = award.issued_at.date()
+    entered_on = recorded.isoformat() if recorded != award.issued_on else None
     elements = [
         Element("Title", terms.title),
         Element("Awarding body", provider.name),
         Element("Country of the awarding body", country),
         Element("Date of issuing", award.issued_on.isoformat()),
+        Element("Entered in the register", entered_on),
         Element("Learning outcomes", items=tuple(spec.learning_outcomes)),
         Element("Notional workload", _ects(terms.workload_ects)),
         Element("Level", _level(terms.nqf_level, terms.eqf_level)),
@@ -239,6 +262,8 @@ def verification(
         provider_accredited=accredited,
         provider_standing=standing,
         elements=tuple(e for e in elements if e.value or e.items),
+        entered_on=entered_on,
+        basis=PAST_BASIS if as_of is not None else None,
     )
 
 

@@ -343,7 +343,14 @@ def _ensure_provider(ledger: Ledger, demo: DemoProvider, today: date) -> None:
             valid_until=today.replace(year=today.year + 5, day=min(today.day, 28)),
             decision_reference=f"ACC-{today.year}-{demo.code}",
             actor=AUTHORITY_ACTOR,
+            effective_on=_accredited_since(today),
         )
+
+
+def _accredited_since(today: date) -> date:
+    """The demo's providers and credentials were accredited before its awards were issued
+    (awards go back as far as the policy lets a provider date them)."""
+    return today - timedelta(days=2 * 365)
 
 
 def _specification(ledger: Ledger, demo: DemoCredential) -> CredentialSpecification:
@@ -387,7 +394,10 @@ def _ensure_credential(
         credential = ledger.get_micro_credential(cid)
     if credential.state is CredentialState.DEFINED:
         ledger.accredit_micro_credential(
-            cid, decision_reference=f"MC-{demo.provider}-{demo.code}", actor=AUTHORITY_ACTOR
+            cid,
+            decision_reference=f"MC-{demo.provider}-{demo.code}",
+            actor=AUTHORITY_ACTOR,
+            effective_on=_accredited_since(ledger.clock().date()),
         )
     return cid
 
@@ -410,7 +420,7 @@ def _batches(
     pending: dict[str, list[IssueRequest]] = {}
     for index in range(awards):
         demo = CREDENTIALS[index % len(CREDENTIALS)]
-        issued_on = today - timedelta(days=(index * 7) % 360)
+        issued_on = today - timedelta(days=(index * 7) % (ledger.policy.max_backdating_days + 1))
         request = IssueRequest(
             learner_id=learner_id(index // len(CREDENTIALS)),
             micro_credential_id=credential_id(demo.provider, demo.code),

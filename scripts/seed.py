@@ -52,6 +52,11 @@ from ledger.domain.values import (
 )
 
 AUTHORITY = "authority:seed"
+ACCREDITED_FOR = timedelta(days=5 * 365)
+"""Providers and credentials were accredited this long before the seed runs."""
+BACKDATING_DAYS = 180
+"""Awards are dated up to this many days back: within the default national policy's
+bound (`NationalPolicy.max_backdating_days`); older ones would need the historical import."""
 
 # ISCED-F 2013 narrow fields a national register would carry.
 FIELDS = (
@@ -226,6 +231,7 @@ def _seed_provider(ledger: Ledger, plan: SeedPlan, index: int, today: date) -> S
             valid_until=today + timedelta(days=5 * 365),
             decision_reference=f"QA-{index:05d}",
             actor=AUTHORITY,
+            effective_on=today - ACCREDITED_FOR,
         )
     except errors.ProviderAlreadyRegistered:
         pass
@@ -287,7 +293,10 @@ def _define_accredited(
             stacking_rule=rule,
         )
         ledger.accredit_micro_credential(
-            credential_id, decision_reference=f"QA-{code}", actor=AUTHORITY
+            credential_id,
+            decision_reference=f"QA-{code}",
+            actor=AUTHORITY,
+            effective_on=ledger.clock().date() - ACCREDITED_FOR,
         )
     except errors.MicroCredentialAlreadyDefined:
         pass
@@ -312,7 +321,7 @@ def batches(
         stacks: list[tuple[str, int, tuple[int, int]]] = []
         while len(requests) < size:
             learner = learner_id(rng.randrange(plan.learners))
-            issued_on = today - timedelta(days=rng.randrange(1, 1500))
+            issued_on = today - timedelta(days=rng.randrange(0, BACKDATING_DAYS + 1))
             pair = size - len(requests) >= 2 and rng.random() < plan.stacked_share * 2
             chosen = provider.credentials[:2] if pair else (rng.choice(provider.credentials),)
             issued: list[int] = []

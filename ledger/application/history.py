@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger import errors
-from ledger.application.base import LedgerBase, TAggregate, _aware, _not_found
+from ledger.application.base import LedgerBase, _aware, _not_found
 from ledger.application.results import AwardStatusReport
 from ledger.domain import event_types
 from ledger.domain.learner_record import LearnerRecord
@@ -29,35 +29,34 @@ class HistoryQueries(LedgerBase):
         return None if location is None else location.award_id
 
     def award_status(self, award_id: UUID, *, at: datetime | None = None) -> AwardStatusReport:
-        """The status of an award as it was at ``at`` (now by default), reconstructed
-        from the events: "was this credential valid on the day we hired her?"."""
+        """The status of an award at ``at`` (now by default): "was this credential valid
+        on the day we hired her?".
+
+        Judged by the award's day of issue and the days the authority's decisions took
+        effect, as the register knows them now (an award entered today, dated last
+        month, was valid last month); a revocation counts from the moment it was
+        entered. The report carries both the day of issue and the moment of entry. How
+        the register itself stood at a moment is the audit's question
+        (`aggregate_at`)."""
         moment = _aware(at) if at is not None else self.clock()
         location = self.locate_award(award_id)
-        try:
-            record: LearnerRecord | None = self._get(
-                location.learner_record_id, LearnerRecord, errors.LearnerNotFound, at=moment
-            )
-        except errors.LearnerNotFound:
-            record = None  # the learner's record itself was opened after that moment
-        if record is None or award_id not in record.awards:
-            # The award exists now but had not been issued yet at that moment.
-            current = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
-            award = current.award(award_id)
-            status = AwardStatus.NOT_YET_ISSUED
-        else:
-            award = record.awards[award_id]
-            status = record.status_of(award_id, moment)
-        provider = self._get_at_or_first(location.provider_id, Provider, moment)
-        credential = self._get_at_or_first(award.terms.micro_credential_id, MicroCredential, moment)
+        record = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
+        award = record.award(award_id)
+        provider = self._get(location.provider_id, Provider, errors.ProviderNotFound)
+        credential = self._get(
+            award.terms.micro_credential_id, MicroCredential, errors.MicroCredentialNotFound
+        )
+        standing = provider.standing_on(moment.date())
+        status = record.status_of(award_id, moment)
         if status is AwardStatus.VALID:
             status = award_status(
                 at=moment,
                 revoked_at=None,
                 expires_on=None,
-                issuer_withdrawn=provider.state is ProviderState.WITHDRAWN,
+                issuer_withdrawn=standing.state is ProviderState.WITHDRAWN,
                 flag_withdrawn_issuer=self.policy.flags_withdrawn_issuer,
             )
-        return AwardStatusReport(award, status, moment, provider, credential)
+        return AwardStatusReport(award, status, moment, provider, credential, standing)
 
     def check_audit_filter(
         self,
@@ -97,12 +96,3 @@ class HistoryQueries(LedgerBase):
     ) -> Aggregate:
         """Any aggregate as it was at a time or version."""
         return self._get(aggregate_id, Aggregate, errors.NotFound, at=at, version=version)
-
-    def _get_at_or_first(
-        self, aggregate_id: UUID, kind: type[TAggregate], at: datetime
-    ) -> TAggregate:
-        """The aggregate at ``at`` or, if it did not yet exist then, as first recorded."""
-        try:
-            return self._get(aggregate_id, kind, errors.NotFound, at=at)
-        except errors.NotFound:
-            return self._get(aggregate_id, kind, errors.NotFound, version=1)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ledger import errors
+from ledger.domain.accreditation import ProviderStanding
 from ledger.domain.learner_record import Award
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
@@ -74,3 +75,5 @@ class AwardStatusReport:
     at: datetime
     provider: Provider
     credential: MicroCredential
+    standing: ProviderStanding
+    """The awarding body's standing on the day of ``at``."""

@@ -39,6 +39,9 @@ class Standing(str, Enum):
     """Registered with the national authority, not (yet) accredited on that day."""
     NOT_ACCREDITED = "not_accredited"
     """Suspended or withdrawn (the state says which, the reason why)."""
+    NOT_REGISTERED = "not_registered"
+    """Not in the register on that day: registered later, and no decision of the
+    authority had taken effect by then."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class ProviderStanding:
     """A provider's standing on a day: the rule's answer, with what explains it."""
 
     standing: Standing
-    state: ProviderState
+    state: ProviderState | None
+    """The state the decision in force left it in (``None``: not in the register)."""
     valid_until: date | None
     reason: str | None
 
@@ -107,9 +111,13 @@ class Timeline:
         index = bisect.bisect_right(days, on)
         return self.decisions[index - 1] if index else None
 
-    def standing_on(self, on: date) -> ProviderStanding:
+    def standing_on(self, on: date, registered_on: date) -> ProviderStanding:
+        """The standing from the decision in force on ``on``; before any, registered
+        (from ``registered_on``, the day the register recorded it) or not in the register."""
         decision = self.in_force_on(on)
         if decision is None:
+            if on < registered_on:
+                return ProviderStanding(Standing.NOT_REGISTERED, None, None, None)
             return ProviderStanding(Standing.REGISTERED_ONLY, ProviderState.REGISTERED, None, None)
         return standing_on(decision.state, decision.valid_until, decision.reason, on)
 

@@ -68,7 +68,7 @@ class Award:
     def status_at(self, at: datetime) -> AwardStatus:
         """The status from this award's own events (the issuer's standing aside)."""
         return award_status(
-            at=at, issued_at=self.issued_at, revoked_at=self.revoked_at, expires_on=self.expires_on
+            at=at, issued_on=self.issued_on, revoked_at=self.revoked_at, expires_on=self.expires_on
         )
 
 

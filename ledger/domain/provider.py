@@ -308,8 +308,9 @@ class Provider(AuditedAggregate):
 
     def standing_on(self, on: date) -> ProviderStanding:
         """May the provider be relied on as an awarding body on ``on``, and if not why:
-        from the decision in force that day."""
-        return self.timeline.standing_on(on)
+        from the decision in force that day (before any, registered from the day it was
+        recorded, not in the register before)."""
+        return self.timeline.standing_on(on, self.created_on.date())
 
     def _check_state(self, required: ProviderState, rule: str) -> None:
         if self.state is not required:

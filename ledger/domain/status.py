@@ -29,18 +29,20 @@ def award_status(
     at: datetime,
     revoked_at: datetime | None,
     expires_on: date | None,
-    issued_at: datetime | None = None,
+    issued_on: date | None = None,
     issuer_withdrawn: bool = False,
     flag_withdrawn_issuer: bool = False,
     component_revoked: bool = False,
 ) -> AwardStatus:
-    """The status at ``at`` of an award issued at ``issued_at`` (unknown: issued by
-    then), revoked at ``revoked_at``, expiring on ``expires_on``; ``issuer_withdrawn``
+    """The status at ``at`` of an award issued on ``issued_on`` (its legal date, which
+    may precede the day it was entered in the register; unknown: issued by then),
+    revoked at ``revoked_at`` (a revocation counts from when it is entered), expiring on
+    ``expires_on``; ``issuer_withdrawn``
     says the provider's accreditation was withdrawn by then, and
     ``flag_withdrawn_issuer`` whether the national policy makes that a status of its
     own (`NationalPolicy.flags_withdrawn_issuer`); ``component_revoked`` that a component
     of this stacked award was revoked by then."""
-    if issued_at is not None and at < issued_at:
+    if issued_on is not None and at.date() < issued_on:
         return AwardStatus.NOT_YET_ISSUED
     if revoked_at is not None and at >= revoked_at:
         return AwardStatus.REVOKED

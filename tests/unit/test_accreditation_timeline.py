@@ -51,7 +51,8 @@ def may_issue_on(provider: Provider, on: date) -> None:
 def test_an_accreditation_recorded_today_can_take_effect_years_ago() -> None:
     provider = accredited_since()
     assert provider.standing_on(SINCE).standing is Standing.ACCREDITED
-    assert provider.standing_on(SINCE - timedelta(days=1)).standing is Standing.REGISTERED_ONLY
+    before = provider.standing_on(SINCE - timedelta(days=1))
+    assert (before.standing, before.state) == (Standing.NOT_REGISTERED, None)
     may_issue_on(provider, SINCE)
 
 
@@ -192,3 +193,12 @@ def test_nothing_is_issued_under_a_credential_dated_before_its_accreditation() -
         defined_credential().accredit(
             decision_reference="D", actor=AUTHORITY, today=TODAY, effective_on=TODAY + timedelta(1)
         )
+
+
+def test_before_any_decision_a_provider_is_registered_from_the_day_it_was_recorded() -> None:
+    """The defect: "?at=" before the provider existed showed it as registered."""
+    provider = registered_provider()
+    registered_on = provider.created_on.date()
+    assert provider.standing_on(registered_on).standing is Standing.REGISTERED_ONLY
+    before = provider.standing_on(registered_on - timedelta(days=1))
+    assert before.standing is Standing.NOT_REGISTERED

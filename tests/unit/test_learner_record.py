@@ -176,7 +176,11 @@ class TestRevocation:
         assert award.revoked_at is not None and award.revoked_at >= before
         assert award.status_at(award.revoked_at) is AwardStatus.REVOKED
         assert award.status_at(award.revoked_at - timedelta(microseconds=1)) is AwardStatus.VALID
-        assert award.status_at(award.issued_at - timedelta(seconds=1)) is AwardStatus.NOT_YET_ISSUED
+        # issued on a day: not yet issued before it, whenever it was entered that day
+        day_before = datetime.combine(award.issued_on, datetime.min.time(), UTC) - timedelta(
+            microseconds=1
+        )
+        assert award.status_at(day_before) is AwardStatus.NOT_YET_ISSUED
 
     @pytest.mark.parametrize("category", ["", "misbehaviour", None])
     def test_revocation_needs_a_reason_category_from_the_list(self, category: Any) -> None:
