@@ -154,14 +154,6 @@ class WriteContext:
 
     # Who the ledger's commands are run by: every write route takes it from here.
     @property
-    def actor(self) -> str:
-        return self.key.actor
-
-    @property
-    def acting_provider(self) -> UUID | None:
-        return self.key.provider_id
-
-    @property
     def by(self) -> Principal:
         return self.key.principal
 

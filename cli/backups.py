@@ -23,6 +23,7 @@ from cli.app import app, console, err_console, fail, user_errors
 from cli.learners import default_actor
 from cli.store import command_process, settings_for_command
 from ledger.config import Settings
+from ledger.domain.principal import Principal
 from ledger.infrastructure.erasure_journal import ErasureJournal
 
 erasures_app = typer.Typer(
@@ -138,7 +139,7 @@ def reapply(
         journal = ledger.settings.erasure_journal_path
         if journal is None:
             fail("no erasure journal is configured (LEDGER_ERASURE_JOURNAL)")
-        erased = ledger.reapply_erasures(actor=actor or default_actor())
+        erased = ledger.reapply_erasures(by=Principal.authority(actor or default_actor()))
     for entry in erased:
         console.print(f"erased again: {entry.learner_id}", highlight=False)
     console.print(

@@ -24,6 +24,7 @@ from ledger.application import IssueRequest, Ledger
 from ledger.domain import ids
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import CredentialState
+from ledger.domain.principal import Principal
 from ledger.domain.provider import ProviderState
 from ledger.domain.values import (
     AccreditationScope,
@@ -38,6 +39,7 @@ from ledger.domain.values import (
 )
 
 AUTHORITY_ACTOR = "authority:demo-seed"
+AUTHORITY = Principal.authority(AUTHORITY_ACTOR)
 DEFAULT_AWARDS = 30
 BATCH_SIZE = 500
 
@@ -286,7 +288,7 @@ def seed_demo(
     created = 0
     for batch_provider, batch in _batches(ledger, awards, batch_size, today):
         receipt = ledger.issue_awards(
-            provider_id=provider_id(batch_provider), requests=batch, actor=_actor(batch_provider)
+            provider_id=provider_id(batch_provider), requests=batch, by=_as_provider(batch_provider)
         )
         created += sum(1 for a in receipt.awards if a.created)
         if progress is not None:
@@ -312,8 +314,8 @@ def seed_demo(
 
 
 # --- steps ------------------------------------------------------------------------------
-def _actor(provider_code: str) -> str:
-    return f"provider:{provider_code}:demo-seed"
+def _as_provider(provider_code: str) -> Principal:
+    return Principal.provider(f"provider:{provider_code}:demo-seed", provider_id(provider_code))
 
 
 def _levels(eqf: int, ledger: Ledger) -> tuple[int, int]:
@@ -332,7 +334,7 @@ def _ensure_provider(ledger: Ledger, demo: DemoProvider, today: date) -> None:
             name=demo.name,
             country=ledger.policy.country,
             kind=demo.kind,
-            actor=AUTHORITY_ACTOR,
+            by=AUTHORITY,
         )
         provider = ledger.get_provider(pid)
     if provider.state is ProviderState.REGISTERED:
@@ -342,7 +344,7 @@ def _ensure_provider(ledger: Ledger, demo: DemoProvider, today: date) -> None:
             scope=AccreditationScope(levels=levels, fields=demo.fields),
             valid_until=today.replace(year=today.year + 5, day=min(today.day, 28)),
             decision_reference=f"ACC-{today.year}-{demo.code}",
-            actor=AUTHORITY_ACTOR,
+            by=AUTHORITY,
             effective_on=_accredited_since(today),
         )
 
@@ -389,14 +391,14 @@ def _ensure_credential(
             code=demo.code,
             specification=_specification(ledger, demo),
             stacking_rule=stacking_rule,
-            actor=_actor(demo.provider),
+            by=_as_provider(demo.provider),
         )
         credential = ledger.get_micro_credential(cid)
     if credential.state is CredentialState.DEFINED:
         ledger.accredit_micro_credential(
             cid,
             decision_reference=f"MC-{demo.provider}-{demo.code}",
-            actor=AUTHORITY_ACTOR,
+            by=AUTHORITY,
             effective_on=_accredited_since(ledger.clock().date()),
         )
     return cid
@@ -455,7 +457,7 @@ def _ensure_revocation(ledger: Ledger) -> UUID:
             revoked,
             category=REVOCATION_CATEGORY,
             note=REVOCATION_NOTE,
-            actor=_actor(demo.provider),
+            by=_as_provider(demo.provider),
         )
     return revoked
 
@@ -482,7 +484,7 @@ def _ensure_stack(ledger: Ledger, today: date) -> tuple[UUID, bool]:
         target_credential_id=target,
         component_award_ids=component_awards,
         provider_reference="DEMO-STACK-0",
-        actor=_actor("SETU"),
+        by=_as_provider("SETU"),
     )
     return receipt.awards[0].award_id, receipt.awards[0].created
 
@@ -498,12 +500,12 @@ def _ensure_revalidation(ledger: Ledger, today: date) -> tuple[UUID, bool]:
             cid,
             assessment_type=NEW_ASSESSMENT,
             reason="Employers asked for a practical assessment on a live site",
-            actor=_actor(REVALIDATED[0]),
+            by=_as_provider(REVALIDATED[0]),
         )
         credential = ledger.get_micro_credential(cid)
     if credential.state is CredentialState.REVALIDATION_REQUIRED:
         ledger.revalidate_micro_credential(
-            cid, decision_reference=f"REVAL-{today.year}-SITE-SAFE", actor=AUTHORITY_ACTOR
+            cid, decision_reference=f"REVAL-{today.year}-SITE-SAFE", by=AUTHORITY
         )
     receipt = ledger.issue_award(
         provider_id=provider_id(REVALIDATED[0]),
@@ -520,7 +522,7 @@ def _ensure_revalidation(ledger: Ledger, today: date) -> tuple[UUID, bool]:
             ),
             issued_on=today,
         ),
-        actor=_actor(REVALIDATED[0]),
+        by=_as_provider(REVALIDATED[0]),
     )
     return receipt.awards[0].award_id, receipt.awards[0].created
 
@@ -534,6 +536,6 @@ def _ensure_personal_data(ledger: Ledger) -> str:
         ledger.record_personal_data(
             learner,
             {"name": "Aoife Demo", "email": "aoife.demo@example.org"},
-            actor=AUTHORITY_ACTOR,
+            by=AUTHORITY,
         )
     return learner

@@ -8,6 +8,7 @@ import typer
 
 from cli.app import app, console, fail
 from cli.store import command_process
+from ledger.domain.principal import Principal
 from ledger.errors import LearnerNotFound
 
 
@@ -52,7 +53,9 @@ def erase_learner(
             default=False,
         ):
             fail("nothing erased", code=1)
-        receipt = ledger.erase_learner(learner_id, reason=reason, actor=actor or default_actor())
+        receipt = ledger.erase_learner(
+            learner_id, reason=reason, by=Principal.authority(actor or default_actor())
+        )
     console.print(
         f"erased the personal data of learner {learner_id} (log position {receipt.position}); "
         "their awards stay verifiable",

@@ -121,7 +121,8 @@ class LearnerNotFound(NotFound):
 
 # --- forbidden ------------------------------------------------------------------------
 class NotYourObject(LedgerError):
-    """A provider tried to act on another provider's credential or award."""
+    """A provider tried to act on another provider's credential or award, or to do what
+    only the authority does."""
 
     kind = "forbidden"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
+from ledger.domain.principal import Principal
 from ledger.domain.values import (
     AccreditationScope,
     Assessment,
@@ -29,25 +30,25 @@ from ledger.domain.values import (
 from ledger.errors import LedgerError
 from projections.follower import rebuild
 
-ACTOR = "authority:bench"
+AUTHORITY = Principal.authority("authority:bench")
 
 
 def populate(ledger: Ledger, awards: int) -> None:
     try:
         provider = ledger.register_provider(
-            code="BENCH", name="Bench", country="IE", kind=ProviderKind.OTHER, actor=ACTOR
+            code="BENCH", name="Bench", country="IE", kind=ProviderKind.OTHER, by=AUTHORITY
         ).aggregate_id
         ledger.accredit_provider(
             provider,
             scope=AccreditationScope((6,), ("0688 ICT",)),
             valid_until=date.today() + timedelta(days=999),
             decision_reference="B",
-            actor=ACTOR,
+            by=AUTHORITY,
         )
         credential = ledger.define_micro_credential(
             provider_id=provider,
             code="B1",
-            actor=ACTOR,
+            by=AUTHORITY,
             specification=CredentialSpecification(
                 title="Bench",
                 learning_outcomes=("x",),
@@ -59,7 +60,7 @@ def populate(ledger: Ledger, awards: int) -> None:
                 nqf_level=6,
             ),
         ).aggregate_id
-        ledger.accredit_micro_credential(credential, decision_reference="B", actor=ACTOR)
+        ledger.accredit_micro_credential(credential, decision_reference="B", by=AUTHORITY)
     except LedgerError:
         from ledger.domain import ids
 
@@ -77,7 +78,7 @@ def populate(ledger: Ledger, awards: int) -> None:
             )
             for n in range(batch, min(batch + 1000, awards))
         ]
-        ledger.issue_awards(provider_id=provider, requests=requests, actor=ACTOR)
+        ledger.issue_awards(provider_id=provider, requests=requests, by=AUTHORITY)
 
 
 def raw_scan(ledger: Ledger) -> int:

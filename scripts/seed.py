@@ -40,6 +40,7 @@ from ledger import errors
 from ledger.application import BatchReceipt, IssueRequest, Ledger, Receipt
 from ledger.config import Settings
 from ledger.domain import ids
+from ledger.domain.principal import Principal
 from ledger.domain.values import (
     AccreditationScope,
     Assessment,
@@ -51,7 +52,7 @@ from ledger.domain.values import (
     Supervision,
 )
 
-AUTHORITY = "authority:seed"
+AUTHORITY = Principal.authority("authority:seed")
 ACCREDITED_FOR = timedelta(days=5 * 365)
 """Providers and credentials were accredited this long before the seed runs."""
 BACKDATING_DAYS = 180
@@ -166,6 +167,11 @@ class SeededProvider:
     credentials: tuple[tuple[UUID, str], ...]  # (id, assessment type) awarded directly
     stacked_target: UUID  # built from the first two credentials
 
+    @property
+    def principal(self) -> Principal:
+        """Who its awards are issued, stacked and revoked by."""
+        return Principal.provider(f"provider:{self.code}:seed", self.provider_id)
+
 
 @dataclass
 class _Pending:
@@ -223,14 +229,14 @@ def _seed_provider(ledger: Ledger, plan: SeedPlan, index: int, today: date) -> S
             name=f"{rng.choice(CITIES)} {KIND_NAMES[kind]} {index}",
             country="IE",
             kind=kind,
-            actor=AUTHORITY,
+            by=AUTHORITY,
         )
         ledger.accredit_provider(
             provider_id,
             scope=AccreditationScope(levels=levels, fields=fields),
             valid_until=today + timedelta(days=5 * 365),
             decision_reference=f"QA-{index:05d}",
-            actor=AUTHORITY,
+            by=AUTHORITY,
             effective_on=today - ACCREDITED_FOR,
         )
     except errors.ProviderAlreadyRegistered:
@@ -289,13 +295,13 @@ def _define_accredited(
             provider_id=provider_id,
             code=code,
             specification=spec,
-            actor=AUTHORITY,
+            by=AUTHORITY,
             stacking_rule=rule,
         )
         ledger.accredit_micro_credential(
             credential_id,
             decision_reference=f"QA-{code}",
-            actor=AUTHORITY,
+            by=AUTHORITY,
             effective_on=ledger.clock().date() - ACCREDITED_FOR,
         )
     except errors.MicroCredentialAlreadyDefined:
@@ -363,7 +369,7 @@ def seed_awards(
         receipt = ledger.issue_awards(
             provider_id=provider.provider_id,
             requests=requests,
-            actor=f"provider:{provider.code}:seed",
+            by=provider.principal,
         )
         report.awards_issued += sum(1 for a in receipt.awards if a.created)
         report.last_position = receipt.position or report.last_position
@@ -411,7 +417,7 @@ def seed_stacks_and_revocations(
             target_credential_id=provider.stacked_target,
             component_award_ids=pair,
             provider_reference=f"ST-{number:010d}",
-            actor=f"provider:{provider.code}:seed",
+            by=provider.principal,
         )
         for provider, learner, number, pair in pending.stacks
     ]
@@ -421,8 +427,7 @@ def seed_stacks_and_revocations(
             award_id,
             category=RevocationReason.ACADEMIC_MISCONDUCT,
             note="assessment result withdrawn after an academic integrity review",
-            actor=f"provider:{provider.code}:seed",
-            acting_provider=provider.provider_id,
+            by=provider.principal,
         )
         for award_id, provider in pending.revocations
     ]

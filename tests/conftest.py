@@ -22,6 +22,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
+from ledger.domain.principal import Principal
 from ledger.domain.values import (
     AccreditationScope,
     Assessment,
@@ -134,6 +135,13 @@ def ledger(make_ledger: Callable[..., Ledger]) -> Ledger:
 # --- domain examples ------------------------------------------------------------------
 AUTHORITY = "authority:test-officer"
 PROVIDER_ACTOR = "provider:SETU:key-1"
+THE_AUTHORITY = Principal.authority(AUTHORITY)
+"""The authority's test officer, as the ledger's commands are given it."""
+
+
+def provider_principal(provider_id: uuid.UUID, actor: str = PROVIDER_ACTOR) -> Principal:
+    """A provider's key acting for ``provider_id``, as the ledger's commands are given it."""
+    return Principal.provider(actor, provider_id)
 
 
 def spec(**overrides: object) -> CredentialSpecification:

@@ -69,7 +69,7 @@ def define_micro_credential(*, body: DefineMicroCredential, write: ProviderWrite
             code=body.code,
             specification=body.specification.to_domain(),
             stacking_rule=None if body.stacking_rule is None else body.stacking_rule.to_domain(),
-            actor=write.actor,
+            by=write.by,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
@@ -92,8 +92,7 @@ def amend_micro_credential(
             micro_credential_id,
             changes=body.changes.to_domain(),
             reason=body.reason,
-            actor=write.actor,
-            acting_provider=write.acting_provider,
+            by=write.by,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
@@ -116,8 +115,7 @@ def change_assessment_method(
             micro_credential_id,
             assessment_type=body.assessment_type,
             reason=body.reason,
-            actor=write.actor,
-            acting_provider=write.acting_provider,
+            by=write.by,
         )
         return MicroCredentialWritten(
             micro_credential_id=receipt.aggregate_id, position=receipt.position
@@ -137,7 +135,7 @@ def issue_award(*, body: IssueAward, write: ProviderWrite) -> Response:
     def command() -> Written:
         try:
             receipt = write.ledger.issue_award(
-                provider_id=write.provider_id, request=body.to_domain(), actor=write.actor
+                provider_id=write.provider_id, request=body.to_domain(), by=write.by
             )
         except BatchRejected as rejected:
             # A batch of one: answer with the refusal itself (409 for a state conflict).
@@ -161,7 +159,7 @@ def issue_award_batch(*, body: IssueAwardBatch, write: ProviderWrite) -> Respons
         receipt = write.ledger.issue_awards(
             provider_id=write.provider_id,
             requests=[item.to_domain() for item in body.awards],
-            actor=write.actor,
+            by=write.by,
         )
         return _awards_written(receipt)
 
@@ -175,8 +173,7 @@ def issue_award_batch(*, body: IssueAwardBatch, write: ProviderWrite) -> Respons
     summary="One award this provider issued, with what it recorded about a revocation",
 )
 def provider_award(*, award_id: UUID, key: ProviderKey, services: ServicesDep) -> ProviderAwardView:
-    assert key.provider_id is not None
-    report = services.ledger.provider_award(award_id, acting_provider=key.provider_id)
+    report = services.ledger.provider_award(award_id, by=key.principal)
     return ProviderAwardView.of(report)
 
 
@@ -192,8 +189,7 @@ def revoke_award(*, award_id: UUID, body: RevokeAward, write: ProviderWrite) -> 
             award_id,
             category=body.category,
             note=body.note,
-            actor=write.actor,
-            acting_provider=write.acting_provider,
+            by=write.by,
         )
         return AwardWritten(award_id=award_id, position=receipt.position)
 
@@ -215,7 +211,7 @@ def stack_awards(*, body: StackAwards, write: ProviderWrite) -> Response:
             target_credential_id=body.target_micro_credential_id,
             component_award_ids=body.component_award_ids,
             provider_reference=body.provider_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return _awards_written(receipt)
 
@@ -235,7 +231,7 @@ def recognise_prior_learning(*, body: RecognisePriorLearning, write: ProviderWri
             provider_id=write.provider_id,
             request=body.to_domain(),
             evidence=body.evidence,
-            actor=write.actor,
+            by=write.by,
         )
         return _awards_written(receipt)
 
@@ -250,14 +246,10 @@ def recognise_prior_learning(*, body: RecognisePriorLearning, write: ProviderWri
 )
 def record_personal_data(*, body: RecordPersonalData, write: ProviderWrite) -> Response:
     def command() -> Written:
-        receipt = write.ledger.record_personal_data(
-            body.learner_id, body.fields(), actor=write.actor, acting_provider=write.acting_provider
-        )
+        receipt = write.ledger.record_personal_data(body.learner_id, body.fields(), by=write.by)
         return LearnerWritten(learner_record_id=receipt.aggregate_id, position=receipt.position)
 
     def personal_fingerprint(canonical: bytes) -> str:
-        return write.ledger.personal_data_fingerprint(
-            body.learner_id, canonical, acting_provider=write.acting_provider
-        )
+        return write.ledger.personal_data_fingerprint(body.learner_id, canonical, by=write.by)
 
     return write.perform(body, command, personal_fingerprint=personal_fingerprint)

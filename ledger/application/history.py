@@ -15,6 +15,7 @@ from ledger.application.results import AwardStatusReport
 from ledger.domain import event_types
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.principal import Principal
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.status import AwardStatus, award_status
 
@@ -75,10 +76,10 @@ class HistoryQueries(LedgerBase):
         if provider_id is not None and not self._exists(provider_id):
             raise _not_found(errors.ProviderNotFound, provider_id)
 
-    def provider_award(self, award_id: UUID, *, acting_provider: UUID) -> AwardStatusReport:
+    def provider_award(self, award_id: UUID, *, by: Principal) -> AwardStatusReport:
         """An award as its issuing provider reads it (with the revocation's private
         note): only the provider that issued it."""
-        if self.locate_award(award_id).provider_id != acting_provider:
+        if self.locate_award(award_id).provider_id != by.acting_provider:
             msg = f"award {award_id} was issued by another provider"
             raise errors.NotYourObject(msg)
         return self.award_status(award_id)

@@ -22,6 +22,7 @@ from ledger.application.results import (
 from ledger.domain import ids, text
 from ledger.domain.learner_record import AwardTerms, LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.principal import Principal
 from ledger.domain.provider import Provider
 from ledger.domain.values import Assessment, RevocationReason
 from ledger.infrastructure.recorder import AwardLocation
@@ -35,11 +36,13 @@ SAVE_ATTEMPTS = 5
 class AwardIssuance(LedgerBase):
     """Writing awards onto learners' records."""
 
-    def issue_award(self, *, provider_id: UUID, request: IssueRequest, actor: str) -> BatchReceipt:
-        return self.issue_awards(provider_id=provider_id, requests=[request], actor=actor)
+    def issue_award(
+        self, *, provider_id: UUID, request: IssueRequest, by: Principal
+    ) -> BatchReceipt:
+        return self.issue_awards(provider_id=provider_id, requests=[request], by=by)
 
     def issue_awards(
-        self, *, provider_id: UUID, requests: Sequence[IssueRequest], actor: str
+        self, *, provider_id: UUID, requests: Sequence[IssueRequest], by: Principal
     ) -> BatchReceipt:
         """Issue a batch of awards, all or nothing. Re-sending an award the provider
         already issued (same provider reference, learner and credential) returns it
@@ -48,7 +51,7 @@ class AwardIssuance(LedgerBase):
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.issuance_turns.turn(exclusive=attempt > 0) as shared_in_save:
-                    return self._issue_once(provider_id, requests, actor, shared_in_save)
+                    return self._issue_once(provider_id, requests, by.actor, shared_in_save)
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
@@ -121,7 +124,7 @@ class AwardIssuance(LedgerBase):
         return BatchReceipt(results, receipt)
 
     def recognise_prior_learning(
-        self, *, provider_id: UUID, request: IssueRequest, evidence: str, actor: str
+        self, *, provider_id: UUID, request: IssueRequest, evidence: str, by: Principal
     ) -> BatchReceipt:
         provider = self.get_provider(provider_id)
         credential = self.get_micro_credential(request.micro_credential_id)
@@ -129,7 +132,7 @@ class AwardIssuance(LedgerBase):
         reference = _reference(request.provider_reference).strip()
         located = self._located(provider_id, reference)
         batch = _Batch()
-        record = self._record_for(request.learner_id, batch, actor, located)
+        record = self._record_for(request.learner_id, batch, by.actor, located)
         if located is not None and located.award_id in record.awards:
             return BatchReceipt([self._replayed(record, located.award_id, request)], None)
         issued_on = request.issued_on or self._today()
@@ -145,7 +148,7 @@ class AwardIssuance(LedgerBase):
             evidence=evidence,
             issued_on=issued_on,
             expires_on=self.policy.expiry_for(issued_on),
-            actor=actor,
+            actor=by.actor,
         )
         batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
         position = self._save_batch(batch)
@@ -159,7 +162,7 @@ class AwardIssuance(LedgerBase):
         target_credential_id: UUID,
         component_award_ids: Sequence[UUID],
         provider_reference: str,
-        actor: str,
+        by: Principal,
     ) -> BatchReceipt:
         """Rule 6: combine a learner's valid awards into a larger credential."""
         provider = self.get_provider(provider_id)
@@ -201,7 +204,7 @@ class AwardIssuance(LedgerBase):
             issued_on=today,
             at=self.clock(),
             expires_on=self.policy.expiry_for(today),
-            actor=actor,
+            actor=by.actor,
         )
         batch = _Batch(records={record.id: record})
         batch.locations.append(AwardLocation(award_id, record.id, provider_id, reference))
@@ -215,15 +218,14 @@ class AwardIssuance(LedgerBase):
         *,
         category: RevocationReason,
         note: str | None = None,
-        actor: str,
-        acting_provider: UUID | None = None,
+        by: Principal,
     ) -> Receipt:
         """Rule 5: a revocation needs a reason and an actor; the award stays in history.
         The reason is a ``category`` (public); the ``note`` is private to the issuing
-        provider and the authority, and required with ``other``. ``acting_provider`` is
-        the provider a provider key acts for; ``None`` is the authority."""
+        provider and the authority, and required with ``other``. A provider revokes only
+        the awards it issued; the authority any."""
         location = self.locate_award(award_id)
-        if acting_provider is not None and location.provider_id != acting_provider:
+        if not by.acts_for(location.provider_id):
             msg = f"award {award_id} was issued by another provider"
             raise errors.NotYourObject(msg)
         record = self._get(location.learner_record_id, LearnerRecord, errors.LearnerNotFound)
@@ -231,7 +233,7 @@ class AwardIssuance(LedgerBase):
             award_id=award_id,
             category=category,
             note=note,
-            actor=actor,
+            actor=by.actor,
             with_stacked=self.policy.revokes_stacked_with_component,
         )
         return self._save(record)

@@ -5,13 +5,13 @@ backup can be erased again."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from ledger import errors, privacy
 from ledger.application.base import LedgerBase, _Batch, logger
 from ledger.application.results import Receipt
 from ledger.domain import ids, text
 from ledger.domain.learner_record import NOT_YOUR_LEARNER, LearnerRecord
+from ledger.domain.principal import Principal
 from ledger.infrastructure.erasure_journal import ErasureEntry, ErasureJournal
 from ledger.infrastructure.recorder import SideEffects
 
@@ -24,13 +24,11 @@ class PersonalData(LedgerBase):
         learner_id: str,
         data: dict[str, str],
         *,
-        actor: str,
-        acting_provider: UUID | None = None,
+        by: Principal,
     ) -> Receipt:
         """Record (or replace) a learner's personal data, encrypted with their key.
-        ``acting_provider`` is the provider a provider key acts for (it must hold an
-        award on the record; see `LearnerRecord.check_personal_data_custodian`);
-        ``None`` is the authority."""
+        A provider must hold an award on the record (see
+        `LearnerRecord.check_personal_data_custodian`); the authority records any."""
         unknown = sorted(set(data) - set(privacy.PERSONAL_FIELDS))
         if unknown:
             msg = (
@@ -41,9 +39,9 @@ class PersonalData(LedgerBase):
         for name, value in data.items():
             text.check_line(value, "personal_data", name)
         batch = _Batch()
-        record = self._record_for(learner_id, batch, actor, None)
+        record = self._record_for(learner_id, batch, by.actor, None)
         # Before anything else, the erasure check included: a stranger learns nothing.
-        record.check_personal_data_custodian(acting_provider)
+        record.check_personal_data_custodian(by.acting_provider)
         key = self.ledger_recorder.learner_key(record.id)
         if key is None:
             if self.ledger_recorder.learner_key_ever_existed(record.id):
@@ -53,24 +51,22 @@ class PersonalData(LedgerBase):
             batch.new_keys.append((record.id, key))
         record.record_personal_data(
             ciphertext=privacy.encrypt(key, record.id, dict(data)),
-            actor=actor,
-            acting_provider=acting_provider,
+            actor=by.actor,
+            acting_provider=by.acting_provider,
         )
         batch.records[record.id] = record
         return Receipt(record.id, self._save_batch(batch))
 
-    def read_personal_data(
-        self, learner_id: str, *, acting_provider: UUID | None = None
-    ) -> dict[str, Any] | None:
+    def read_personal_data(self, learner_id: str, *, by: Principal) -> dict[str, Any] | None:
         """The learner's personal data, or ``None`` if there is none or it was erased.
         The same people may read it as may record it."""
         try:
             record = self.get_learner_record(learner_id)
         except errors.LearnerNotFound:
-            if acting_provider is not None:  # a stranger is told no more than "not yours"
+            if not by.is_authority:  # a stranger is told no more than "not yours"
                 raise errors.NotYourLearner(NOT_YOUR_LEARNER) from None
             raise
-        record.check_personal_data_custodian(acting_provider)
+        record.check_personal_data_custodian(by.acting_provider)
         if record.personal_data is None:
             return None
         key = self.ledger_recorder.learner_key(record.id)
@@ -78,9 +74,7 @@ class PersonalData(LedgerBase):
             return None
         return privacy.decrypt(key, record.id, record.personal_data)
 
-    def personal_data_fingerprint(
-        self, learner_id: str, request: bytes, *, acting_provider: UUID | None = None
-    ) -> str:
+    def personal_data_fingerprint(self, learner_id: str, request: bytes, *, by: Principal) -> str:
         """What a side table (the API's idempotency records) may keep to recognise a
         request that carries this learner's personal data: an HMAC under a key derived
         from the learner's own key, destroyed by erasure with it. While the learner has
@@ -92,10 +86,10 @@ class PersonalData(LedgerBase):
         except errors.LearnerNotFound:
             record = None
         if record is None:
-            if acting_provider is not None:
+            if not by.is_authority:
                 raise errors.NotYourLearner(NOT_YOUR_LEARNER)
         else:
-            record.check_personal_data_custodian(acting_provider)
+            record.check_personal_data_custodian(by.acting_provider)
         key = self.ledger_recorder.learner_key(record_id)
         if key is None:
             if self.ledger_recorder.learner_key_ever_existed(record_id):
@@ -104,11 +98,12 @@ class PersonalData(LedgerBase):
             return privacy.keyless_fingerprint(record_id)
         return privacy.keyed_fingerprint(key, record_id, request)
 
-    def erase_learner(self, learner_id: str, *, reason: str, actor: str) -> Receipt:
+    def erase_learner(self, learner_id: str, *, reason: str, by: Principal) -> Receipt:
         """Crypto-shred the learner's personal data: the key goes, in the same
         transaction as the event that records the erasure."""
+        by.check_is_authority("erase a learner's personal data")
         record = self.get_learner_record(learner_id)
-        record.erase_personal_data(reason=reason, actor=actor)
+        record.erase_personal_data(reason=reason, actor=by.actor)
         position = self._save_with(record, side_effects=SideEffects(erased_keys=[record.id]))
         self._journal_erasure(record, position)
         try:
@@ -136,9 +131,10 @@ class PersonalData(LedgerBase):
                 exc_info=True,
             )
 
-    def reapply_erasures(self, *, actor: str) -> list[ErasureEntry]:
+    def reapply_erasures(self, *, by: Principal) -> list[ErasureEntry]:
         """Erase again every learner the journal names whose key is readable in this
         store (a backup from before their erasure was restored). Returns those erased."""
+        by.check_is_authority("erase a learner's personal data")
         path = self.settings.erasure_journal_path
         if path is None:
             return []
@@ -152,7 +148,7 @@ class PersonalData(LedgerBase):
                     "re-applied from the erasure journal after a restore (first erased "
                     f"{entry.erased_at.isoformat()}, log position {entry.position})"
                 ),
-                actor=actor,
+                by=by,
             )
             erased.append(entry)
         return erased

@@ -10,6 +10,7 @@ from ledger import errors
 from ledger.application.base import LedgerBase
 from ledger.application.results import Receipt
 from ledger.domain.micro_credential import MicroCredential
+from ledger.domain.principal import Principal
 from ledger.domain.provider import Provider
 from ledger.domain.values import (
     AccreditationScope,
@@ -31,11 +32,12 @@ class RegistryCommands(LedgerBase):
         name: str,
         country: str,
         kind: ProviderKind,
-        actor: str,
+        by: Principal,
         website: str | None = None,
     ) -> Receipt:
+        by.check_is_authority("register a provider")
         provider = Provider.register(
-            code=code, name=name, country=country, kind=kind, actor=actor, website=website
+            code=code, name=name, country=country, kind=kind, actor=by.actor, website=website
         )
         if self._exists(provider.id):
             msg = f"a provider with code {provider.code} is already registered"
@@ -53,17 +55,18 @@ class RegistryCommands(LedgerBase):
         scope: AccreditationScope,
         valid_until: date,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         effective_on: date | None = None,
     ) -> Receipt:
         """``effective_on``: the day the decision takes effect, if before today (a
         provider accredited before the register existed)."""
+        by.check_is_authority("accredit a provider")
         provider = self.get_provider(provider_id)
         provider.accredit(
             scope=scope,
             valid_until=valid_until,
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             effective_on=effective_on,
         )
@@ -75,14 +78,15 @@ class RegistryCommands(LedgerBase):
         *,
         reason: str,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         effective_on: date | None = None,
     ) -> Receipt:
+        by.check_is_authority("suspend a provider")
         provider = self.get_provider(provider_id)
         provider.suspend(
             reason=reason,
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             effective_on=effective_on,
         )
@@ -94,14 +98,15 @@ class RegistryCommands(LedgerBase):
         *,
         reason: str,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         effective_on: date | None = None,
     ) -> Receipt:
+        by.check_is_authority("reinstate a provider")
         provider = self.get_provider(provider_id)
         provider.reinstate(
             reason=reason,
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             effective_on=effective_on,
         )
@@ -113,15 +118,16 @@ class RegistryCommands(LedgerBase):
         *,
         valid_until: date,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         scope: AccreditationScope | None = None,
         effective_on: date | None = None,
     ) -> Receipt:
+        by.check_is_authority("renew a provider's accreditation")
         provider = self.get_provider(provider_id)
         provider.renew(
             valid_until=valid_until,
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             scope=scope,
             effective_on=effective_on,
@@ -134,14 +140,15 @@ class RegistryCommands(LedgerBase):
         *,
         reason: str,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         effective_on: date | None = None,
     ) -> Receipt:
+        by.check_is_authority("withdraw a provider")
         provider = self.get_provider(provider_id)
         provider.withdraw(
             reason=reason,
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             effective_on=effective_on,
         )
@@ -154,7 +161,7 @@ class RegistryCommands(LedgerBase):
         provider_id: UUID,
         code: str,
         specification: CredentialSpecification,
-        actor: str,
+        by: Principal,
         stacking_rule: StackingRule | None = None,
     ) -> Receipt:
         provider = self.get_provider(provider_id)
@@ -168,7 +175,7 @@ class RegistryCommands(LedgerBase):
             specification=specification,
             stacking_rule=stacking_rule,
             policy=self.policy,
-            actor=actor,
+            actor=by.actor,
         )
         if self._exists(credential.id):
             msg = f"provider {provider.code} already defined a micro-credential with code {code!r}"
@@ -185,11 +192,10 @@ class RegistryCommands(LedgerBase):
         *,
         changes: dict[str, Any],
         reason: str,
-        actor: str,
-        acting_provider: UUID | None = None,
+        by: Principal,
     ) -> Receipt:
-        credential = self._own_credential(credential_id, acting_provider)
-        credential.amend(changes=changes, reason=reason, policy=self.policy, actor=actor)
+        credential = self._own_credential(credential_id, by)
+        credential.amend(changes=changes, reason=reason, policy=self.policy, actor=by.actor)
         return self._save(credential)
 
     def change_assessment_method(
@@ -198,12 +204,11 @@ class RegistryCommands(LedgerBase):
         *,
         assessment_type: str,
         reason: str,
-        actor: str,
-        acting_provider: UUID | None = None,
+        by: Principal,
     ) -> Receipt:
-        credential = self._own_credential(credential_id, acting_provider)
+        credential = self._own_credential(credential_id, by)
         credential.change_assessment_method(
-            assessment_type=assessment_type, reason=reason, policy=self.policy, actor=actor
+            assessment_type=assessment_type, reason=reason, policy=self.policy, actor=by.actor
         )
         return self._save(credential)
 
@@ -212,11 +217,12 @@ class RegistryCommands(LedgerBase):
         credential_id: UUID,
         *,
         decision_reference: str,
-        actor: str,
+        by: Principal,
         effective_on: date | None = None,
     ) -> Receipt:
         """The provider must be accredited for the credential's level and field on the day
         the accreditation takes effect (``effective_on``, by default today)."""
+        by.check_is_authority("accredit a micro-credential")
         credential = self.get_micro_credential(credential_id)
         provider = self.get_provider(credential.provider_id)
         provider.check_may_issue(
@@ -226,28 +232,29 @@ class RegistryCommands(LedgerBase):
         )
         credential.accredit(
             decision_reference=decision_reference,
-            actor=actor,
+            actor=by.actor,
             today=self._today(),
             effective_on=effective_on,
         )
         return self._save(credential)
 
     def revalidate_micro_credential(
-        self, credential_id: UUID, *, decision_reference: str, actor: str
+        self, credential_id: UUID, *, decision_reference: str, by: Principal
     ) -> Receipt:
+        by.check_is_authority("revalidate a micro-credential")
         credential = self.get_micro_credential(credential_id)
-        credential.revalidate(decision_reference=decision_reference, actor=actor)
+        credential.revalidate(decision_reference=decision_reference, actor=by.actor)
         return self._save(credential)
 
     def withdraw_micro_credential(
-        self, credential_id: UUID, *, reason: str, decision_reference: str, actor: str
+        self, credential_id: UUID, *, reason: str, decision_reference: str, by: Principal
     ) -> Receipt:
+        by.check_is_authority("withdraw a micro-credential")
         credential = self.get_micro_credential(credential_id)
-        credential.withdraw(reason=reason, decision_reference=decision_reference, actor=actor)
+        credential.withdraw(reason=reason, decision_reference=decision_reference, actor=by.actor)
         return self._save(credential)
 
-    def _own_credential(self, credential_id: UUID, acting_provider: UUID | None) -> MicroCredential:
+    def _own_credential(self, credential_id: UUID, by: Principal) -> MicroCredential:
         credential = self.get_micro_credential(credential_id)
-        if acting_provider is not None:
-            self._check_owner(credential, acting_provider)
+        by.check_acts_for(credential.provider_id, f"micro-credential {credential.code}")
         return credential

@@ -57,3 +57,10 @@ class Principal:
         if not self.acts_for(provider_id):
             msg = f"{what} belongs to another provider"
             raise errors.NotYourObject(msg)
+
+    def check_is_authority(self, what: str) -> None:
+        """Refuse ``what`` to a provider: only the authority may (the API refuses a
+        provider key on the authority's routes first; this is the domain's own line)."""
+        if not self.is_authority:
+            msg = f"only the national authority may {what}"
+            raise errors.NotYourObject(msg)

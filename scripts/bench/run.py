@@ -424,6 +424,7 @@ def measure_revocation(
     the status route has answered valid for it. The worst of ``rounds``."""
     from ledger.application import Ledger
     from ledger.config import Settings
+    from ledger.domain.principal import Principal
     from ledger.domain.values import RevocationReason
 
     worst = 0.0
@@ -441,7 +442,7 @@ def measure_revocation(
                     UUID(award_id),
                     category=RevocationReason.ADMINISTRATIVE,
                     note="benchmark: revocation visibility",
-                    actor="authority:bench",
+                    by=Principal.authority("authority:bench"),
                 )
                 while True:
                     answer = client.get(f"/v1/credentials/{award_id}/status")

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from ledger.domain import ids
 from tests.api.conftest import Headers, Provider, World, award, event_count, ok
+from tests.conftest import THE_AUTHORITY
 
 PUBLIC = {
     "/",
@@ -213,7 +214,7 @@ def test_a_provider_cannot_replace_the_personal_data_of_another_providers_learne
     assert refused.status_code == 403
     assert event_count(client) == before
     ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
-    assert ledger.read_personal_data("l-502") == PERSONAL
+    assert ledger.read_personal_data("l-502", by=THE_AUTHORITY) == PERSONAL
 
 
 def test_a_provider_keeps_custody_of_its_learner_after_revoking_the_award(

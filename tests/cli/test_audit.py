@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.demo import REVOCATION_CATEGORY, REVOCATION_NOTE, credential_id
+from cli.demo import REVOCATION_CATEGORY, REVOCATION_NOTE, credential_id, provider_id
 from ledger.application import Ledger
+from ledger.domain.principal import Principal
 from tests.cli.conftest import Invoke, one_line_error
 
 
@@ -91,7 +92,7 @@ def test_excel_export_keeps_formula_like_text_as_text(
         credential_id("CETB", "SITE-SAFE"),
         changes={"further_information": "see the provider's site"},
         reason=hostile,
-        actor="provider:CETB:x",
+        by=Principal.provider("provider:CETB:x", provider_id("CETB")),
     )
     plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
 

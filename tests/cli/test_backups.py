@@ -16,6 +16,7 @@ from ledger.config import DatabaseSettings, Settings
 from ledger.infrastructure.erasure_journal import ErasureJournal
 from ledger.policy import IRELAND
 from tests.cli.conftest import Invoke, one_line_error
+from tests.conftest import THE_AUTHORITY
 
 LEARNER = "DEMO-L0000002"  # the demo learner with personal data
 PERSONAL = {"name": "Aoife Demo", "email": "aoife.demo@example.org"}
@@ -24,7 +25,7 @@ PERSONAL = {"name": "Aoife Demo", "email": "aoife.demo@example.org"}
 def personal_data(database: DatabaseSettings) -> dict[str, str] | None:
     ledger = Ledger(Settings(database=database, policy=IRELAND))
     try:
-        return ledger.read_personal_data(LEARNER)
+        return ledger.read_personal_data(LEARNER, by=THE_AUTHORITY)
     finally:
         ledger.close()
 

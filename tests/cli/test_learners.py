@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ledger.application import Ledger
 from ledger.domain.status import AwardStatus
 from tests.cli.conftest import Invoke, one_line_error
+from tests.conftest import THE_AUTHORITY
 
 LEARNER = "DEMO-L0000002"
 
@@ -16,7 +17,7 @@ def test_erasing_a_learner_shreds_personal_data_and_keeps_awards_verifiable(
 ) -> None:
     assert ledger_cli("seed").exit_code == 0
     ledger = open_ledger()
-    assert ledger.read_personal_data(LEARNER) == {
+    assert ledger.read_personal_data(LEARNER, by=THE_AUTHORITY) == {
         "name": "Aoife Demo",
         "email": "aoife.demo@example.org",
     }
@@ -28,7 +29,7 @@ def test_erasing_a_learner_shreds_personal_data_and_keeps_awards_verifiable(
     assert result.exit_code == 0, result.output
     assert f"erased the personal data of learner {LEARNER}" in result.output
     after = open_ledger()
-    assert after.read_personal_data(LEARNER) is None
+    assert after.read_personal_data(LEARNER, by=THE_AUTHORITY) is None
     record = after.get_learner_record(LEARNER)
     assert record.awards
     for award_id in record.awards:
@@ -47,7 +48,7 @@ def test_erasure_asks_for_confirmation_and_a_no_erases_nothing(
 
     assert "Erase the personal data of learner DEMO-L0000002?" in result.output
     assert "nothing erased" in one_line_error(result)
-    assert open_ledger().read_personal_data(LEARNER) is not None
+    assert open_ledger().read_personal_data(LEARNER, by=THE_AUTHORITY) is not None
 
 
 def test_erasing_twice_is_refused(ledger_cli: Invoke) -> None:

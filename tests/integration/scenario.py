@@ -8,7 +8,13 @@ from uuid import UUID
 
 from ledger.application import IssueRequest, Ledger
 from ledger.domain.values import Assessment, ProviderKind, StackingRule
-from tests.conftest import AUTHORITY, PROVIDER_ACTOR, assessment, scope, spec
+from tests.conftest import (
+    THE_AUTHORITY,
+    assessment,
+    provider_principal,
+    scope,
+    spec,
+)
 
 
 @dataclass(frozen=True)
@@ -23,14 +29,14 @@ def accredited_provider(ledger: Ledger, code: str = "SETU") -> UUID:
         name=f"{code} Institute",
         country="IE",
         kind=ProviderKind.UNIVERSITY,
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     ).aggregate_id
     ledger.accredit_provider(
         provider,
         scope=scope(),
         valid_until=date.today() + timedelta(days=3 * 365),
         decision_reference=f"QQI/ACC/{code}",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     return provider
 
@@ -47,10 +53,10 @@ def accredited_credential(
         code=code,
         specification=spec(**spec_overrides),
         stacking_rule=stacking_rule,
-        actor=PROVIDER_ACTOR,
+        by=provider_principal(provider),
     ).aggregate_id
     ledger.accredit_micro_credential(
-        credential, decision_reference=f"QQI/MC/{code}", actor=AUTHORITY
+        credential, decision_reference=f"QQI/MC/{code}", by=THE_AUTHORITY
     )
     return credential
 
@@ -77,6 +83,8 @@ def request(
 
 def issue_one(ledger: Ledger, setup: Setup, reference: str, learner: str = "learner-0001") -> UUID:
     receipt = ledger.issue_award(
-        provider_id=setup.provider, request=request(setup, reference, learner), actor=PROVIDER_ACTOR
+        provider_id=setup.provider,
+        request=request(setup, reference, learner),
+        by=provider_principal(setup.provider),
     )
     return receipt.awards[0].award_id

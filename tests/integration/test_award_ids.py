@@ -19,7 +19,13 @@ from ledger.config import DatabaseSettings, Settings
 from ledger.domain import ids
 from ledger.domain.learner_record import LearnerRecord
 from ledger.policy import IRELAND
-from tests.conftest import PROVIDER_ACTOR, Clock, assessment, new_postgres_schema
+from tests.conftest import (
+    PROVIDER_ACTOR,
+    Clock,
+    assessment,
+    new_postgres_schema,
+    provider_principal,
+)
 from tests.integration.scenario import Setup, ready_to_issue, request
 from tests.integration.test_concurrent_writers import before_first_write, event_names
 
@@ -60,10 +66,14 @@ def test_an_award_id_is_random_and_not_the_name_of_its_reference(
         other_setup = ready_to_issue(other)
         assert other_setup.provider == setup.provider  # the same public provider code
         mine = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "2026-DA101-000042"), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "2026-DA101-000042"),
+            by=provider_principal(setup.provider, "p"),
         ).awards[0]
         theirs = other.issue_award(
-            provider_id=setup.provider, request=request(other_setup, "2026-DA101-000042"), actor="p"
+            provider_id=setup.provider,
+            request=request(other_setup, "2026-DA101-000042"),
+            by=provider_principal(setup.provider, "p"),
         ).awards[0]
     finally:
         other.close()
@@ -86,13 +96,17 @@ def test_the_same_reference_issued_at_once_for_two_learners_is_one_award(
     attempts = before_first_write(
         b,
         lambda: a.issue_award(
-            provider_id=setup.provider, request=request(setup, "N1", "learner-a"), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "N1", "learner-a"),
+            by=provider_principal(setup.provider, "p"),
         ),
     )
 
     with pytest.raises(BatchRejected) as refused:
         b.issue_award(
-            provider_id=setup.provider, request=request(setup, "N1", "learner-b"), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "N1", "learner-b"),
+            by=provider_principal(setup.provider, "p"),
         )
 
     assert isinstance(refused.value.failures[0].error, errors.ProviderReferenceConflict)
@@ -113,7 +127,7 @@ def test_the_same_prior_learning_recognised_at_once_for_two_learners_is_one_awar
             provider_id=setup.provider,
             request=request(setup, "P1", learner),
             evidence="a portfolio",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
 
     before_first_write(b, lambda: recognise(a, "learner-a"))
@@ -131,14 +145,21 @@ def test_the_same_award_issued_at_once_to_one_learner_is_issued_once(
     setup = ready_to_issue(a)
     mine = request(setup, "N1", "learner-a")
     first = a.issue_award(
-        provider_id=setup.provider, request=request(setup, "N0", "learner-a"), actor="p"
+        provider_id=setup.provider,
+        request=request(setup, "N0", "learner-a"),
+        by=provider_principal(setup.provider, "p"),
     )
     assert first.awards[0].created
     before_first_write(
-        b, lambda: a.issue_award(provider_id=setup.provider, request=mine, actor="p")
+        b,
+        lambda: a.issue_award(
+            provider_id=setup.provider, request=mine, by=provider_principal(setup.provider, "p")
+        ),
     )
 
-    receipt = b.issue_award(provider_id=setup.provider, request=mine, actor="p")
+    receipt = b.issue_award(
+        provider_id=setup.provider, request=mine, by=provider_principal(setup.provider, "p")
+    )
 
     assert not receipt.awards[0].created
     assert receipt.awards[0].award_id == a.find_award(setup.provider, "N1")
@@ -214,13 +235,15 @@ def test_a_store_written_before_random_ids_is_upgraded_and_its_awards_stay_idemp
     position = ledger.recorder.max_notification_id()
 
     again = ledger.issue_award(
-        provider_id=setup.provider, request=request(setup, "OLD-1", "old-1"), actor="p"
+        provider_id=setup.provider,
+        request=request(setup, "OLD-1", "old-1"),
+        by=provider_principal(setup.provider, "p"),
     ).awards[0]
     prior_again = ledger.recognise_prior_learning(
         provider_id=setup.provider,
         request=request(setup, "OLD-2", "old-2"),
         evidence="a portfolio",
-        actor="p",
+        by=provider_principal(setup.provider, "p"),
     ).awards[0]
 
     assert (again.award_id, again.created) == (old["OLD-1"], False)
@@ -228,12 +251,16 @@ def test_a_store_written_before_random_ids_is_upgraded_and_its_awards_stay_idemp
     assert ledger.recorder.max_notification_id() == position
     with pytest.raises(BatchRejected) as refused:
         ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "OLD-1", "someone-else"), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "OLD-1", "someone-else"),
+            by=provider_principal(setup.provider, "p"),
         )
     assert isinstance(refused.value.failures[0].error, errors.ProviderReferenceConflict)
     # Old awards keep their ids; new ones are random.
     new = ledger.issue_award(
-        provider_id=setup.provider, request=request(setup, "NEW-1", "old-1"), actor="p"
+        provider_id=setup.provider,
+        request=request(setup, "NEW-1", "old-1"),
+        by=provider_principal(setup.provider, "p"),
     ).awards[0]
     assert new.created and new.award_id.version == 4
     assert ledger.award_status(old["OLD-1"]).award.provider_reference == "OLD-1"

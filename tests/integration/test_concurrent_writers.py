@@ -17,7 +17,7 @@ import pytest
 from ledger import errors
 from ledger.application import Ledger
 from ledger.domain.values import RevocationReason
-from tests.conftest import AUTHORITY, PROVIDER_ACTOR
+from tests.conftest import THE_AUTHORITY, provider_principal
 from tests.integration.scenario import Setup, issue_one, ready_to_issue, request
 
 MakeLedger = Callable[..., Ledger]
@@ -68,7 +68,7 @@ def test_a_revocation_racing_an_issuance_is_one_clean_conflict(
             r1,
             category=RevocationReason.ACADEMIC_MISCONDUCT,
             note="misconduct",
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         )
 
     assert event_names(a, "learner-0001") == ["Opened", "AwardIssued", "AwardIssued"]
@@ -76,7 +76,7 @@ def test_a_revocation_racing_an_issuance_is_one_clean_conflict(
         r1,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="misconduct",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )  # the retry succeeds
     assert event_names(b, "learner-0001") == [
         "Opened",
@@ -92,11 +92,11 @@ def test_two_revocations_of_one_award_revoke_it_once(
     a, b, _ = writers
     r1 = next(iter(a.get_learner_record("learner-0001").awards))
     first = RevocationReason.ISSUED_IN_ERROR
-    before_first_write(b, lambda: a.revoke_award(r1, category=first, actor=AUTHORITY))
+    before_first_write(b, lambda: a.revoke_award(r1, category=first, by=THE_AUTHORITY))
     with pytest.raises(errors.ConcurrentUpdate):
-        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", actor=AUTHORITY)
+        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", by=THE_AUTHORITY)
     with pytest.raises(errors.AwardAlreadyRevoked, match="issued_in_error"):
-        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", actor=AUTHORITY)
+        b.revoke_award(r1, category=RevocationReason.OTHER, note="second", by=THE_AUTHORITY)
     assert event_names(a, "learner-0001").count("AwardRevoked") == 1
 
 
@@ -105,7 +105,11 @@ def test_an_issuance_that_loses_the_race_retries_and_both_awards_stand(
 ) -> None:
     a, b, setup = writers
     attempts = before_first_write(b, lambda: issue_one(a, setup, "R2"))
-    receipt = b.issue_award(provider_id=setup.provider, request=request(setup, "R3"), actor="p")
+    receipt = b.issue_award(
+        provider_id=setup.provider,
+        request=request(setup, "R3"),
+        by=provider_principal(setup.provider, "p"),
+    )
     assert receipt.awards[0].created
     assert len(attempts) == 2  # the first write conflicted, the retry committed
     assert event_names(a, "learner-0001") == ["Opened"] + ["AwardIssued"] * 3
@@ -130,7 +134,11 @@ def test_an_issuance_that_lost_a_race_retries_alone_and_a_batch_arriving_meanwhi
         finished_during_retry.append(not arriving[0].is_alive())
 
     attempts = before_first_write(b, another_batch_arrives, writes=2)
-    receipt = b.issue_award(provider_id=setup.provider, request=request(setup, "R3"), actor="p")
+    receipt = b.issue_award(
+        provider_id=setup.provider,
+        request=request(setup, "R3"),
+        by=provider_principal(setup.provider, "p"),
+    )
     arriving[0].join(timeout=30)
 
     assert receipt.awards[0].created
@@ -158,17 +166,25 @@ def test_an_issuance_retries_while_other_kinds_of_write_win_and_then_gives_up_cl
             next(revocable),
             category=RevocationReason.ISSUED_IN_ERROR,
             note="issued in error",
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         )
 
     attempts = before_first_write(b, revoke_one, writes=4)
-    receipt = b.issue_award(provider_id=setup.provider, request=request(setup, "R3"), actor="p")
+    receipt = b.issue_award(
+        provider_id=setup.provider,
+        request=request(setup, "R3"),
+        by=provider_principal(setup.provider, "p"),
+    )
     assert receipt.awards[0].created
     assert len(attempts) == 5  # lost four races, committed on the fifth attempt
 
     attempts = before_first_write(b, revoke_one, writes=5)
     with pytest.raises(errors.ConcurrentUpdate, match="retry"):
-        b.issue_award(provider_id=setup.provider, request=request(setup, "R4"), actor="p")
+        b.issue_award(
+            provider_id=setup.provider,
+            request=request(setup, "R4"),
+            by=provider_principal(setup.provider, "p"),
+        )
     assert len(attempts) == 5
     assert "R4" not in {
         award.provider_reference for award in a.get_learner_record("learner-0001").awards.values()
@@ -181,9 +197,14 @@ def test_the_same_award_issued_twice_at_once_to_a_new_learner_is_issued_once(
     a, b, setup = writers
     mine = request(setup, "N1", "new-learner")
     before_first_write(
-        b, lambda: a.issue_award(provider_id=setup.provider, request=mine, actor=PROVIDER_ACTOR)
+        b,
+        lambda: a.issue_award(
+            provider_id=setup.provider, request=mine, by=provider_principal(setup.provider)
+        ),
     )
-    receipt = b.issue_award(provider_id=setup.provider, request=mine, actor=PROVIDER_ACTOR)
+    receipt = b.issue_award(
+        provider_id=setup.provider, request=mine, by=provider_principal(setup.provider)
+    )
     assert not receipt.awards[0].created  # B's retry found A's award: idempotent
     assert event_names(a, "new-learner") == ["Opened", "AwardIssued"]
 
@@ -200,7 +221,7 @@ def test_many_threads_issuing_to_one_learner_lose_no_award_and_none_is_refused(
         ledgers[n % 4].issue_award(
             provider_id=setup.provider,
             request=request(setup, f"T{n}", "busy-learner"),
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         return f"T{n}"
 
@@ -221,7 +242,7 @@ def push_batches(
     def push(batch: int) -> int:
         requests = [request(setup, f"B{batch}-{learner}", learner) for learner in learners]
         receipt = ledgers[batch % len(ledgers)].issue_awards(
-            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
+            provider_id=setup.provider, requests=requests, by=provider_principal(setup.provider)
         )
         return sum(award.created for award in receipt.awards)
 

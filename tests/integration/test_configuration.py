@@ -10,13 +10,18 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.domain.principal import Principal
 from ledger.domain.values import ProviderKind
 from ledger.policy import FINLAND
 
 
 def register(ledger: Ledger) -> None:
     ledger.register_provider(
-        code="SETU", name="SETU", country="IE", kind=ProviderKind.UNIVERSITY, actor="a"
+        code="SETU",
+        name="SETU",
+        country="IE",
+        kind=ProviderKind.UNIVERSITY,
+        by=Principal.authority("a"),
     )
 
 

@@ -13,12 +13,17 @@ OPEN_AND_WRITE = """
 import sys
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
+from ledger.domain.principal import Principal
 from ledger.domain.values import ProviderKind
 from ledger.policy import IRELAND
 
 ledger = Ledger(Settings(database=DatabaseSettings(url=sys.argv[1]), policy=IRELAND))
 ledger.register_provider(
-    code="EMB", name="Embedded", country="IE", kind=ProviderKind.OTHER, actor="test:imports"
+    code="EMB",
+    name="Embedded",
+    country="IE",
+    kind=ProviderKind.OTHER,
+    by=Principal.authority("test:imports"),
 )
 with ledger.issuance_turns.turn(exclusive=True):
     pass

@@ -8,7 +8,8 @@ import pytest
 from ledger import errors
 from ledger.application import BatchRejected, Ledger
 from ledger.domain import ids
-from tests.conftest import PROVIDER_ACTOR, assessment
+from ledger.domain.principal import Principal
+from tests.conftest import assessment, provider_principal
 from tests.integration.scenario import accredited_credential, ready_to_issue, request
 from tests.integration.store import RawStore
 
@@ -19,12 +20,16 @@ class TestIdempotency:
     ) -> None:
         setup = ready_to_issue(ledger)
         first = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "SETU-1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "SETU-1"),
+            by=provider_principal(setup.provider),
         )
         high_water = ledger.recorder.max_notification_id()
         assert first.position == high_water
         again = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "SETU-1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "SETU-1"),
+            by=provider_principal(setup.provider),
         )
         assert again.awards[0].award_id == first.awards[0].award_id
         assert (first.awards[0].created, again.awards[0].created) == (True, False)
@@ -37,13 +42,13 @@ class TestIdempotency:
         ledger.issue_awards(
             provider_id=setup.provider,
             requests=[request(setup, "R1", "l-1")],
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         before = ledger.recorder.max_notification_id()
         receipt = ledger.issue_awards(
             provider_id=setup.provider,
             requests=[request(setup, "R1", "l-1"), request(setup, "R2", "l-2")],
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         assert [a.created for a in receipt.awards] == [False, True]
         assert before is not None
@@ -54,24 +59,32 @@ class TestIdempotency:
     ) -> None:
         setup = ready_to_issue(ledger)
         first = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "R1"),
+            by=provider_principal(setup.provider),
         )
-        ledger.suspend_provider(setup.provider, reason="audit", decision_reference="S", actor="a")
+        ledger.suspend_provider(
+            setup.provider, reason="audit", decision_reference="S", by=Principal.authority("a")
+        )
         again = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "R1"),
+            by=provider_principal(setup.provider),
         )
         assert again.awards[0].award_id == first.awards[0].award_id
 
     def test_a_reference_reused_for_another_learner_is_refused(self, ledger: Ledger) -> None:
         setup = ready_to_issue(ledger)
         ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1", "l-1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "R1", "l-1"),
+            by=provider_principal(setup.provider),
         )
         with pytest.raises(BatchRejected) as refused:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "R1", "l-2"),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.ProviderReferenceConflict)
 
@@ -79,13 +92,15 @@ class TestIdempotency:
         setup = ready_to_issue(ledger)
         other = accredited_credential(ledger, setup.provider, code="OTHER")
         ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1"), actor=PROVIDER_ACTOR
+            provider_id=setup.provider,
+            request=request(setup, "R1"),
+            by=provider_principal(setup.provider),
         )
         with pytest.raises(BatchRejected) as refused:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "R1", credential=other),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.ProviderReferenceConflict)
 
@@ -98,7 +113,7 @@ class TestIdempotency:
             ledger.issue_awards(
                 provider_id=setup.provider,
                 requests=[request(setup, "R1", "l-1"), request(setup, "R1", "l-2")],
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert [f.index for f in refused.value.failures] == [1]
         assert isinstance(refused.value.failures[0].error, errors.ProviderReferenceConflict)
@@ -111,7 +126,7 @@ class TestIdempotency:
         receipt = ledger.issue_awards(
             provider_id=setup.provider,
             requests=[request(setup, "R1"), request(setup, "R1")],
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         assert [a.created for a in receipt.awards] == [True, False]
         assert len(ledger.get_learner_record("learner-0001").awards) == 1
@@ -130,7 +145,9 @@ class TestBatchesAreAllOrNothing:
             request(setup, " ", "l-4"),
         ]
         with pytest.raises(BatchRejected, match="nothing was written") as refused:
-            ledger.issue_awards(provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR)
+            ledger.issue_awards(
+                provider_id=setup.provider, requests=requests, by=provider_principal(setup.provider)
+            )
         failures = refused.value.failures
         assert [f.index for f in failures] == [1, 3]
         assert isinstance(failures[0].error, errors.InvalidAssessment)
@@ -145,14 +162,16 @@ class TestBatchesAreAllOrNothing:
     def test_an_empty_batch_is_refused(self, ledger: Ledger) -> None:
         setup = ready_to_issue(ledger)
         with pytest.raises(errors.MissingStandardElement):
-            ledger.issue_awards(provider_id=setup.provider, requests=[], actor=PROVIDER_ACTOR)
+            ledger.issue_awards(
+                provider_id=setup.provider, requests=[], by=provider_principal(setup.provider)
+            )
 
     def test_a_good_batch_is_written_in_one_transaction(self, ledger: Ledger) -> None:
         setup = ready_to_issue(ledger)
         before = ledger.recorder.max_notification_id() or 0
         requests = [request(setup, f"R{n}", f"l-{n % 3}") for n in range(6)]
         receipt = ledger.issue_awards(
-            provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR
+            provider_id=setup.provider, requests=requests, by=provider_principal(setup.provider)
         )
         assert all(a.created for a in receipt.awards)
         assert receipt.position == before + 3 + 6  # three records opened, six awards
@@ -170,7 +189,9 @@ class TestANewLearnersRecordIsOpenedWithTheAward:
         setup = ready_to_issue(ledger)
         before = ledger.recorder.max_notification_id() or 0
         receipt = ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1", "new-learner"), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "R1", "new-learner"),
+            by=provider_principal(setup.provider, "p"),
         )
         assert receipt.position == before + 2
         notifications = ledger.recorder.select_notifications(start=before + 1, limit=10)
@@ -184,7 +205,7 @@ class TestANewLearnersRecordIsOpenedWithTheAward:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "R1", "new-learner"),
-                actor=" ",
+                by=provider_principal(setup.provider, " "),
             )
         assert ledger.recorder.max_notification_id() == before
         with pytest.raises(errors.LearnerNotFound):

@@ -17,9 +17,16 @@ from ledger.application import BatchRejected, IssueRequest, Ledger
 from ledger.domain.micro_credential import CredentialState
 from ledger.domain.provider import ProviderState
 from ledger.domain.status import AwardStatus
-from ledger.domain.values import AwardRoute, RevocationReason, StackingRule
+from ledger.domain.values import AwardRoute, ProviderKind, RevocationReason, StackingRule
 from ledger.policy import FINLAND, IRELAND, WithdrawnIssuerRule
-from tests.conftest import AUTHORITY, PROVIDER_ACTOR, Clock, assessment, spec
+from tests.conftest import (
+    AUTHORITY,
+    THE_AUTHORITY,
+    Clock,
+    assessment,
+    provider_principal,
+    spec,
+)
 from tests.integration.scenario import (
     accredited_credential,
     accredited_provider,
@@ -47,7 +54,7 @@ def test_the_whole_flow_from_registration_to_an_employers_check(ledger: Ledger) 
         award_id,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="plagiarism established",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     report = ledger.award_status(award_id)
     assert report.status is AwardStatus.REVOKED
@@ -83,13 +90,13 @@ class TestRule3OnlyAnAccreditedProviderIssues:
     def test_a_suspended_provider_issues_nothing_until_reinstated(self, ledger: Ledger) -> None:
         setup = ready_to_issue(ledger)
         ledger.suspend_provider(
-            setup.provider, reason="audit", decision_reference="S1", actor=AUTHORITY
+            setup.provider, reason="audit", decision_reference="S1", by=THE_AUTHORITY
         )
         with pytest.raises(BatchRejected) as refused:
             issue_one(ledger, setup, "R1")
         assert isinstance(refused.value.failures[0].error, errors.ProviderNotAccredited)
         ledger.reinstate_provider(
-            setup.provider, reason="ok", decision_reference="R1", actor=AUTHORITY
+            setup.provider, reason="ok", decision_reference="R1", by=THE_AUTHORITY
         )
         issue_one(ledger, setup, "R1")
 
@@ -100,7 +107,7 @@ class TestRule3OnlyAnAccreditedProviderIssues:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "R1", taken=assessment(assessed_on=clock().date())),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.AccreditationExpired)
 
@@ -114,20 +121,20 @@ class TestRule3OnlyAnAccreditedProviderIssues:
     def test_nothing_is_issued_under_a_credential_only_defined(self, ledger: Ledger) -> None:
         provider = accredited_provider(ledger)
         credential = ledger.define_micro_credential(
-            provider_id=provider, code="NEW", specification=spec(), actor=PROVIDER_ACTOR
+            provider_id=provider, code="NEW", specification=spec(), by=provider_principal(provider)
         ).aggregate_id
         with pytest.raises(BatchRejected) as refused:
             ledger.issue_award(
                 provider_id=provider,
                 request=IssueRequest("l-1", credential, "R1", assessment()),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.MicroCredentialNotAccredited)
 
     def test_a_withdrawn_provider_defines_nothing_new(self, ledger: Ledger) -> None:
         setup = ready_to_issue(ledger)
         ledger.withdraw_provider(
-            setup.provider, reason="closed", decision_reference="W", actor=AUTHORITY
+            setup.provider, reason="closed", decision_reference="W", by=THE_AUTHORITY
         )
         with pytest.raises(errors.ProviderNotAccredited):
             accredited_credential(ledger, setup.provider, code="LATE")
@@ -138,7 +145,7 @@ class TestRule3OnlyAnAccreditedProviderIssues:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "R1", taken=assessment(method="multiple choice quiz")),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.AssessmentMethodMismatch)
 
@@ -149,7 +156,7 @@ class TestRule3OnlyAnAccreditedProviderIssues:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=replace(request(setup, "R1"), issued_on=tomorrow),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.InvalidAssessment)
 
@@ -174,7 +181,9 @@ class TestTheLedgerTakesItsRulesFromThePolicy:
         setup = ready_to_issue(ledger)
         requests = [request(setup, f"R{n}", f"l-{n}") for n in range(3)]
         with pytest.raises(errors.BatchTooLarge):
-            ledger.issue_awards(provider_id=setup.provider, requests=requests, actor=PROVIDER_ACTOR)
+            ledger.issue_awards(
+                provider_id=setup.provider, requests=requests, by=provider_principal(setup.provider)
+            )
 
     def test_strict_policy_stops_issuance_after_an_assessment_change(
         self, make_ledger: MakeLedger
@@ -186,23 +195,23 @@ class TestTheLedgerTakesItsRulesFromThePolicy:
             setup.credential,
             assessment_type="online exam",
             reason="moved online",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         with pytest.raises(BatchRejected) as refused:
             ledger.issue_award(
                 provider_id=setup.provider,
                 request=request(setup, "AFTER", "l-2", taken=assessment("online exam")),
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(setup.provider),
             )
         assert isinstance(refused.value.failures[0].error, errors.RevalidationRequired)
         assert ledger.award_status(before).status is AwardStatus.VALID  # earlier awards stay
         ledger.revalidate_micro_credential(
-            setup.credential, decision_reference="RV", actor=AUTHORITY
+            setup.credential, decision_reference="RV", by=THE_AUTHORITY
         )
         ledger.issue_award(
             provider_id=setup.provider,
             request=request(setup, "AFTER", "l-2", taken=assessment("online exam")),
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
 
     def test_flexible_policy_keeps_issuing_and_flags_the_change(
@@ -214,12 +223,12 @@ class TestTheLedgerTakesItsRulesFromThePolicy:
             setup.credential,
             assessment_type="online exam",
             reason="moved online",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         receipt = ledger.issue_award(
             provider_id=setup.provider,
             request=request(setup, "AFTER", taken=assessment("online exam")),
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
         assert receipt.awards[0].created
         assert ledger.get_micro_credential(setup.credential).review_flagged
@@ -244,7 +253,7 @@ class TestTheLedgerTakesItsRulesFromThePolicy:
         setup = ready_to_issue(stays)
         award_id = issue_one(stays, setup, "R1")
         stays.withdraw_provider(
-            setup.provider, reason="closed", decision_reference="W", actor=AUTHORITY
+            setup.provider, reason="closed", decision_reference="W", by=THE_AUTHORITY
         )
         assert stays.award_status(award_id).status is AwardStatus.VALID
         flags = make_ledger(
@@ -282,7 +291,9 @@ class TestStackingThroughTheLedger:
             IssueRequest("learner-0001", part, f"P{n}-1", assessment())
             for n, part in enumerate(parts)
         ]
-        receipt = ledger.issue_awards(provider_id=provider, requests=requests, actor=PROVIDER_ACTOR)
+        receipt = ledger.issue_awards(
+            provider_id=provider, requests=requests, by=provider_principal(provider)
+        )
         return Stackable(provider, parts, [a.award_id for a in receipt.awards], target)
 
     @staticmethod
@@ -295,7 +306,7 @@ class TestStackingThroughTheLedger:
             target_credential_id=s.target,
             component_award_ids=awards,
             provider_reference="HDIP-1",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(s.provider),
         )
         return receipt.awards[0].award_id
 
@@ -312,7 +323,7 @@ class TestStackingThroughTheLedger:
             target_credential_id=s.target,
             component_award_ids=s.awards,
             provider_reference="HDIP-1",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(s.provider),
         )
         assert not again.awards[0].created  # idempotent like issuance
 
@@ -322,7 +333,7 @@ class TestStackingThroughTheLedger:
             s.awards[1],
             category=RevocationReason.ACADEMIC_MISCONDUCT,
             note="misconduct",
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         )
         with pytest.raises(errors.AwardNotStackable, match="revoked"):
             self.stack(ledger, s, s.awards)
@@ -337,7 +348,7 @@ class TestStackingThroughTheLedger:
         ledger.issue_award(
             provider_id=s.provider,
             request=IssueRequest("learner-0002", s.parts[0], "OTHER", assessment()),
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(s.provider),
         )
         with pytest.raises(errors.AwardNotStackable, match="not on this learner"):
             self.stack(ledger, s, s.awards, learner="learner-0002")
@@ -351,7 +362,7 @@ class TestStackingThroughTheLedger:
                 target_credential_id=s.parts[0],
                 component_award_ids=s.awards,
                 provider_reference="X",
-                actor=PROVIDER_ACTOR,
+                by=provider_principal(s.provider),
             )
 
     def test_an_expired_award_does_not_stack(self, make_ledger: MakeLedger, clock: Clock) -> None:
@@ -369,13 +380,13 @@ def test_prior_learning_is_recognised_with_evidence(ledger: Ledger) -> None:
             provider_id=setup.provider,
             request=request(setup, "RPL-1"),
             evidence=" ",
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
     receipt = ledger.recognise_prior_learning(
         provider_id=setup.provider,
         request=request(setup, "RPL-1"),
         evidence="three years as a data analyst, portfolio reviewed",
-        actor=PROVIDER_ACTOR,
+        by=provider_principal(setup.provider),
     )
     report = ledger.award_status(receipt.awards[0].award_id)
     assert report.award.route is AwardRoute.PRIOR_LEARNING
@@ -389,7 +400,7 @@ def test_prior_learning_is_assessed_by_its_own_validation_method(ledger: Ledger)
         provider_id=setup.provider,
         request=request(setup, "RPL-2", taken=assessment(method="portfolio review")),
         evidence="employer references and a work portfolio",
-        actor=PROVIDER_ACTOR,
+        by=provider_principal(setup.provider),
     )
     report = ledger.award_status(receipt.awards[0].award_id)
     assert report.award.assessment is not None
@@ -398,7 +409,7 @@ def test_prior_learning_is_assessed_by_its_own_validation_method(ledger: Ledger)
         ledger.issue_award(
             provider_id=setup.provider,
             request=request(setup, "R-course", taken=assessment(method="portfolio review")),
-            actor=PROVIDER_ACTOR,
+            by=provider_principal(setup.provider),
         )
     assert isinstance(refused.value.failures[0].error, errors.AssessmentMethodMismatch)
 
@@ -408,7 +419,7 @@ def test_an_accommodation_is_recorded_on_the_award(ledger: Ledger) -> None:
     receipt = ledger.issue_award(
         provider_id=setup.provider,
         request=request(setup, "R1", taken=assessment(accommodation="extra time (dyslexia)")),
-        actor=PROVIDER_ACTOR,
+        by=provider_principal(setup.provider),
     )
     award = ledger.award_status(receipt.awards[0].award_id).award
     assert award.assessment is not None
@@ -423,7 +434,11 @@ class TestProviderScoping:
         mine = ready_to_issue(ledger, "SETU")
         other = accredited_provider(ledger, "ATU")
         with pytest.raises(BatchRejected) as refused:
-            ledger.issue_award(provider_id=other, request=request(mine, "R1"), actor="provider:ATU")
+            ledger.issue_award(
+                provider_id=other,
+                request=request(mine, "R1"),
+                by=provider_principal(other, "provider:ATU"),
+            )
         assert isinstance(refused.value.failures[0].error, errors.NotYourObject)
 
     def test_a_provider_cannot_revoke_anothers_award(self, ledger: Ledger) -> None:
@@ -435,16 +450,14 @@ class TestProviderScoping:
                 award_id,
                 category=RevocationReason.OTHER,
                 note="r",
-                actor="provider:ATU",
-                acting_provider=other,
+                by=provider_principal(other, "provider:ATU"),
             )
         assert ledger.award_status(award_id).status is AwardStatus.VALID
         ledger.revoke_award(
             award_id,
             category=RevocationReason.OTHER,
             note="r",
-            actor=PROVIDER_ACTOR,
-            acting_provider=mine.provider,
+            by=provider_principal(mine.provider),
         )
         assert ledger.award_status(award_id).status is AwardStatus.REVOKED
 
@@ -456,16 +469,14 @@ class TestProviderScoping:
                 mine.credential,
                 changes={"title": "Mine now"},
                 reason="r",
-                actor="a",
-                acting_provider=other,
+                by=provider_principal(other, "a"),
             )
         with pytest.raises(errors.NotYourObject):
             ledger.change_assessment_method(
                 mine.credential,
                 assessment_type="exam",
                 reason="r",
-                actor="a",
-                acting_provider=other,
+                by=provider_principal(other, "a"),
             )
         assert ledger.get_micro_credential(mine.credential).version == 2
 
@@ -479,8 +490,40 @@ class TestProviderScoping:
                 target_credential_id=mine.credential,
                 component_award_ids=[],
                 provider_reference="X",
-                actor="provider:ATU",
+                by=provider_principal(other, "provider:ATU"),
             )
+
+    def test_a_provider_cannot_do_what_only_the_authority_does(self, ledger: Ledger) -> None:
+        """The API refuses a provider key on the authority's routes first; the ledger
+        refuses a provider all the same, on its own provider and credential too."""
+        setup = ready_to_issue(ledger, "SETU")
+        award_id = issue_one(ledger, setup, "R1")
+        ledger.record_personal_data("learner-0001", {"name": "N"}, by=THE_AUTHORITY)
+        own = provider_principal(setup.provider)
+        refused = [
+            lambda: ledger.register_provider(
+                code="NEW", name="New", country="IE", kind=ProviderKind.OTHER, by=own
+            ),
+            lambda: ledger.suspend_provider(
+                setup.provider, reason="r", decision_reference="D", by=own
+            ),
+            lambda: ledger.withdraw_provider(
+                setup.provider, reason="r", decision_reference="D", by=own
+            ),
+            lambda: ledger.revalidate_micro_credential(
+                setup.credential, decision_reference="D", by=own
+            ),
+            lambda: ledger.withdraw_micro_credential(
+                setup.credential, reason="r", decision_reference="D", by=own
+            ),
+            lambda: ledger.erase_learner("learner-0001", reason="r", by=own),
+        ]
+        before = ledger.recorder.max_notification_id()
+        for command in refused:
+            with pytest.raises(errors.NotYourObject, match="only the national authority may"):
+                command()
+        assert ledger.recorder.max_notification_id() == before
+        assert ledger.award_status(award_id).status is AwardStatus.VALID
 
 
 def test_an_unknown_micro_credential_is_not_found(ledger: Ledger) -> None:
@@ -491,7 +534,9 @@ def test_an_unknown_micro_credential_is_not_found(ledger: Ledger) -> None:
         )
     with pytest.raises(BatchRejected) as refused:
         ledger.issue_award(
-            provider_id=setup.provider, request=request(setup, "R1", credential=uuid4()), actor="p"
+            provider_id=setup.provider,
+            request=request(setup, "R1", credential=uuid4()),
+            by=provider_principal(setup.provider, "p"),
         )
     assert isinstance(refused.value.failures[0].error, errors.MicroCredentialNotFound)
 
@@ -499,11 +544,17 @@ def test_an_unknown_micro_credential_is_not_found(ledger: Ledger) -> None:
 def test_prior_learning_sent_again_is_the_same_award(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     first = ledger.recognise_prior_learning(
-        provider_id=setup.provider, request=request(setup, "RPL-1"), evidence="e", actor="p"
+        provider_id=setup.provider,
+        request=request(setup, "RPL-1"),
+        evidence="e",
+        by=provider_principal(setup.provider, "p"),
     )
     high_water = ledger.recorder.max_notification_id()
     again = ledger.recognise_prior_learning(
-        provider_id=setup.provider, request=request(setup, "RPL-1"), evidence="e", actor="p"
+        provider_id=setup.provider,
+        request=request(setup, "RPL-1"),
+        evidence="e",
+        by=provider_principal(setup.provider, "p"),
     )
     assert again.awards[0].award_id == first.awards[0].award_id
     assert not again.awards[0].created
@@ -516,7 +567,10 @@ def test_an_empty_reference_never_names_an_existing_award(ledger: Ledger) -> Non
     issue_one(ledger, setup, "-")
     with pytest.raises(errors.MissingStandardElement):
         ledger.recognise_prior_learning(
-            provider_id=setup.provider, request=request(setup, ""), evidence="e", actor="p"
+            provider_id=setup.provider,
+            request=request(setup, ""),
+            evidence="e",
+            by=provider_principal(setup.provider, "p"),
         )
     with pytest.raises(errors.MissingStandardElement):
         ledger.stack_awards(
@@ -527,7 +581,7 @@ def test_an_empty_reference_never_names_an_existing_award(ledger: Ledger) -> Non
             ),
             component_award_ids=[],
             provider_reference="",
-            actor="p",
+            by=provider_principal(setup.provider, "p"),
         )
 
 

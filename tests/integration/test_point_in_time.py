@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import RevocationReason
-from tests.conftest import AUTHORITY
+from tests.conftest import AUTHORITY, THE_AUTHORITY, provider_principal
 from tests.integration.scenario import issue_one, ready_to_issue
 
 
@@ -31,7 +31,7 @@ def test_a_provider_as_it_was_at_a_time(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     while_accredited = moment()
     ledger.suspend_provider(
-        setup.provider, reason="audit", decision_reference="S1", actor=AUTHORITY
+        setup.provider, reason="audit", decision_reference="S1", by=THE_AUTHORITY
     )
     while_suspended = moment()
 
@@ -47,7 +47,7 @@ def test_a_provider_as_it_was_at_a_time(ledger: Ledger) -> None:
 def test_a_provider_as_it_was_at_a_version(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     ledger.suspend_provider(
-        setup.provider, reason="audit", decision_reference="S1", actor=AUTHORITY
+        setup.provider, reason="audit", decision_reference="S1", by=THE_AUTHORITY
     )
     assert ledger.get_provider(setup.provider, version=1).state is ProviderState.REGISTERED
     assert ledger.get_provider(setup.provider, version=2).state is ProviderState.ACCREDITED
@@ -60,7 +60,10 @@ def test_a_micro_credential_and_a_learner_record_at_a_time(ledger: Ledger) -> No
     before_award = moment()
     issue_one(ledger, setup, "R1")
     ledger.amend_micro_credential(
-        setup.credential, changes={"title": "Renamed"}, reason="clarity", actor="p"
+        setup.credential,
+        changes={"title": "Renamed"},
+        reason="clarity",
+        by=provider_principal(setup.provider, "p"),
     )
     assert ledger.get_micro_credential(setup.credential, at=before_award).specification.title == (
         "Data Analytics Fundamentals"
@@ -79,7 +82,7 @@ def test_award_status_before_and_after_revocation(ledger: Ledger) -> None:
         award_id,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="misconduct",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     after_revocation = moment()
 
@@ -107,7 +110,7 @@ def test_the_status_report_shows_the_credential_as_it_was_then(ledger: Ledger) -
     award_id = issue_one(ledger, setup, "R1")
     then = moment()
     ledger.withdraw_micro_credential(
-        setup.credential, reason="superseded", decision_reference="W", actor=AUTHORITY
+        setup.credential, reason="superseded", decision_reference="W", by=THE_AUTHORITY
     )
     assert ledger.award_status(award_id, at=then).credential.state.value == "accredited"
     assert ledger.award_status(award_id).credential.state.value == "withdrawn"
@@ -117,9 +120,11 @@ def test_the_status_report_shows_the_credential_as_it_was_then(ledger: Ledger) -
 def test_history_is_every_event_oldest_first(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     ledger.suspend_provider(
-        setup.provider, reason="audit", decision_reference="S1", actor=AUTHORITY
+        setup.provider, reason="audit", decision_reference="S1", by=THE_AUTHORITY
     )
-    ledger.reinstate_provider(setup.provider, reason="ok", decision_reference="R1", actor=AUTHORITY)
+    ledger.reinstate_provider(
+        setup.provider, reason="ok", decision_reference="R1", by=THE_AUTHORITY
+    )
     history = ledger.history(setup.provider)
     assert [type(e).__name__ for e in history] == [
         "Registered",

@@ -13,7 +13,7 @@ from ledger import errors
 from ledger.application import Ledger
 from ledger.domain.status import AwardStatus
 from ledger.domain.values import RevocationReason
-from tests.conftest import AUTHORITY, PROVIDER_ACTOR
+from tests.conftest import THE_AUTHORITY, provider_principal
 from tests.integration.scenario import issue_one, ready_to_issue
 from tests.integration.store import RawStore
 
@@ -37,9 +37,14 @@ def plaintext_fragments() -> list[bytes]:
 def test_no_event_holds_personal_data_in_plain_text(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     issue_one(ledger, setup, "R1", LEARNER)
-    ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
-    ledger.record_personal_data(LEARNER, {**PERSONAL, "email": "new@example.ie"}, actor="p")
-    assert ledger.read_personal_data(LEARNER) == {**PERSONAL, "email": "new@example.ie"}
+    ledger.record_personal_data(LEARNER, PERSONAL, by=provider_principal(setup.provider))
+    ledger.record_personal_data(
+        LEARNER, {**PERSONAL, "email": "new@example.ie"}, by=provider_principal(setup.provider, "p")
+    )
+    assert ledger.read_personal_data(LEARNER, by=THE_AUTHORITY) == {
+        **PERSONAL,
+        "email": "new@example.ie",
+    }
 
     events = RawStore(ledger).stored_events()
     assert any(topic.endswith("PersonalDataRecorded") for _, _, topic, _ in events)
@@ -51,7 +56,7 @@ def test_no_event_holds_personal_data_in_plain_text(ledger: Ledger) -> None:
 def test_the_key_lives_only_in_the_key_table(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     issue_one(ledger, setup, "R1", LEARNER)
-    ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
+    ledger.record_personal_data(LEARNER, PERSONAL, by=provider_principal(setup.provider))
     store = RawStore(ledger)
     row = store.key_row(ledger.get_learner_record(LEARNER).id)
     assert row is not None
@@ -66,14 +71,14 @@ def test_after_erasure_the_data_is_unreadable_and_the_awards_stay_checkable(
 ) -> None:
     setup = ready_to_issue(ledger)
     award_id = issue_one(ledger, setup, "R1", LEARNER)
-    ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
+    ledger.record_personal_data(LEARNER, PERSONAL, by=provider_principal(setup.provider))
     record_id = ledger.get_learner_record(LEARNER).id
     store = RawStore(ledger)
 
-    ledger.erase_learner(LEARNER, reason="GDPR art. 17 request 2026-0042", actor=AUTHORITY)
+    ledger.erase_learner(LEARNER, reason="GDPR art. 17 request 2026-0042", by=THE_AUTHORITY)
 
     assert store.key_row(record_id) == (None, True)
-    assert ledger.read_personal_data(LEARNER) is None
+    assert ledger.read_personal_data(LEARNER, by=THE_AUTHORITY) is None
     report = ledger.award_status(award_id)
     assert report.status is AwardStatus.VALID
     assert report.award.terms.title == "Data Analytics Fundamentals"
@@ -81,7 +86,7 @@ def test_after_erasure_the_data_is_unreadable_and_the_awards_stay_checkable(
         award_id,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="misconduct",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     assert ledger.award_status(award_id).status is AwardStatus.REVOKED
     names = [type(e).__name__ for e in ledger.history(record_id)]
@@ -92,26 +97,26 @@ def test_after_erasure_the_data_is_unreadable_and_the_awards_stay_checkable(
 
 
 def test_erased_personal_data_is_not_recorded_again(ledger: Ledger) -> None:
-    ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
-    ledger.erase_learner(LEARNER, reason="request", actor=AUTHORITY)
+    ledger.record_personal_data(LEARNER, PERSONAL, by=THE_AUTHORITY)
+    ledger.erase_learner(LEARNER, reason="request", by=THE_AUTHORITY)
     before = ledger.recorder.max_notification_id()
     with pytest.raises(errors.PersonalDataErased):
-        ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
+        ledger.record_personal_data(LEARNER, PERSONAL, by=THE_AUTHORITY)
     with pytest.raises(errors.PersonalDataErased):
-        ledger.erase_learner(LEARNER, reason="again", actor=AUTHORITY)
+        ledger.erase_learner(LEARNER, reason="again", by=THE_AUTHORITY)
     assert ledger.recorder.max_notification_id() == before
 
 
 def test_unknown_personal_fields_are_refused(ledger: Ledger) -> None:
     with pytest.raises(errors.MissingStandardElement, match="shoe_size"):
-        ledger.record_personal_data(LEARNER, {"shoe_size": "42"}, actor=PROVIDER_ACTOR)
+        ledger.record_personal_data(LEARNER, {"shoe_size": "42"}, by=THE_AUTHORITY)
 
 
 def test_the_erased_key_is_gone_from_the_store_files_too(ledger: Ledger) -> None:
     """An UPDATE leaves the old row version behind (PostgreSQL: a dead tuple until
     VACUUM; SQLite: the old page in the write-ahead log until a checkpoint). Erasure
     follows up on both, so the key bytes are not left in the live table's storage."""
-    ledger.record_personal_data(LEARNER, PERSONAL, actor=PROVIDER_ACTOR)
+    ledger.record_personal_data(LEARNER, PERSONAL, by=THE_AUTHORITY)
     record_id = ledger.get_learner_record(LEARNER).id
     store = RawStore(ledger)
     row = store.key_row(record_id)
@@ -119,7 +124,7 @@ def test_the_erased_key_is_gone_from_the_store_files_too(ledger: Ledger) -> None
     key = row[0]
     assert key in storage_bytes(ledger)  # the check can see the key while it exists
 
-    ledger.erase_learner(LEARNER, reason="request", actor=AUTHORITY)
+    ledger.erase_learner(LEARNER, reason="request", by=THE_AUTHORITY)
 
     assert key not in storage_bytes(ledger)
 
@@ -151,13 +156,11 @@ def test_only_a_provider_that_awarded_the_learner_reads_their_personal_data(
     setu = ready_to_issue(ledger, "SETU")
     atu = ready_to_issue(ledger, "ATU")
     issue_one(ledger, setu, "R-1")
-    ledger.record_personal_data(
-        LEARNER, PERSONAL, actor=PROVIDER_ACTOR, acting_provider=setu.provider
-    )
+    ledger.record_personal_data(LEARNER, PERSONAL, by=provider_principal(setu.provider))
 
-    assert ledger.read_personal_data(LEARNER, acting_provider=setu.provider) == PERSONAL
-    assert ledger.read_personal_data(LEARNER) == PERSONAL  # the authority
+    assert ledger.read_personal_data(LEARNER, by=provider_principal(setu.provider)) == PERSONAL
+    assert ledger.read_personal_data(LEARNER, by=THE_AUTHORITY) == PERSONAL  # the authority
     with pytest.raises(errors.NotYourLearner):
-        ledger.read_personal_data(LEARNER, acting_provider=atu.provider)
+        ledger.read_personal_data(LEARNER, by=provider_principal(atu.provider))
     with pytest.raises(errors.NotYourLearner):  # not LearnerNotFound: existence stays hidden
-        ledger.read_personal_data("learner-unknown", acting_provider=atu.provider)
+        ledger.read_personal_data("learner-unknown", by=provider_principal(atu.provider))

@@ -7,6 +7,7 @@ import orjson
 
 from ledger.application import Ledger
 from ledger.domain import ids
+from ledger.domain.principal import Principal
 from ledger.domain.provider import Provider, ProviderState
 from ledger.domain.values import ProviderKind
 from tests.integration.store import RawStore
@@ -31,7 +32,9 @@ def test_a_version_1_registration_in_the_store_is_read_as_version_2(ledger: Ledg
 def test_an_old_provider_carries_on_with_new_events(ledger: Ledger) -> None:
     provider_id = ids.provider_id("SETU")
     RawStore(ledger).insert_stored_event(provider_id, 1, TOPIC, V1_STATE)
-    ledger.withdraw_provider(provider_id, reason="merged", decision_reference="W1", actor="a")
+    ledger.withdraw_provider(
+        provider_id, reason="merged", decision_reference="W1", by=Principal.authority("a")
+    )
     assert ledger.get_provider(provider_id).state is ProviderState.WITHDRAWN
 
 
@@ -41,7 +44,7 @@ def test_a_new_registration_is_stored_as_version_2(ledger: Ledger) -> None:
         name="Atlantic TU",
         country="IE",
         kind=ProviderKind.UNIVERSITY,
-        actor="a",
+        by=Principal.authority("a"),
         website="https://www.atu.ie",
     )
     _, _, topic, state = RawStore(ledger).stored_events()[0]

@@ -14,12 +14,21 @@ from uuid import UUID
 import pytest
 
 from ledger.application import IssueRequest, Ledger
+from ledger.domain.principal import Principal
 from ledger.domain.values import AccreditationScope, ProviderKind, RevocationReason, StackingRule
 from ledger.errors import LedgerError
 from ledger.policy import FINLAND, NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import dialect_for
 from projections.follower import make_views
-from tests.conftest import AUTHORITY, Clock, assessment, scope, spec
+from tests.conftest import (
+    AUTHORITY,
+    THE_AUTHORITY,
+    Clock,
+    assessment,
+    provider_principal,
+    scope,
+    spec,
+)
 
 # Flexible revalidation (review flags), awards that expire, withdrawn issuers flagged.
 RANDOM_POLICY: NationalPolicy = replace(
@@ -49,7 +58,7 @@ class World:
                 provider_reference=reference,
                 assessment=assessment(),
             ),
-            actor="provider:P0:key-1",
+            by=provider_principal(self.provider_id, "provider:P0:key-1"),
         )
         return receipt.awards[0].award_id
 
@@ -60,19 +69,22 @@ def make_world(ledger: Ledger, code: str = "P0") -> World:
         name=f"Provider {code}",
         country="IE",
         kind=ProviderKind.UNIVERSITY,
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     ).aggregate_id
     ledger.accredit_provider(
         provider,
         scope=scope(),
         valid_until=date.today() + timedelta(days=3650),
         decision_reference=f"ACC-{code}",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     credential = ledger.define_micro_credential(
-        provider_id=provider, code="DA-101", specification=spec(), actor=f"provider:{code}:key-1"
+        provider_id=provider,
+        code="DA-101",
+        specification=spec(),
+        by=provider_principal(provider, f"provider:{code}:key-1"),
     ).aggregate_id
-    ledger.accredit_micro_credential(credential, decision_reference="MC-1", actor=AUTHORITY)
+    ledger.accredit_micro_credential(credential, decision_reference="MC-1", by=THE_AUTHORITY)
     return World(ledger, provider, credential)
 
 
@@ -127,8 +139,12 @@ class RandomCommands:
                 return
 
     # --- commands -----------------------------------------------------------------------
-    def _actor(self) -> str:
-        return self.rng.choice([AUTHORITY, "authority:officer-2", "provider:key-9"])
+    def _revoker(self, award_id: UUID) -> Principal:
+        """One of two officers of the authority, or the award's own provider."""
+        actor = self.rng.choice([AUTHORITY, "authority:officer-2", "provider:key-9"])
+        if actor.startswith("provider:"):
+            return provider_principal(self.ledger.locate_award(award_id).provider_id, actor)
+        return Principal.authority(actor)
 
     def register(self) -> None:
         code = f"P{len(self.providers)}"
@@ -137,7 +153,7 @@ class RandomCommands:
             name=f"Provider {code}",
             country="IE",
             kind=self.rng.choice(list(ProviderKind)),
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         ).aggregate_id
         self.providers.append(pid)
         self.credentials[pid] = []
@@ -146,7 +162,7 @@ class RandomCommands:
             scope=AccreditationScope(levels=(5, 6, 7), fields=FIELDS),
             valid_until=self.clock().date() + timedelta(days=3650),
             decision_reference=f"ACC-{code}",
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         )
 
     def _provider(self) -> UUID:
@@ -177,10 +193,10 @@ class RandomCommands:
                 nqf_level=self.rng.choice([5, 6, 7]),
             ),
             stacking_rule=rule,
-            actor=f"provider:{pid}",
+            by=provider_principal(pid, f"provider:{pid}"),
         ).aggregate_id
         self.ledger.accredit_micro_credential(
-            cid, decision_reference=f"D-{cid.hex[:6]}", actor=AUTHORITY
+            cid, decision_reference=f"D-{cid.hex[:6]}", by=THE_AUTHORITY
         )
         if rule is None:
             existing.append(cid)
@@ -219,7 +235,9 @@ class RandomCommands:
         pid, cid = self._credential()
         requests = [self._request(cid, self._learner()) for _ in range(self.rng.randint(1, 6))]
         self._record(
-            self.ledger.issue_awards(provider_id=pid, requests=requests, actor=f"provider:{pid}")
+            self.ledger.issue_awards(
+                provider_id=pid, requests=requests, by=provider_principal(pid, f"provider:{pid}")
+            )
         )
 
     def prior_learning(self) -> None:
@@ -229,7 +247,7 @@ class RandomCommands:
                 provider_id=pid,
                 request=self._request(cid, self._learner()),
                 evidence="portfolio of workplace projects",
-                actor=f"provider:{pid}",
+                by=provider_principal(pid, f"provider:{pid}"),
             )
         )
 
@@ -256,7 +274,7 @@ class RandomCommands:
                         target_credential_id=target,
                         component_award_ids=chosen,
                         provider_reference=f"S-{self.rng.getrandbits(40):x}",
-                        actor=f"provider:{pid}",
+                        by=provider_principal(pid, f"provider:{pid}"),
                     )
                 )
                 return
@@ -267,40 +285,38 @@ class RandomCommands:
                 self.ledger.issue_awards(
                     provider_id=pid,
                     requests=[self._request(component, learner)],
-                    actor=f"provider:{pid}",
+                    by=provider_principal(pid, f"provider:{pid}"),
                 )
             )
 
     def revoke(self) -> None:
         if not self.awards:
             raise LedgerError("nothing to revoke")
-        self.ledger.revoke_award(
-            self.rng.choice(self.awards),
-            category=self.rng.choice(list(RevocationReason)),
-            note=self.rng.choice(["fraud", "clerical error"]),
-            actor=self._actor(),
-        )
+        award_id = self.rng.choice(self.awards)
+        category = self.rng.choice(list(RevocationReason))
+        note = self.rng.choice(["fraud", "clerical error"])
+        self.ledger.revoke_award(award_id, category=category, note=note, by=self._revoker(award_id))
 
     def change_method(self) -> None:
-        _, cid = self._credential()
+        pid, cid = self._credential()
         self.ledger.change_assessment_method(
             cid,
             assessment_type=f"method {self.rng.randint(1, 9)}",
             reason="new exam board",
-            actor="provider:x",
+            by=provider_principal(pid, "provider:x"),
         )
 
     def revalidate(self) -> None:
         _, cid = self._credential()
-        self.ledger.revalidate_micro_credential(cid, decision_reference="REV-1", actor=AUTHORITY)
+        self.ledger.revalidate_micro_credential(cid, decision_reference="REV-1", by=THE_AUTHORITY)
 
     def amend(self) -> None:
-        _, cid = self._credential()
+        pid, cid = self._credential()
         self.ledger.amend_micro_credential(
             cid,
             changes={"further_information": f"see {self.rng.choice(WORDS)} handbook"},
             reason="clarified",
-            actor="provider:x",
+            by=provider_principal(pid, "provider:x"),
         )
 
     def provider_change(self) -> None:
@@ -308,22 +324,22 @@ class RandomCommands:
         choice = self.rng.choice(["suspend", "reinstate", "renew", "withdraw"])
         if choice == "suspend":
             self.ledger.suspend_provider(
-                pid, reason="audit", decision_reference="S-1", actor=AUTHORITY
+                pid, reason="audit", decision_reference="S-1", by=THE_AUTHORITY
             )
         elif choice == "reinstate":
             self.ledger.reinstate_provider(
-                pid, reason="fixed", decision_reference="R-1", actor=AUTHORITY
+                pid, reason="fixed", decision_reference="R-1", by=THE_AUTHORITY
             )
         elif choice == "renew":
             self.ledger.renew_provider(
                 pid,
                 valid_until=self.clock().date() + timedelta(days=4000),
                 decision_reference="RN-1",
-                actor=AUTHORITY,
+                by=THE_AUTHORITY,
             )
         elif self.rng.random() < 0.3:
             self.ledger.withdraw_provider(
-                pid, reason="closed", decision_reference="W-1", actor=AUTHORITY
+                pid, reason="closed", decision_reference="W-1", by=THE_AUTHORITY
             )
 
     def withdraw_credential(self) -> None:
@@ -331,20 +347,24 @@ class RandomCommands:
             return
         _, cid = self._credential()
         self.ledger.withdraw_micro_credential(
-            cid, reason="obsolete", decision_reference="WD-1", actor=AUTHORITY
+            cid, reason="obsolete", decision_reference="WD-1", by=THE_AUTHORITY
         )
 
     def personal_data(self) -> None:
         if not self.awards_of:
             raise LedgerError("no learner")
         learner = self.rng.choice(sorted(self.awards_of))
-        self.ledger.record_personal_data(learner, {"name": f"Person {learner}"}, actor="provider:x")
+        # By the provider of one of the learner's awards: it is the learner's custodian.
+        custodian = self.ledger.locate_award(self.awards_of[learner][0]).provider_id
+        self.ledger.record_personal_data(
+            learner, {"name": f"Person {learner}"}, by=provider_principal(custodian, "provider:x")
+        )
 
     def erase(self) -> None:
         if not self.awards_of:
             raise LedgerError("no learner")
         learner = self.rng.choice(sorted(self.awards_of))
-        self.ledger.erase_learner(learner, reason="GDPR-17", actor=AUTHORITY)
+        self.ledger.erase_learner(learner, reason="GDPR-17", by=THE_AUTHORITY)
 
     def advance_clock(self) -> None:
         self.clock.advance(timedelta(days=self.rng.choice([30, 120, 200])))

@@ -23,7 +23,7 @@ from ledger.domain.values import ProviderKind, RevocationReason
 from ledger.infrastructure.recorder import AwardLocation
 from projections.follower import Follower, rebuild
 from projections.read import AuditFilter, ReadModel
-from tests.conftest import AUTHORITY, assessment, scope, spec
+from tests.conftest import AUTHORITY, THE_AUTHORITY, assessment, provider_principal, scope, spec
 from tests.projections.test_cli import env_for
 
 NUL = "\x00"
@@ -59,7 +59,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
         scope=scope(),
         valid_until=date.today() + timedelta(days=365),
         decision_reference="QQI/ACC/OLD",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     credential = MicroCredential(
         provider_id=provider.id,
@@ -74,7 +74,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
     )
     ledger.save(credential)
     ledger.accredit_micro_credential(
-        credential.id, decision_reference="QQI/VAL/NUL-1", actor=AUTHORITY
+        credential.id, decision_reference="QQI/VAL/NUL-1", by=THE_AUTHORITY
     )
     learner_id = f"learner{NUL}1"
     record = LearnerRecord(learner_id=learner_id, actor=ACTOR)
@@ -118,7 +118,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
             provider_reference="REF-2",
             assessment=assessment(),
         ),
-        actor=ACTOR,
+        by=provider_principal(provider.id, ACTOR),
     )
     return OldLog(provider.id, credential.id, learner_id, award_id, later.awards[0].award_id)
 

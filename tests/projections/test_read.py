@@ -20,12 +20,13 @@ from eventsourcing.utils import Environment
 from ledger.application import IssueRequest, Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.domain import ids
+from ledger.domain.principal import Principal
 from ledger.domain.values import ProviderKind, RevocationReason, StackingRule
 from ledger.errors import AwardNotFound
 from ledger.policy import IRELAND, RevalidationRegime, WithdrawnIssuerRule
 from projections.follower import EmbeddedProjections, Follower
 from projections.read import AUDIT_CSV_COLUMNS, AuditFilter, ReadModel
-from tests.conftest import AUTHORITY, Clock, assessment, spec
+from tests.conftest import AUTHORITY, THE_AUTHORITY, Clock, assessment, provider_principal, spec
 from tests.projections.conftest import World, make_world
 
 
@@ -74,7 +75,7 @@ def test_revocation_shows_when_and_why(world: World) -> None:
         award,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="assessment fraud",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     status = caught_up(world.ledger).credential_status(award)
     assert status is not None
@@ -110,7 +111,7 @@ def test_withdrawn_issuer_follows_the_national_policy(
     world = make_world(ledger)
     award = world.issue("l1", "REF-1")
     ledger.withdraw_provider(
-        world.provider_id, reason="closed", decision_reference="W-9", actor=AUTHORITY
+        world.provider_id, reason="closed", decision_reference="W-9", by=THE_AUTHORITY
     )
     status = caught_up(ledger).credential_status(award)
     assert status is not None and status.provider_state == "withdrawn"
@@ -132,7 +133,7 @@ def test_point_in_time_status_before_and_after_a_revocation(world: World) -> Non
         award,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="fraud",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     time.sleep(0.01)
     read = caught_up(ledger)
@@ -159,14 +160,14 @@ def test_read_your_writes_revoke_then_status_reads_revoked(world: World) -> None
         issued_at = ledger.issue_award(
             provider_id=world.provider_id,
             request=IssueRequest("l2", world.credential_id, "REF-2", assessment()),
-            actor="provider:P0:key-1",
+            by=provider_principal(world.provider_id, "provider:P0:key-1"),
         ).position
         assert read.wait_for(issued_at, timeout=10)
         receipt = ledger.revoke_award(
             award,
             category=RevocationReason.ACADEMIC_MISCONDUCT,
             note="fraud",
-            actor=AUTHORITY,
+            by=THE_AUTHORITY,
         )
         assert receipt.position is not None
         assert read.wait_for(receipt.position, timeout=10, views=["credential_status"])
@@ -188,7 +189,7 @@ def test_a_separate_ledger_instance_wakes_by_polling(make_ledger: Callable[..., 
         receipt = writer.issue_award(
             provider_id=world.provider_id,
             request=IssueRequest("l9", world.credential_id, "REF-9", assessment()),
-            actor="provider:P0:key-1",
+            by=provider_principal(world.provider_id, "provider:P0:key-1"),
         )
         assert ReadModel(ledger).wait_for(receipt.position, timeout=10)
 
@@ -197,7 +198,7 @@ def test_a_separate_ledger_instance_wakes_by_polling(make_ledger: Callable[..., 
 def test_provider_register(world: World) -> None:
     ledger = world.ledger
     ledger.suspend_provider(
-        world.provider_id, reason="audit", decision_reference="S-1", actor=AUTHORITY
+        world.provider_id, reason="audit", decision_reference="S-1", by=THE_AUTHORITY
     )
     other = make_world(ledger, "Q1")
     ledger.register_provider(
@@ -205,7 +206,7 @@ def test_provider_register(world: World) -> None:
         name="With Web",
         country="IE",
         kind=ProviderKind.OTHER,
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
         website="https://w1.example",
     )
     read = caught_up(ledger)
@@ -239,12 +240,15 @@ def test_catalogue_search_state_and_pagination(make_ledger: Callable[..., Ledger
             provider_id=world.provider_id,
             code=f"C{n}",
             specification=spec(title=title, nqf_level=level, field_of_study=field),
-            actor="provider:P0",
+            by=provider_principal(world.provider_id, "provider:P0"),
         ).aggregate_id
         if n == 0:
-            ledger.accredit_micro_credential(cid, decision_reference="A", actor=AUTHORITY)
+            ledger.accredit_micro_credential(cid, decision_reference="A", by=THE_AUTHORITY)
     ledger.change_assessment_method(
-        world.credential_id, assessment_type="oral exam", reason="new board", actor="provider:P0"
+        world.credential_id,
+        assessment_type="oral exam",
+        reason="new board",
+        by=provider_principal(world.provider_id, "provider:P0"),
     )
     read = caught_up(ledger)
     assert read.catalogue().total == 4
@@ -279,24 +283,24 @@ def test_transcript_with_stacking_and_prior_learning(world: World) -> None:
         provider_id=world.provider_id,
         code="DA-102",
         specification=spec(title="Data Viz"),
-        actor="provider:P0",
+        by=provider_principal(world.provider_id, "provider:P0"),
     ).aggregate_id
-    ledger.accredit_micro_credential(second, decision_reference="MC-2", actor=AUTHORITY)
+    ledger.accredit_micro_credential(second, decision_reference="MC-2", by=THE_AUTHORITY)
     target = ledger.define_micro_credential(
         provider_id=world.provider_id,
         code="DA-CERT",
         specification=spec(title="Data Certificate", workload_ects=Decimal(20)),
         stacking_rule=StackingRule((world.credential_id, second), Decimal(20)),
-        actor="provider:P0",
+        by=provider_principal(world.provider_id, "provider:P0"),
     ).aggregate_id
-    ledger.accredit_micro_credential(target, decision_reference="MC-3", actor=AUTHORITY)
+    ledger.accredit_micro_credential(target, decision_reference="MC-3", by=THE_AUTHORITY)
     first = world.issue("anna", "A-1")
     rpl = (
         ledger.recognise_prior_learning(
             provider_id=world.provider_id,
             request=IssueRequest("anna", second, "A-2", assessment()),
             evidence="ten years of dashboards",
-            actor="provider:P0",
+            by=provider_principal(world.provider_id, "provider:P0"),
         )
         .awards[0]
         .award_id
@@ -308,12 +312,14 @@ def test_transcript_with_stacking_and_prior_learning(world: World) -> None:
             target_credential_id=target,
             component_award_ids=[first, rpl],
             provider_reference="A-3",
-            actor="provider:P0",
+            by=provider_principal(world.provider_id, "provider:P0"),
         )
         .awards[0]
         .award_id
     )
-    ledger.record_personal_data("anna", {"name": "Anna Example"}, actor="provider:P0")
+    ledger.record_personal_data(
+        "anna", {"name": "Anna Example"}, by=provider_principal(world.provider_id, "provider:P0")
+    )
     read = caught_up(ledger)
     transcript = read.transcript("anna")
     assert transcript is not None
@@ -330,12 +336,12 @@ def test_transcript_with_stacking_and_prior_learning(world: World) -> None:
     assert "Anna Example" not in repr(transcript)
     assert read.transcript("nobody") is None
 
-    ledger.erase_learner("anna", reason="GDPR art. 17", actor=AUTHORITY)
+    ledger.erase_learner("anna", reason="GDPR art. 17", by=THE_AUTHORITY)
     ledger.revoke_award(
         first,
         category=RevocationReason.ISSUED_IN_ERROR,
         note="error",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     after = caught_up(ledger).transcript("anna")
     assert after is not None and after.personal_data_erased and not after.personal_data_recorded
@@ -354,9 +360,11 @@ def test_audit_holds_every_event_with_its_actor_in_order(world: World) -> None:
         award,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="fraud",
-        actor="authority:inspector",
+        by=Principal.authority("authority:inspector"),
     )
-    ledger.record_personal_data("l1", {"name": "Mary Murphy"}, actor="provider:P0:key-1")
+    ledger.record_personal_data(
+        "l1", {"name": "Mary Murphy"}, by=provider_principal(world.provider_id, "provider:P0:key-1")
+    )
     read = caught_up(ledger)
     entries = list(read.iter_audit(batch=2))
     log = ledger.recorder.select_notifications(1, 10_000)
@@ -393,7 +401,7 @@ def test_audit_filters_and_cursor_pagination(world: World) -> None:
         awards[0],
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="fraud",
-        actor="authority:inspector",
+        by=Principal.authority("authority:inspector"),
     )
     read = caught_up(ledger)
 
@@ -449,7 +457,7 @@ def test_audit_exports_as_json_lines_and_csv(world: World) -> None:
         award,
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note='fraud, "copied", again',
-        actor="authority:ó",
+        by=Principal.authority("authority:ó"),
     )
     read = caught_up(ledger)
     entries = list(read.iter_audit())
@@ -493,7 +501,7 @@ def test_postgres_wakes_the_follower_on_notify(
         receipt = writer.issue_award(
             provider_id=world.provider_id,
             request=IssueRequest("l9", world.credential_id, "REF-9", assessment()),
-            actor="provider:P0:key-1",
+            by=provider_principal(world.provider_id, "provider:P0:key-1"),
         )
         assert receipt.position is not None
         # Only watch (wait_for would wake the in-process follower itself).
@@ -531,7 +539,7 @@ def test_audit_data_is_read_from_a_compressed_and_enciphered_log(
             award,
             category=RevocationReason.ACADEMIC_MISCONDUCT,
             note="fraud",
-            actor="authority:inspector",
+            by=Principal.authority("authority:inspector"),
         )
         stored = ledger.recorder.select_notifications(1, 10_000)[-1].state
         with pytest.raises(orjson.JSONDecodeError):  # the log does not hold plain JSON

@@ -21,7 +21,7 @@ from ledger.config import DatabaseSettings
 from projections.dialect import dialect_for
 from projections.follower import Follower, ProjectionStalled, make_views
 from projections.read import ReadModel
-from tests.conftest import AUTHORITY, spec
+from tests.conftest import AUTHORITY, THE_AUTHORITY, spec
 from tests.projections.conftest import World, make_world
 from tests.projections.test_cli import env_for
 
@@ -47,7 +47,7 @@ def test_a_follower_applies_all_before_the_event_and_names_view_position_reason(
     world.issue("l1", "R-1")
     bad = write_unappliable_event(world)
     world.ledger.define_micro_credential(  # after it
-        provider_id=world.provider_id, code="DA-102", specification=spec(), actor=AUTHORITY
+        provider_id=world.provider_id, code="DA-102", specification=spec(), by=THE_AUTHORITY
     )
     read = ReadModel(world.ledger)
 

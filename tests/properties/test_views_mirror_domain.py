@@ -35,7 +35,14 @@ from ledger.domain.values import AccreditationScope, ProviderKind, RevocationRea
 from ledger.errors import LedgerError
 from ledger.policy import FINLAND, NationalPolicy, WithdrawnIssuerRule
 from projections import Follower, ReadModel
-from tests.conftest import AUTHORITY, Clock, assessment, new_postgres_schema, spec
+from tests.conftest import (
+    THE_AUTHORITY,
+    Clock,
+    assessment,
+    new_postgres_schema,
+    provider_principal,
+    spec,
+)
 
 # Flexible revalidation (review flags), awards valid one year, withdrawn issuers flagged.
 POLICY: NationalPolicy = replace(
@@ -79,7 +86,7 @@ def register(run: Run, pick: int) -> None:
         name=f"Provider {code}",
         country="FI",
         kind=ProviderKind.UNIVERSITY,
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
     run.providers.append(receipt.aggregate_id)
 
@@ -90,25 +97,25 @@ def accredit_provider(run: Run, pick: int) -> None:
         scope=SCOPE,
         valid_until=run.clock().date() + timedelta(days=3650),
         decision_reference="ACC-1",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
 
 
 def suspend(run: Run, pick: int) -> None:
     run.ledger.suspend_provider(
-        run.provider(pick), reason="audit", decision_reference="S-1", actor=AUTHORITY
+        run.provider(pick), reason="audit", decision_reference="S-1", by=THE_AUTHORITY
     )
 
 
 def reinstate(run: Run, pick: int) -> None:
     run.ledger.reinstate_provider(
-        run.provider(pick), reason="fixed", decision_reference="R-1", actor=AUTHORITY
+        run.provider(pick), reason="fixed", decision_reference="R-1", by=THE_AUTHORITY
     )
 
 
 def withdraw_provider(run: Run, pick: int) -> None:
     run.ledger.withdraw_provider(
-        run.provider(pick), reason="closed", decision_reference="W-1", actor=AUTHORITY
+        run.provider(pick), reason="closed", decision_reference="W-1", by=THE_AUTHORITY
     )
 
 
@@ -118,30 +125,30 @@ def define(run: Run, pick: int) -> None:
         provider_id=provider,
         code=f"MC-{len(run.credentials)}",
         specification=spec(),
-        actor=f"provider:{provider}",
+        by=provider_principal(provider, f"provider:{provider}"),
     ).aggregate_id
     run.credentials.append((provider, credential))
 
 
 def accredit_credential(run: Run, pick: int) -> None:
     _, credential = run.credential(pick)
-    run.ledger.accredit_micro_credential(credential, decision_reference="MC-1", actor=AUTHORITY)
+    run.ledger.accredit_micro_credential(credential, decision_reference="MC-1", by=THE_AUTHORITY)
 
 
 def change_method(run: Run, pick: int) -> None:
-    _, credential = run.credential(pick)
+    provider, credential = run.credential(pick)
     run.ledger.change_assessment_method(
         credential,
         assessment_type=f"method {pick % 3}",
         reason="new exam board",
-        actor="provider:x",
+        by=provider_principal(provider, "provider:x"),
     )
 
 
 def withdraw_credential(run: Run, pick: int) -> None:
     _, credential = run.credential(pick)
     run.ledger.withdraw_micro_credential(
-        credential, reason="obsolete", decision_reference="WD-1", actor=AUTHORITY
+        credential, reason="obsolete", decision_reference="WD-1", by=THE_AUTHORITY
     )
 
 
@@ -156,7 +163,7 @@ def issue(run: Run, pick: int) -> None:
             provider_reference=f"R-{len(run.awards)}-{pick}",
             assessment=assessment(method, assessed_on=run.clock().date() - timedelta(days=1)),
         ),
-        actor=f"provider:{provider}",
+        by=provider_principal(provider, f"provider:{provider}"),
     )
     run.awards.extend(a.award_id for a in receipt.awards if a.created)
 
@@ -166,7 +173,7 @@ def revoke(run: Run, pick: int) -> None:
         run.award(pick),
         category=RevocationReason.ACADEMIC_MISCONDUCT,
         note="copied",
-        actor=AUTHORITY,
+        by=THE_AUTHORITY,
     )
 
 

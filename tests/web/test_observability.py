@@ -20,6 +20,7 @@ from ledger.application import IssueRequest, Ledger
 from ledger.config import Settings
 from ledger.domain.principal import Role
 from ledger.domain.values import Assessment
+from tests.conftest import provider_principal
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -254,7 +255,7 @@ def test_a_batch_that_lost_a_race_is_counted_as_a_retry(
             other_process.issue_award(
                 provider_id=provider_id("GRIDSKILLS"),
                 request=IssueRequest("RACE-1", credential, "RACE-OTHER", assessment),
-                actor="provider:GRIDSKILLS:other",
+                by=provider_principal(provider_id("GRIDSKILLS"), "provider:GRIDSKILLS:other"),
             )
         return real_insert(stored_events, **kwargs)
 

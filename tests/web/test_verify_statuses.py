@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from api.verify import verification
-from cli.demo import AUTHORITY_ACTOR, seed_demo
+from cli.demo import AUTHORITY, seed_demo
 from ledger.application import Ledger
 from ledger.domain.status import AwardStatus
 from ledger.policy import IRELAND
@@ -40,7 +40,7 @@ def test_a_suspended_awarding_body_is_shown_as_not_accredited(
         provider.id,
         reason="quality review pending",
         decision_reference="QA-2026-9",
-        actor=AUTHORITY_ACTOR,
+        by=AUTHORITY,
     )
 
     page = verification(ledger.award_status(demo.valid_award))

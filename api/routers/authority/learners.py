@@ -31,7 +31,7 @@ router = topic_router()
 def revoke_any_award(*, award_id: UUID, body: RevokeAnyAward, write: AuthorityWrite) -> Response:
     def command() -> Written:
         receipt = write.ledger.revoke_award(
-            award_id, category=body.category, note=body.note, actor=write.actor
+            award_id, category=body.category, note=body.note, by=write.by
         )
         return AwardWritten(award_id=award_id, position=receipt.position)
 
@@ -46,7 +46,7 @@ def revoke_any_award(*, award_id: UUID, body: RevokeAnyAward, write: AuthorityWr
 )
 def erase_learner(*, body: EraseLearner, write: AuthorityWrite) -> Response:
     def command() -> Written:
-        receipt = write.ledger.erase_learner(body.learner_id, reason=body.reason, actor=write.actor)
+        receipt = write.ledger.erase_learner(body.learner_id, reason=body.reason, by=write.by)
         return LearnerErased(learner_record_id=receipt.aggregate_id, position=receipt.position)
 
     return write.perform(body, command)

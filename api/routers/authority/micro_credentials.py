@@ -26,7 +26,7 @@ def accredit_micro_credential(
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.accredit_micro_credential(
-            micro_credential_id, decision_reference=body.decision_reference, actor=write.actor
+            micro_credential_id, decision_reference=body.decision_reference, by=write.by
         )
         return MicroCredentialDecided(
             micro_credential_id=micro_credential_id, position=receipt.position
@@ -46,7 +46,7 @@ def revalidate_micro_credential(
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.revalidate_micro_credential(
-            micro_credential_id, decision_reference=body.decision_reference, actor=write.actor
+            micro_credential_id, decision_reference=body.decision_reference, by=write.by
         )
         return MicroCredentialDecided(
             micro_credential_id=micro_credential_id, position=receipt.position
@@ -69,7 +69,7 @@ def withdraw_micro_credential(
             micro_credential_id,
             reason=body.reason,
             decision_reference=body.decision_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return MicroCredentialDecided(
             micro_credential_id=micro_credential_id, position=receipt.position

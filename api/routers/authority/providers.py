@@ -36,7 +36,7 @@ def _provider_written(code: str, position: int | None) -> ProviderWritten:
 def register_provider(*, body: RegisterProvider, write: AuthorityWrite) -> Response:
     def command() -> Written:
         receipt = write.ledger.register_provider(
-            code=body.code, name=body.name, country=body.country, kind=body.kind, actor=write.actor
+            code=body.code, name=body.name, country=body.country, kind=body.kind, by=write.by
         )
         return _provider_written(body.code, receipt.position)
 
@@ -58,7 +58,7 @@ def accredit_provider(
             scope=body.scope.to_domain(),
             valid_until=body.valid_until,
             decision_reference=body.decision_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -79,7 +79,7 @@ def suspend_provider(
             ids.provider_id(provider_code),
             reason=body.reason,
             decision_reference=body.decision_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -100,7 +100,7 @@ def reinstate_provider(
             ids.provider_id(provider_code),
             reason=body.reason,
             decision_reference=body.decision_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -122,7 +122,7 @@ def renew_provider(
             valid_until=body.valid_until,
             decision_reference=body.decision_reference,
             scope=None if body.scope is None else body.scope.to_domain(),
-            actor=write.actor,
+            by=write.by,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -143,7 +143,7 @@ def withdraw_provider(
             ids.provider_id(provider_code),
             reason=body.reason,
             decision_reference=body.decision_reference,
-            actor=write.actor,
+            by=write.by,
         )
         return _provider_written(provider_code, receipt.position)
 
