@@ -864,6 +864,10 @@ def rebuild(
     follower = Follower(ledger, [v.name for v in targets], page_size=page_size, processes=processes)
     follower.catch_up(progress=progress)
     with d.write() as c:
+        # Under the schema's lock, as every creation of the views' tables and indexes:
+        # a process making sure of the views meanwhile creates the same indexes, and
+        # on PostgreSQL the loser of that race fails (a unique violation in pg_class).
+        d.lock_schema(c)
         for view in targets:
             view.create_indexes(c)
     return follower.refresh_positions()
