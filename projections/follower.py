@@ -42,7 +42,7 @@ from ledger.infrastructure.store_setup import connect_kwargs_of
 from projections import failures, parallel
 from projections.decoding import event_decoder
 from projections.dialect import Dialect, dialect_for
-from projections.read import progress_for
+from projections.progress import progress_for
 from projections.schema import (
     UnknownView,
     _ensure_tracking_row,
