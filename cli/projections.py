@@ -104,7 +104,7 @@ def rebuild(
 ) -> None:
     """Drop a view (or all) and rebuild it from the whole event log, with progress."""
     from projections.follower import ProjectionStalled
-    from projections.follower import rebuild as rebuild_views
+    from projections.rebuild import rebuild as rebuild_views
     from projections.schema import make_views
     from projections.views import VIEW_NAMES
 

@@ -18,7 +18,7 @@ from ledger.config import Settings
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
-from projections.follower import EmbeddedProjections
+from projections.embedded import EmbeddedProjections
 from projections.read import ReadModel
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ledger.application import Ledger
 from ledger.infrastructure.store_setup import datastore_setup
 from projections.dialect import Dialect, dialect_for
-from projections.views import VIEW_CLASSES, VIEW_NAMES, View
+from projections.views import VIEW_CLASSES, VIEW_NAMES, View, tracked_positions
 
 log = logging.getLogger("ledger.projections")
 
@@ -64,7 +64,7 @@ def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
                 if known.get(view.name) != layout:
                     if view.name in known:
                         log.warning("the %s view changed layout; rebuilding it", view.name)
-                    _reset(d, c, view, indexes=True)
+                    reset_view(d, c, view, indexes=True)
                     c.execute(
                         d.q(
                             "INSERT INTO {s}proj_views (view_name, layout) VALUES (?, ?) "
@@ -74,19 +74,19 @@ def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
                     )
                 else:
                     view.create(c)
-                    _ensure_tracking_row(d, c, view)
+                    ensure_tracking_row(d, c, view)
         setattr(d.datastore, _ENSURED, {*getattr(d.datastore, _ENSURED, ()), d.prefix})
 
 
-def _reset(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
+def reset_view(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
     """Drop the view's tables and start it again from position 0."""
     view.drop(cursor)
     cursor.execute(d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,))
     view.create(cursor, indexes=indexes)
-    _ensure_tracking_row(d, cursor, view)
+    ensure_tracking_row(d, cursor, view)
 
 
-def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
+def ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
     cursor.execute(
         d.q(
             "INSERT INTO {tracking} (application_name, notification_id) VALUES (?, 0) "
@@ -94,3 +94,10 @@ def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
         ),
         (view.tracking_name,),
     )
+
+
+def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], set[str]]:
+    """Each view's position, and the views that have no tracking row."""
+    found = tracked_positions(d, [v.tracking_name for v in views])
+    positions = {v.name: found.get(v.tracking_name, 0) for v in views}
+    return positions, {v.name for v in views if v.tracking_name not in found}

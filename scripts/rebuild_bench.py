@@ -27,7 +27,7 @@ from ledger.domain.values import (
     ProviderKind,
 )
 from ledger.errors import LedgerError
-from projections.follower import rebuild
+from projections.rebuild import rebuild
 
 ACTOR = "authority:bench"
 

@@ -10,7 +10,7 @@ from api.app import create_app
 from ledger.config import DatabaseSettings, ProjectionSettings, Settings
 from ledger.domain.principal import Role
 from ledger.policy import IRELAND
-from projections.follower import EmbeddedProjections
+from projections.embedded import EmbeddedProjections
 from tests.api.conftest import Headers, World, award, bearer, ok
 
 REGISTRATION = {"code": "DKIT", "name": "Dundalk IT", "country": "IE", "kind": "university"}

@@ -18,7 +18,7 @@ from ledger.domain.values import AccreditationScope, ProviderKind, RevocationRea
 from ledger.errors import LedgerError
 from ledger.policy import FINLAND, NationalPolicy, WithdrawnIssuerRule
 from projections.dialect import dialect_for
-from projections.follower import make_views
+from projections.schema import make_views
 from tests.conftest import AUTHORITY, Clock, assessment, scope, spec
 
 # Flexible revalidation (review flags), awards that expire, withdrawn issuers flagged.

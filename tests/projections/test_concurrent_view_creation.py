@@ -20,7 +20,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
-from projections.follower import rebuild
+from projections.rebuild import rebuild
 from projections.schema import ensure_views
 from projections.views import View
 from tests.conftest import new_postgres_schema

@@ -18,8 +18,10 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
-from projections.follower import Follower, PositionConflict, rebuild, short_gil_turns
+from projections.follower import Follower, PositionConflict
+from projections.pipeline import short_gil_turns
 from projections.read import AuditFilter, ReadModel
+from projections.rebuild import rebuild
 from projections.views import VIEW_NAMES
 from tests.conftest import Clock
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, World, snapshot
@@ -232,17 +234,17 @@ def test_a_failed_read_ahead_stops_after_the_pages_read_before_it(world: World) 
     for n in range(8):
         world.issue(f"learner-{n}", f"R-{n}")
     follower = Follower(ledger, page_size=5)
-    select = follower._select
+    read_log = follower.read_log
     calls = 0
 
-    def lose_the_connection_on_the_third_read(start: int, limit: int) -> Any:
+    def lose_the_connection_on_the_third_read(start: int, limit: int, stop: Any = None) -> Any:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("connection lost")
-        return select(start, limit)
+        return read_log(start, limit, stop)
 
-    follower._select = lose_the_connection_on_the_third_read
+    follower.read_log = lose_the_connection_on_the_third_read
     with pytest.raises(RuntimeError):
         follower.catch_up()
     read = ReadModel(ledger)
@@ -259,14 +261,14 @@ def test_a_backlog_is_applied_with_short_gil_turns_and_the_interval_put_back(
     for n in range(8):
         world.issue(f"learner-{n}", f"R-{n}")
     follower = Follower(ledger, page_size=5)
-    prepare = follower._prepare
+    prepare = follower.preparer.prepare
     seen: list[float] = []
 
     def prepare_noting_the_interval(*args: Any) -> Any:
         seen.append(sys.getswitchinterval())
         return prepare(*args)
 
-    follower._prepare = prepare_noting_the_interval  # type: ignore[method-assign,assignment]
+    follower.preparer.prepare = prepare_noting_the_interval  # type: ignore[method-assign]
     before = sys.getswitchinterval()
     follower.catch_up()
     # The first page is decoded before it is known to be a backlog; the rest with the

@@ -23,7 +23,8 @@ from ledger.domain import ids
 from ledger.domain.values import ProviderKind, RevocationReason, StackingRule
 from ledger.errors import AwardNotFound
 from ledger.policy import IRELAND, RevalidationRegime, WithdrawnIssuerRule
-from projections.follower import EmbeddedProjections, Follower
+from projections.embedded import EmbeddedProjections
+from projections.follower import Follower
 from projections.read import AUDIT_CSV_COLUMNS, AuditFilter, ReadModel
 from tests.conftest import AUTHORITY, Clock, assessment, spec
 from tests.projections.conftest import World, make_world

@@ -19,8 +19,9 @@ from cli import app
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
 from projections.dialect import dialect_for
-from projections.follower import Follower, ProjectionStalled, make_views
+from projections.follower import Follower, ProjectionStalled
 from projections.read import ReadModel
+from projections.schema import make_views
 from tests.conftest import AUTHORITY, spec
 from tests.projections.conftest import World, make_world
 from tests.projections.test_cli import env_for
