@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.application import Ledger
 from projections.follower import DEFAULT_PAGE_SIZE, Follower
+from projections.store import ViewStore
 
 
 def save_listeners(ledger: Ledger) -> list[Callable[[], None]]:
@@ -52,9 +53,14 @@ class EmbeddedProjections:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = 0.5,
+        store: ViewStore | None = None,
     ) -> None:
+        """``store``: the views' store this process shares with its read model, whose
+        ``wait_for`` then wakes this follower (default: one of its own)."""
         self.ledger = ledger
-        self.follower = Follower(ledger, page_size=page_size, poll_interval=poll_interval)
+        self.follower = Follower(
+            ledger, page_size=page_size, poll_interval=poll_interval, store=store
+        )
         self._thread: threading.Thread | None = None
 
     def start(self) -> EmbeddedProjections:

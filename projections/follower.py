@@ -33,14 +33,13 @@ from ledger.application import Ledger
 from ledger.errors import StoreUnavailable
 from projections import failures, parallel
 from projections.decoding import event_decoder
-from projections.dialect import dialect_for
 from projections.failures import ProjectionStalled
 from projections.listener import PostgresListener
 from projections.log_reader import LogReader, log_reader
 from projections.pages import PagePreparer, PreparedPage, ViewFailed
 from projections.pipeline import PageWriter, ProgressCallback, ReadAhead, feed
-from projections.progress import progress_for
-from projections.schema import ensure_tracking_row, ensure_views, make_views, read_positions
+from projections.schema import ensure_tracking_row, make_views, read_positions
+from projections.store import ViewStore
 from projections.views import LogRecord
 
 log = logging.getLogger("ledger.projections")
@@ -67,26 +66,30 @@ class Follower:
         processes: int = 0,
         create_views: bool = True,
         exact_decoding: bool = False,
+        store: ViewStore | None = None,
     ) -> None:
-        """``exact_decoding``: every value of the events restored and the log read
-        through eventsourcing (``select_notifications``), not the views' faster ways
-        (``projections.decoding``, ``projections.log_reader``); they store the same rows."""
+        """``store``: the views' store this process shares with its read model and
+        other followers (default: one of this follower's own). ``exact_decoding``:
+        every value of the events restored and the log read through eventsourcing
+        (``select_notifications``), not the views' faster ways (``projections.decoding``,
+        ``projections.log_reader``); they store the same rows."""
         self.ledger = ledger
         self.processes = processes
         """Worker processes that prepare the pages of a large backlog on PostgreSQL
         (``projections.parallel``); 0 for none."""
-        self.d = dialect_for(ledger)
+        self.store = store or ViewStore(ledger)
+        self.d = self.store.dialect
         if create_views:
             # Not in a process that only prepares pages for another follower: during
             # a rebuild, that would create the secondary indexes before the rows.
-            ensure_views(ledger, self.d)
+            self.store.ensure_views()
         self.views = make_views(self.d, views)
         self.page_size = page_size
         self.poll_interval = poll_interval
         self.recorder: Any = ledger.recorder
         self.exact_decoding = exact_decoding
         self.positions: dict[str, int] = {}
-        self.progress = progress_for(self.d.datastore)
+        self.progress = self.store.progress
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._workers: parallel.WorkerPool | None = None

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from ledger.application import Ledger
 from ledger.config import Settings
 from projections.decoding import event_decoder
-from projections.dialect import dialect_for
+from projections.dialect import make_dialect
 from projections.log_reader import LogReader, log_reader
 from projections.pages import PagePreparer, PreparedPage
 from projections.schema import make_views
@@ -158,7 +158,7 @@ def _start_worker(
     # The views' tables are not made here: during a rebuild, that would create their
     # secondary indexes before the rows.
     ledger = Ledger(settings, env=env)
-    d = dialect_for(ledger)
+    d = make_dialect(ledger)
     decode = event_decoder(ledger.mapper, wire=not exact_decoding)
     read = (
         ledger.recorder.select_notifications if exact_decoding else log_reader(ledger.recorder, d)

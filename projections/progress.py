@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 
 class Progress:
@@ -24,16 +23,3 @@ class Progress:
     def wake_followers(self) -> None:
         for wake in list(self.wakers):
             wake()
-
-
-_progress: dict[int, Progress] = {}
-_progress_lock = threading.Lock()
-
-
-def progress_for(datastore: Any) -> Progress:
-    """The progress channel shared by the followers and readers of one datastore."""
-    with _progress_lock:
-        found = _progress.get(id(datastore))
-        if found is None:
-            found = _progress[id(datastore)] = Progress()
-        return found

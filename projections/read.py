@@ -27,9 +27,8 @@ from uuid import UUID
 from ledger.application import Ledger
 from ledger.config import Settings
 from ledger.policy import NationalPolicy
-from projections.dialect import Dialect, dialect_for
+from projections.dialect import Dialect
 from projections.failures import ProjectionFailure, read_all
-from projections.progress import Progress, progress_for
 from projections.queries import audit as audit_queries
 from projections.queries import positions as position_queries
 from projections.queries import registers as register_queries
@@ -50,7 +49,7 @@ from projections.results import (
     TranscriptAward,
     ViewLag,
 )
-from projections.schema import ensure_views
+from projections.store import ViewStore
 
 
 class ReadModel:
@@ -62,16 +61,19 @@ class ReadModel:
         *,
         policy: NationalPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
+        store: ViewStore | None = None,
     ) -> None:
         """Share ``ledger``'s store. ``policy`` (default: the ledger's) decides whether
         awards of a withdrawn provider read ``issuer_withdrawn``; ``clock`` (default:
-        the ledger's) decides what has expired."""
+        the ledger's) decides what has expired. ``store``: the views' store this
+        process shares with its followers (default: one of this read model's own,
+        whose :meth:`wait_for` then wakes no follower)."""
         self.ledger = ledger
         self.policy = policy or ledger.policy
         self.clock = clock or ledger.clock
-        self.d: Dialect = dialect_for(ledger)
-        ensure_views(ledger, self.d)
-        self._progress: Progress = progress_for(self.d.datastore)
+        self.store = store or ViewStore(ledger)
+        self.d: Dialect = self.store.dialect
+        self.store.ensure_views()
         self._owns_ledger = False
 
     @classmethod
@@ -237,7 +239,7 @@ class ReadModel:
         ``position`` (a command's ``Receipt.position``), or ``timeout`` seconds pass.
         True when reached. ``None`` (the command wrote nothing) is reached at once.
         Wakes an embedded follower in this process so it does not wait for its poll."""
-        return position_queries.wait_for(self, self._progress, position, timeout, views)
+        return position_queries.wait_for(self, self.store.progress, position, timeout, views)
 
 
 __all__ = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger.application import Ledger
-from projections.dialect import dialect_for
 from projections.follower import Follower
 from projections.pipeline import ProgressCallback
-from projections.schema import ensure_views, make_views, reset_view
+from projections.schema import make_views, reset_view
+from projections.store import ViewStore
 
 
 def rebuild(
@@ -19,13 +19,15 @@ def rebuild(
     progress: ProgressCallback | None = None,
     processes: int = 0,
     exact_decoding: bool = False,
+    store: ViewStore | None = None,
 ) -> dict[str, int]:
     """Drop the views (all, or those named) and rebuild them from the whole log.
     Secondary indexes are created after the rows are in. Returns the positions reached.
     With ``processes`` (PostgreSQL), that many worker processes prepare the pages
     (``projections.parallel``). ``exact_decoding``: as :class:`Follower`'s."""
-    d = dialect_for(ledger)
-    ensure_views(ledger, d)
+    store = store or ViewStore(ledger)
+    store.ensure_views()
+    d = store.dialect
     targets = make_views(d, views)
     with d.write() as c:
         d.lock_schema(c)
@@ -37,6 +39,7 @@ def rebuild(
         page_size=page_size,
         processes=processes,
         exact_decoding=exact_decoding,
+        store=store,  # whose views are made sure of: no indexes before the rows
     )
     follower.catch_up(progress=progress)
     with d.write() as c:

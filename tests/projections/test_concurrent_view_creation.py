@@ -21,7 +21,7 @@ from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
 from projections.rebuild import rebuild
-from projections.schema import ensure_views
+from projections.store import ViewStore
 from projections.views import View
 from tests.conftest import new_postgres_schema
 from tests.projections.conftest import make_world
@@ -61,7 +61,9 @@ def test_many_connections_create_the_views_of_a_fresh_schema_at_once(
 ) -> None:
     ledgers = [Ledger(Settings(database=database, policy=IRELAND)) for _ in range(THREADS)]
     try:
-        errors = run_together(*(lambda ledger=ledger: ensure_views(ledger) for ledger in ledgers))
+        errors = run_together(
+            *(lambda ledger=ledger: ViewStore(ledger).ensure_views() for ledger in ledgers)
+        )
         assert errors == []
     finally:
         for ledger in ledgers:
@@ -91,7 +93,7 @@ def test_a_ledger_makes_sure_of_the_views_while_a_rebuild_makes_their_indexes(
         # The fresh ledger has not made sure of the views yet: it does after the
         # rebuild has made their tables again, and before it makes their indexes.
         tables_made_again.wait(10)
-        ensure_views(fresh)
+        ViewStore(fresh).ensure_views()
 
     try:
         errors = run_together(

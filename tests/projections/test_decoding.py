@@ -17,7 +17,7 @@ from ledger.application import Ledger
 from ledger.domain.values import Assessment, Supervision
 from ledger.transcoding import OrjsonTranscoder
 from projections.decoding import Fallback, WireDecoder
-from projections.dialect import dialect_for
+from projections.dialect import make_dialect
 from projections.follower import Follower
 from projections.rebuild import rebuild
 from tests.conftest import Clock
@@ -139,7 +139,7 @@ def test_what_the_wire_decoder_does_not_restore_as_the_transcoder_falls_back(
     ],
 )
 def test_timestamps_in_either_form_give_the_same_text(value: datetime, ledger: Ledger) -> None:
-    d = dialect_for(ledger)
+    d = make_dialect(ledger)
     assert d.to_ts(value.isoformat()) == d.to_ts(value)
     assert d.to_date(value.date().isoformat()) == d.to_date(value.date())
     u = uuid4()

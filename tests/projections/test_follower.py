@@ -22,6 +22,7 @@ from projections.follower import Follower, PositionConflict
 from projections.pipeline import short_gil_turns
 from projections.read import AuditFilter, ReadModel
 from projections.rebuild import rebuild
+from projections.store import ViewStore
 from projections.views import VIEW_NAMES
 from tests.conftest import Clock
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, World, snapshot
@@ -210,18 +211,15 @@ def test_lag_reports_each_view_behind_the_log(world: World) -> None:
 
 
 def test_a_view_whose_layout_changed_is_rebuilt(world: World) -> None:
-    from projections import schema as schema_module
-    from projections.dialect import dialect_for
-
     ledger = world.ledger
     Follower(ledger).catch_up()
     before = snapshot(ledger)
-    d = dialect_for(ledger)
+    store = ViewStore(ledger)
+    d = store.dialect
     with d.write() as c:  # as if an older version of the code had made the table
         c.execute(d.q("UPDATE {s}proj_views SET layout = 'old' WHERE view_name = 'providers'"))
         c.execute(d.q("DELETE FROM {s}proj_providers"))
-    delattr(d.datastore, schema_module._ENSURED)
-    schema_module.ensure_views(ledger)
+    store.ensure_views()  # as the next process to start does
     positions = ReadModel(ledger).positions()
     assert positions["providers"] == 0
     assert positions["audit"] == ReadModel(ledger).log_position()
