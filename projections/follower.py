@@ -64,7 +64,6 @@ class Follower:
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         processes: int = 0,
-        create_views: bool = True,
         exact_decoding: bool = False,
         store: ViewStore | None = None,
     ) -> None:
@@ -79,10 +78,7 @@ class Follower:
         (``projections.parallel``); 0 for none."""
         self.store = store or ViewStore(ledger)
         self.d = self.store.dialect
-        if create_views:
-            # Not in a process that only prepares pages for another follower: during
-            # a rebuild, that would create the secondary indexes before the rows.
-            self.store.ensure_views()
+        self.store.ensure_views()
         self.views = make_views(self.d, views)
         self.page_size = page_size
         self.poll_interval = poll_interval
@@ -100,11 +96,7 @@ class Follower:
             ledger, self.views, event_decoder(ledger.mapper, wire=not exact_decoding)
         )
         """Turns the pages read into the views' SQL."""
-        self.read_log: LogReader = (
-            self.recorder.select_notifications
-            if exact_decoding
-            else log_reader(self.recorder, self.d)
-        )
+        self.read_log: LogReader = log_reader(self.recorder, self.d, exact=exact_decoding)
         """Reads a page of the log from a position."""
         self.failure_counts: dict[str, int] = {}
         """Failed attempts to apply an event, per view, in this process."""

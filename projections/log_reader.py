@@ -38,14 +38,15 @@ def _log_rows(_cursor: Any) -> Callable[[Sequence[Any]], LogRow]:
     return LogRow._make
 
 
-def log_reader(recorder: Any, d: Dialect) -> LogReader:
-    """Reads the page of the log from a position (at most so many records). On
+def log_reader(recorder: Any, d: Dialect, *, exact: bool = False) -> LogReader:
+    """Reads the page of the log from a position (at most so many records); with
+    ``exact``, through eventsourcing's ``select_notifications`` everywhere. On
     PostgreSQL by a query of its own, the five columns as plain tuples
     (:class:`LogRow`): eventsourcing's ``select_notifications`` makes a dict and
     then a frozen dataclass of each row, a tenth of a rebuild. The results come in
     PostgreSQL's binary format: the state as its bytes, not as hex text that the
     server writes and psycopg reads back (half the read's cost on both sides)."""
-    if d.name != "postgres":
+    if exact or d.name != "postgres":
         return cast(LogReader, recorder.select_notifications)
     # psycopg is imported only where PostgreSQL is used: the embedded SQLite mode does
     # not pay its import.

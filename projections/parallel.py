@@ -160,9 +160,7 @@ def _start_worker(
     ledger = Ledger(settings, env=env)
     d = make_dialect(ledger)
     decode = event_decoder(ledger.mapper, wire=not exact_decoding)
-    read = (
-        ledger.recorder.select_notifications if exact_decoding else log_reader(ledger.recorder, d)
-    )
+    read = log_reader(ledger.recorder, d, exact=exact_decoding)
     _worker["worker"] = _Worker(read, PagePreparer(ledger, make_views(d, views), decode))
 
 
