@@ -68,10 +68,9 @@ class AsyncStatusReader:
             timeout=self.timeout,
             reconnect_timeout=RECONNECT_GIVE_UP,
         )
-        d = read_model.d
         # The read model's own statement: primary-key reads joined to the provider
         # register and the catalogue.
-        self.statement = d.q(ReadModel._STATUS_SELECT + "WHERE s.award_id = ANY(?)")
+        self.statement = read_model.status_statement("s.award_id = ANY(?)")
         self._waiting: dict[UUID, list[asyncio.Future[Any]]] = {}
         self._flush_scheduled = False
         self._reads: set[asyncio.Task[None]] = set()
@@ -93,8 +92,7 @@ class AsyncStatusReader:
         row = await answer
         if row is None:
             return None
-        model = self.read_model
-        return model._status(row, model.clock())
+        return self.read_model.status_of_row(row)
 
     def _flush(self) -> None:
         """Start one read for every check that arrived in this turn of the loop."""

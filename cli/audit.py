@@ -38,6 +38,7 @@ from ledger.errors import InvalidMoment
 
 if TYPE_CHECKING:
     from projections.read import AuditEntry, AuditFilter, ReadModel
+    from projections.store import ViewStore
 
 AUDIT_VIEW = "audit"
 
@@ -83,10 +84,10 @@ def provider_uuid(text: str) -> UUID:
         return ids.provider_id(text)
 
 
-def catch_up(ledger: Ledger) -> None:
+def catch_up(ledger: Ledger, store: ViewStore | None = None) -> None:
     from projections.follower import Follower
 
-    follower = Follower(ledger, views=[AUDIT_VIEW])
+    follower = Follower(ledger, views=[AUDIT_VIEW], store=store)
     start = min(follower.refresh_positions().values(), default=0)
     end = follower.log_position()
     if end <= start:
@@ -265,7 +266,7 @@ def audit(
         ledger = process.ledger
         ledger.check_audit_filter(provider_id=filters.provider_id, event_type=filters.event_type)
         if refresh:
-            catch_up(ledger)
+            catch_up(ledger, process.view_store)
         read = process.read_model
         if fmt is Format.TABLE:
             page = read.audit(filters, limit=min(limit or 50, 1000))

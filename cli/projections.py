@@ -58,7 +58,11 @@ def project(
             return
         with user_errors():
             follower = Follower(
-                ledger, page_size=page_size, poll_interval=poll_interval, processes=processes
+                ledger,
+                page_size=page_size,
+                poll_interval=poll_interval,
+                processes=processes,
+                store=process.view_store,
             )
         if once:
             try:
@@ -104,7 +108,7 @@ def rebuild(
 ) -> None:
     """Drop a view (or all) and rebuild it from the whole event log, with progress."""
     from projections.follower import ProjectionStalled
-    from projections.follower import rebuild as rebuild_views
+    from projections.rebuild import rebuild as rebuild_views
     from projections.schema import make_views
     from projections.views import VIEW_NAMES
 
@@ -114,9 +118,7 @@ def rebuild(
     with command_process() as process:
         ledger = process.ledger
         with user_errors():
-            from projections.dialect import dialect_for
-
-            make_views(dialect_for(ledger), names)
+            make_views(process.view_store.dialect, names)
             total = int(ledger.recorder.max_notification_id() or 0)
             with Progress(
                 TextColumn("rebuilding {task.description}"),
@@ -133,7 +135,12 @@ def rebuild(
 
                 try:
                     positions = rebuild_views(
-                        ledger, names, page_size=page_size, progress=advance, processes=processes
+                        ledger,
+                        names,
+                        page_size=page_size,
+                        progress=advance,
+                        processes=processes,
+                        store=process.view_store,
                     )
                 except ProjectionStalled as stalled:
                     fail(f"the rebuild stopped: {stalled}")

@@ -2,6 +2,9 @@
 
 * the write model, `Ledger`, on the store the settings name (SQLite or PostgreSQL);
 * the tables beside its events and the two stores on them: API keys and idempotency;
+* the views' store, `ViewStore` (their SQL dialect on the ledger's connections, and
+  the channel on which the read model and the followers of this process wake each
+  other), shared by:
 * the read model, `ReadModel`, over the views (made on first use, so that commands
   which never read a view do not create their tables);
 * in the embedded mode, the follower that keeps the views up to date in this process.
@@ -18,8 +21,9 @@ from ledger.config import Settings
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
-from projections.follower import EmbeddedProjections
+from projections.embedded import EmbeddedProjections
 from projections.read import ReadModel
+from projections.store import ViewStore
 
 
 @dataclass
@@ -27,15 +31,23 @@ class Process:
     settings: Settings
     ledger: Ledger
     side_tables: SideTables
+    _view_store: ViewStore | None = field(default=None, repr=False)
     _read_model: ReadModel | None = field(default=None, repr=False)
     _keys: KeyStore | None = field(default=None, repr=False)
     _idempotency: IdempotencyStore | None = field(default=None, repr=False)
     _embedded: EmbeddedProjections | None = field(default=None, repr=False)
 
     @property
+    def view_store(self) -> ViewStore:
+        """The views' store of this process (made on first use)."""
+        if self._view_store is None:
+            self._view_store = ViewStore(self.ledger)
+        return self._view_store
+
+    @property
     def read_model(self) -> ReadModel:
         if self._read_model is None:
-            self._read_model = ReadModel(self.ledger)
+            self._read_model = ReadModel(self.ledger, store=self.view_store)
         return self._read_model
 
     @property
@@ -53,7 +65,7 @@ class Process:
     def start_embedded_projections(self) -> EmbeddedProjections:
         """The views followed inside this process (stopped by `close`)."""
         if self._embedded is None:
-            self._embedded = EmbeddedProjections(self.ledger).start()
+            self._embedded = EmbeddedProjections(self.ledger, store=self.view_store).start()
         return self._embedded
 
     def close(self) -> None:

@@ -271,16 +271,11 @@ class PostgresDialect(Dialect):
             yield cursor
 
 
-def dialect_for(ledger: Any) -> Dialect:
-    """The dialect of a ``Ledger``'s store, sharing its datastore (connections, locks);
-    made once per datastore (it also creates eventsourcing's tracking table)."""
-    datastore = ledger.recorder.datastore
-    found = getattr(datastore, "_projections_dialect", None)
-    if isinstance(found, Dialect):
-        return found
-    made = _make_dialect(datastore)
-    datastore._projections_dialect = made
-    return made
+def make_dialect(ledger: Any) -> Dialect:
+    """A new dialect of a ``Ledger``'s store, sharing its datastore (connections, locks);
+    it also creates eventsourcing's tracking table and the failures table, if missing.
+    A process makes one (:class:`projections.store.ViewStore`) and shares it."""
+    return _make_dialect(ledger.recorder.datastore)
 
 
 def _make_dialect(datastore: Any) -> Dialect:

@@ -10,6 +10,8 @@ goes when the view gets past that position.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,8 @@ from ledger.domain.text import visible
 
 if TYPE_CHECKING:  # the dialect makes this table: a runtime import would be a cycle
     from projections.dialect import Dialect
+
+log = logging.getLogger("ledger.projections")
 
 TABLE_STATEMENT = (
     "CREATE TABLE IF NOT EXISTS {s}projection_failures ("
@@ -55,11 +59,47 @@ class ProjectionFailure:
         )
 
 
+class ProjectionStalled(Exception):
+    """A view cannot apply the event at ``position``; it has applied everything before
+    it, and the follower retries (with backoff) until it can. Logged as an ERROR and
+    recorded for ``/readyz`` and ``/metrics`` (``projections.failures``)."""
+
+    def __init__(self, views: Sequence[str], position: int, reason: str):
+        self.views = tuple(views)
+        self.position = position
+        self.reason = reason
+        super().__init__(
+            f"view {', '.join(self.views)} cannot apply the event at log position "
+            f"{position}: {reason}"
+        )
+
+
 def reason_of(error: BaseException) -> str:
     """One line a person can read (and a terminal cannot be fooled by)."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     line = f"{type(error).__name__}: {text}" if text else type(error).__name__
     return visible(line)[:MAX_REASON]
+
+
+def report(
+    d: Dialect, views: Sequence[str], position: int, error: BaseException
+) -> ProjectionStalled:
+    """Say that ``views`` cannot apply the event at ``position``: an ERROR log line and
+    the table's row (when the database takes it); the exception for the caller."""
+    reason = reason_of(error)
+    log.error(
+        "view %s cannot apply the event at log position %d: %s; it stays behind "
+        "that event (and retries) until it can",
+        ", ".join(views),
+        position,
+        reason,
+        exc_info=error,
+    )
+    try:
+        record(d, dict.fromkeys(views, position), reason)
+    except Exception:  # the database itself may be what failed
+        log.warning("could not record the projection failure", exc_info=True)
+    return ProjectionStalled(views, position, reason)
 
 
 def create_table(d: Dialect, cursor: Any) -> None:

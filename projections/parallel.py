@@ -27,13 +27,16 @@ import multiprocessing
 from collections import deque
 from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from ledger.application import Ledger
-
-if TYPE_CHECKING:
-    from ledger.config import Settings
-    from projections.follower import Follower
+from ledger.config import Settings
+from projections.decoding import event_decoder
+from projections.dialect import make_dialect
+from projections.log_reader import LogReader, log_reader
+from projections.pages import PagePreparer, PreparedPage
+from projections.schema import make_views
+from projections.views import Ops, View
 
 MIN_BACKLOG_PAGES = 8
 """A shorter backlog than this many pages is prepared in the follower itself: starting
@@ -59,27 +62,50 @@ class PreparedRange(NamedTuple):
 
 
 class WorkerPool:
-    """``follower.processes`` worker processes preparing ranges of the log for
-    ``follower``; started when first needed, kept until :meth:`close` (a follower that
-    finds its views moved by another one starts again from there, with the same
-    processes)."""
+    """``processes`` worker processes preparing ranges of the log for a follower of
+    ``views`` on ``ledger``'s store; started when first needed, kept until
+    :meth:`close` (a follower that finds its views moved by another one starts again
+    from there, with the same processes)."""
 
-    def __init__(self, follower: Follower) -> None:
-        ledger = follower.ledger
-        self.processes = follower.processes
-        self.page_size = follower.page_size
+    def __init__(
+        self,
+        ledger: Ledger,
+        views: Sequence[View],
+        *,
+        processes: int,
+        page_size: int,
+        exact_decoding: bool = False,
+    ) -> None:
+        self.processes = processes
+        self.page_size = page_size
+        self.views = {view.name: view for view in views}
         self._pool = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(
-                type(follower),
                 ledger.settings,
                 dict(ledger.env),
-                [v.name for v in follower.views],
-                follower.page_size,
+                list(self.views),
+                exact_decoding,
             ),
         )
+
+    def pages(
+        self, planned: dict[str, int], start: int, end: int
+    ) -> Generator[PreparedPage, None, None]:
+        """The pages of :meth:`ranges`, ready for the follower to commit."""
+        ranges = self.ranges(planned, start, end)
+        try:
+            for prepared in ranges:
+                work = []
+                for name, inserts, updates in prepared.work:
+                    ops = Ops()
+                    ops.inserts, ops.updates = inserts, updates
+                    work.append((self.views[name], ops))
+                yield PreparedPage((), work, prepared.expected, prepared.last, prepared.size)
+        finally:
+            ranges.close()
 
     def ranges(
         self, planned: dict[str, int], start: int, end: int
@@ -115,32 +141,35 @@ def _collect(expected: dict[str, int], last: int, future: Future[Prepared]) -> P
 
 
 # --- in a worker process ------------------------------------------------------------------
-_worker: dict[str, Follower] = {}
+class _Worker(NamedTuple):
+    read_log: LogReader
+    preparer: PagePreparer
+
+
+_worker: dict[str, _Worker] = {}
 
 
 def _start_worker(
-    follower_class: type[Follower],
-    settings: Settings,
-    env: dict[str, str],
-    views: list[str],
-    page_size: int,
+    settings: Settings, env: dict[str, str], views: list[str], exact_decoding: bool
 ) -> None:
-    # The class comes from the parent (pickled by name): this module is the follower's
-    # helper and does not import it.
     # A worker makes millions of short-lived objects without reference cycles; the
     # cyclic collector would only walk them (as in the follower's own backlog).
     gc.disable()
-    _worker["follower"] = follower_class(
-        Ledger(settings, env=env), views, page_size=page_size, create_views=False
-    )
+    # The views' tables are not made here: during a rebuild, that would create their
+    # secondary indexes before the rows.
+    ledger = Ledger(settings, env=env)
+    d = make_dialect(ledger)
+    decode = event_decoder(ledger.mapper, wire=not exact_decoding)
+    read = log_reader(ledger.recorder, d, exact=exact_decoding)
+    _worker["worker"] = _Worker(read, PagePreparer(ledger, make_views(d, views), decode))
 
 
 def _prepare_range(expected: dict[str, int], first: int, last: int) -> Prepared:
-    follower = _worker["follower"]
-    rows = follower._select(first, last - first + 1, last)
+    worker = _worker["worker"]
+    rows = worker.read_log(first, last - first + 1, last)
     # The views that do not take part in this range are past it.
-    positions = {view.name: expected.get(view.name, last) for view in follower.views}
-    page = follower._prepare(positions, rows) if rows else None
+    positions = {view.name: expected.get(view.name, last) for view in worker.preparer.views}
+    page = worker.preparer.prepare(positions, rows) if rows else None
     prepared = {} if page is None else {view.name: ops for view, ops in page.work}
     # A view with nothing in this range still moves its tracking record to its end.
     work = []

@@ -2,20 +2,20 @@
 per store, and starting one again from position 0.
 
 Kept apart from the follower so that the read model can make sure the tables exist
-without depending on the follower that fills them.
+without depending on the follower that fills them. Every creation of the views' tables
+and indexes runs under the schema's lock (``Dialect.lock_schema``): on PostgreSQL, two
+sessions creating the same table or index at once do not both find it made.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.application import Ledger
 from ledger.infrastructure.store_setup import datastore_setup
-from projections.dialect import Dialect, dialect_for
-from projections.views import VIEW_CLASSES, VIEW_NAMES, View
+from projections.dialect import Dialect
+from projections.views import VIEW_CLASSES, VIEW_NAMES, View, tracked_positions
 
 log = logging.getLogger("ledger.projections")
 
@@ -34,59 +34,51 @@ def make_views(dialect: Dialect, names: Sequence[str] | None = None) -> list[Vie
     return [cls(dialect) for cls in VIEW_CLASSES if cls.name in wanted]
 
 
-_ensure_lock = threading.Lock()
-_ENSURED = "_projections_ensured"
-
-
-def ensure_views(ledger: Ledger, dialect: Dialect | None = None) -> None:
-    """Create the views' tables and indexes and their tracking rows, if missing.
+def ensure_views(d: Dialect) -> None:
+    """Create the views' tables and indexes and their tracking rows, if missing (a
+    process does it once, through its :class:`projections.store.ViewStore`).
 
     Each view's table layout is remembered (``proj_views``): a view whose layout
     changed with a new version of this code is dropped and starts again from position
     0, so the follower rebuilds it from the log."""
-    d = dialect or dialect_for(ledger)
-    with _ensure_lock:
-        if d.prefix in getattr(d.datastore, _ENSURED, ()):
-            return
-        views = make_views(d)
-        with datastore_setup(d.datastore), d.write() as c:
-            d.lock_schema(c)
-            c.execute(
-                d.q(
-                    "CREATE TABLE IF NOT EXISTS {s}proj_views ("
-                    "view_name TEXT PRIMARY KEY, layout TEXT NOT NULL)"
-                )
+    views = make_views(d)
+    with datastore_setup(d.datastore), d.write() as c:
+        d.lock_schema(c)
+        c.execute(
+            d.q(
+                "CREATE TABLE IF NOT EXISTS {s}proj_views ("
+                "view_name TEXT PRIMARY KEY, layout TEXT NOT NULL)"
             )
-            c.execute(d.q("SELECT view_name, layout FROM {s}proj_views"))
-            known = {row["view_name"]: row["layout"] for row in c.fetchall()}
-            for view in views:
-                layout = view.layout()
-                if known.get(view.name) != layout:
-                    if view.name in known:
-                        log.warning("the %s view changed layout; rebuilding it", view.name)
-                    _reset(d, c, view, indexes=True)
-                    c.execute(
-                        d.q(
-                            "INSERT INTO {s}proj_views (view_name, layout) VALUES (?, ?) "
-                            "ON CONFLICT (view_name) DO UPDATE SET layout = excluded.layout"
-                        ),
-                        (view.name, layout),
-                    )
-                else:
-                    view.create(c)
-                    _ensure_tracking_row(d, c, view)
-        setattr(d.datastore, _ENSURED, {*getattr(d.datastore, _ENSURED, ()), d.prefix})
+        )
+        c.execute(d.q("SELECT view_name, layout FROM {s}proj_views"))
+        known = {row["view_name"]: row["layout"] for row in c.fetchall()}
+        for view in views:
+            layout = view.layout()
+            if known.get(view.name) != layout:
+                if view.name in known:
+                    log.warning("the %s view changed layout; rebuilding it", view.name)
+                reset_view(d, c, view, indexes=True)
+                c.execute(
+                    d.q(
+                        "INSERT INTO {s}proj_views (view_name, layout) VALUES (?, ?) "
+                        "ON CONFLICT (view_name) DO UPDATE SET layout = excluded.layout"
+                    ),
+                    (view.name, layout),
+                )
+            else:
+                view.create(c)
+                ensure_tracking_row(d, c, view)
 
 
-def _reset(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
+def reset_view(d: Dialect, cursor: Any, view: View, *, indexes: bool) -> None:
     """Drop the view's tables and start it again from position 0."""
     view.drop(cursor)
     cursor.execute(d.q("DELETE FROM {tracking} WHERE application_name = ?"), (view.tracking_name,))
     view.create(cursor, indexes=indexes)
-    _ensure_tracking_row(d, cursor, view)
+    ensure_tracking_row(d, cursor, view)
 
 
-def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
+def ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
     cursor.execute(
         d.q(
             "INSERT INTO {tracking} (application_name, notification_id) VALUES (?, 0) "
@@ -94,3 +86,10 @@ def _ensure_tracking_row(d: Dialect, cursor: Any, view: View) -> None:
         ),
         (view.tracking_name,),
     )
+
+
+def read_positions(d: Dialect, views: Sequence[View]) -> tuple[dict[str, int], set[str]]:
+    """Each view's position, and the views that have no tracking row."""
+    found = tracked_positions(d, [v.tracking_name for v in views])
+    positions = {v.name: found.get(v.tracking_name, 0) for v in views}
+    return positions, {v.name for v in views if v.tracking_name not in found}

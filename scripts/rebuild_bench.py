@@ -28,7 +28,7 @@ from ledger.domain.values import (
     ProviderKind,
 )
 from ledger.errors import LedgerError
-from projections.follower import rebuild
+from projections.rebuild import rebuild
 
 AUTHORITY = Principal.authority("authority:bench")
 

@@ -7,7 +7,7 @@ from typing import Any
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.values import CredentialSpecification
 from ledger.policy import RevalidationRegime
-from projections.dialect import uuid_text
+from projections.dialect import Dialect, uuid_text
 from projections.views.base import Handler, LogRecord, Ops, PageContext, View, _event, _json
 
 SPEC_COLUMNS = (
@@ -89,115 +89,121 @@ class CatalogueView(View):
             "CREATE INDEX IF NOT EXISTS proj_catalogue_field ON {s}proj_catalogue (field_of_study)",
         ]
 
-    def build_handlers(self) -> dict[type, Handler]:
-        d = self.d
-        to_uuid, to_ts, to_bool = d.to_uuid, d.to_ts, d.to_bool
+    def __init__(self, dialect: Dialect) -> None:
         columns = ", ".join(SPEC_COLUMNS)
-        insert = d.q(
+        self._insert = dialect.q(
             "INSERT INTO {s}proj_catalogue (credential_id, provider_id, code, "
             + columns
             + ", search_text, stacking_rule, state, review_flagged, defined_at, updated_at, "
             "position) VALUES (" + ",".join("?" * (len(SPEC_COLUMNS) + 10)) + ")"
         )
-        amend = d.q(
+        self._amend = dialect.q(
             "UPDATE {s}proj_catalogue SET "
             + ", ".join(f"{c} = ?" for c in SPEC_COLUMNS)
             + ", search_text = lower(code) || ' ' || ?, updated_at = ?, position = ? "
             "WHERE credential_id = ?"
         )
-        method_changed = d.q(
+        self._method_changed = dialect.q(
             "UPDATE {s}proj_catalogue SET assessment_type = ?, "
             "search_text = search_text || ' ' || ?, "
             "review_flagged = CASE WHEN state = 'defined' THEN review_flagged ELSE ? END, "
             "state = CASE WHEN state = 'defined' THEN state ELSE 'revalidation_required' END, "
             "updated_at = ?, position = ? WHERE credential_id = ?"
         )
-        change_state = d.q(
+        self._change_state = dialect.q(
             "UPDATE {s}proj_catalogue SET state = ?, decision_reference = ?, "
             "review_flagged = ?, updated_at = ?, position = ? WHERE credential_id = ?"
         )
-        withdraw = d.q(
+        self._withdraw = dialect.q(
             "UPDATE {s}proj_catalogue SET state = 'withdrawn', decision_reference = ?, "
             "updated_at = ?, position = ? WHERE credential_id = ?"
         )
+        super().__init__(dialect)
 
-        def defined(e: Any, n: LogRecord, ops: Ops, ctx: PageContext) -> None:
-            ts = to_ts(e.timestamp)
-            rule = e.stacking_rule
-            ctx.credential_providers[e.originator_id] = e.provider_id
-            *spec, search = _spec_values(e.specification)
-            ops.insert(
-                insert,
-                (
-                    to_uuid(n.originator_id),
-                    to_uuid(e.provider_id),
-                    e.code,
-                    *spec,
-                    e.code.lower() + " " + search,
-                    None
-                    if rule is None
-                    else _json(
-                        {
-                            "required_components": [uuid_text(c) for c in rule.required_components],
-                            "min_total_ects": str(rule.min_total_ects),
-                        }
-                    ),
-                    "defined",
-                    to_bool(False),
-                    ts,
-                    ts,
-                    n.id,
-                ),
-            )
-
-        def amended(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                amend,
-                (
-                    *_spec_values(e.specification),
-                    to_ts(e.timestamp),
-                    n.id,
-                    to_uuid(n.originator_id),
-                ),
-            )
-
-        def changed_method(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                method_changed,
-                (
-                    e.assessment_type,
-                    e.assessment_type.lower(),
-                    to_bool(e.regime is RevalidationRegime.FLEXIBLE),
-                    to_ts(e.timestamp),
-                    n.id,
-                    to_uuid(n.originator_id),
-                ),
-            )
-
-        def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                change_state,
-                (
-                    "accredited",
-                    e.decision_reference,
-                    to_bool(False),
-                    to_ts(e.timestamp),
-                    n.id,
-                    to_uuid(n.originator_id),
-                ),
-            )
-
-        def withdrawn(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                withdraw,
-                (e.decision_reference, to_ts(e.timestamp), n.id, to_uuid(n.originator_id)),
-            )
-
+    def build_handlers(self) -> dict[type, Handler]:
         return {
-            _event(MicroCredential, "Defined"): defined,
-            _event(MicroCredential, "Amended"): amended,
-            _event(MicroCredential, "AssessmentMethodChanged"): changed_method,
-            _event(MicroCredential, "Accredited"): accredited,
-            _event(MicroCredential, "Revalidated"): accredited,
-            _event(MicroCredential, "Withdrawn"): withdrawn,
+            _event(MicroCredential, "Defined"): self.defined,
+            _event(MicroCredential, "Amended"): self.amended,
+            _event(MicroCredential, "AssessmentMethodChanged"): self.assessment_method_changed,
+            _event(MicroCredential, "Accredited"): self.accredited,
+            _event(MicroCredential, "Revalidated"): self.accredited,
+            _event(MicroCredential, "Withdrawn"): self.withdrawn,
         }
+
+    def defined(self, e: Any, n: LogRecord, ops: Ops, ctx: PageContext) -> None:
+        d = self.d
+        ts = d.to_ts(e.timestamp)
+        rule = e.stacking_rule
+        ctx.credential_providers[e.originator_id] = e.provider_id
+        *spec, search = _spec_values(e.specification)
+        ops.insert(
+            self._insert,
+            (
+                d.to_uuid(n.originator_id),
+                d.to_uuid(e.provider_id),
+                e.code,
+                *spec,
+                e.code.lower() + " " + search,
+                None
+                if rule is None
+                else _json(
+                    {
+                        "required_components": [uuid_text(c) for c in rule.required_components],
+                        "min_total_ects": str(rule.min_total_ects),
+                    }
+                ),
+                "defined",
+                d.to_bool(False),
+                ts,
+                ts,
+                n.id,
+            ),
+        )
+
+    def amended(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._amend,
+            (
+                *_spec_values(e.specification),
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )
+
+    def assessment_method_changed(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._method_changed,
+            (
+                e.assessment_type,
+                e.assessment_type.lower(),
+                d.to_bool(e.regime is RevalidationRegime.FLEXIBLE),
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )
+
+    def accredited(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        """Accredited, or revalidated: the same change."""
+        d = self.d
+        ops.update(
+            self._change_state,
+            (
+                "accredited",
+                e.decision_reference,
+                d.to_bool(False),
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )
+
+    def withdrawn(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._withdraw,
+            (e.decision_reference, d.to_ts(e.timestamp), n.id, d.to_uuid(n.originator_id)),
+        )

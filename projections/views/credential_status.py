@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.domain.learner_record import LearnerRecord
-from projections.dialect import uuid_text
+from projections.dialect import Dialect, uuid_text
 from projections.views.base import Handler, LogRecord, Ops, PageContext, View, _event, _json
 
 
@@ -30,54 +30,63 @@ class CredentialStatusView(View):
             "position {bigint} NOT NULL) {without_rowid}"
         ]
 
-    def build_handlers(self) -> dict[type, Handler]:
-        d = self.d
-        insert = d.q(
+    def __init__(self, dialect: Dialect) -> None:
+        self._insert = dialect.q(
             "INSERT INTO {s}proj_credential_status (award_id, micro_credential_id, provider_id, "
             "title, workload_ects, nqf_level, eqf_level, route, components, issued_on, "
             "issued_at, expires_on, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
-        revoke = d.q(
+        self._revoke = dialect.q(
             "UPDATE {s}proj_credential_status SET revoked_at = ?, revocation_category = ?, "
             "revoked_by = ?, position = ? WHERE award_id = ?"
         )
-        to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
+        super().__init__(dialect)
 
-        def issued(route: str) -> Handler:
-            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-                t = e.terms
-                components = getattr(e, "component_award_ids", None)
-                ops.insert(
-                    insert,
-                    (
-                        to_uuid(e.award_id),
-                        to_uuid(t.micro_credential_id),
-                        to_uuid(t.provider_id),
-                        t.title,
-                        str(t.workload_ects),
-                        t.nqf_level,
-                        t.eqf_level,
-                        route,
-                        None if components is None else _json([uuid_text(c) for c in components]),
-                        to_date(e.issued_on),
-                        to_ts(e.timestamp),
-                        to_date(e.expires_on),
-                        n.id,
-                    ),
-                )
+    def build_handlers(self) -> dict[type, Handler]:
+        return {
+            _event(LearnerRecord, "AwardIssued"): self.course_award_issued,
+            _event(LearnerRecord, "PriorLearningRecognised"): self.prior_learning_recognised,
+            _event(LearnerRecord, "AwardsStacked"): self.awards_stacked,
+            _event(LearnerRecord, "AwardRevoked"): self.award_revoked,
+        }
 
-            return handle
+    def course_award_issued(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("course", e, n, ops)
 
+    def prior_learning_recognised(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("prior_learning", e, n, ops)
+
+    def awards_stacked(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("stacked", e, n, ops)
+
+    def _issued(self, route: str, e: Any, n: LogRecord, ops: Ops) -> None:
+        d = self.d
+        t = e.terms
+        components = getattr(e, "component_award_ids", None)
+        ops.insert(
+            self._insert,
+            (
+                d.to_uuid(e.award_id),
+                d.to_uuid(t.micro_credential_id),
+                d.to_uuid(t.provider_id),
+                t.title,
+                str(t.workload_ects),
+                t.nqf_level,
+                t.eqf_level,
+                route,
+                None if components is None else _json([uuid_text(c) for c in components]),
+                d.to_date(e.issued_on),
+                d.to_ts(e.timestamp),
+                d.to_date(e.expires_on),
+                n.id,
+            ),
+        )
+
+    def award_revoked(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
         # The public view: the category, never the note (private, in the transcript and
         # the audit trail).
-        def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                revoke, (to_ts(e.timestamp), e.category.value, e.actor, n.id, to_uuid(e.award_id))
-            )
-
-        return {
-            _event(LearnerRecord, "AwardIssued"): issued("course"),
-            _event(LearnerRecord, "PriorLearningRecognised"): issued("prior_learning"),
-            _event(LearnerRecord, "AwardsStacked"): issued("stacked"),
-            _event(LearnerRecord, "AwardRevoked"): revoked,
-        }
+        d = self.d
+        ops.update(
+            self._revoke,
+            (d.to_ts(e.timestamp), e.category.value, e.actor, n.id, d.to_uuid(e.award_id)),
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.domain.provider import Provider
+from projections.dialect import Dialect
 from projections.views.base import Handler, LogRecord, Ops, PageContext, View, _event, _json
 
 
@@ -28,95 +29,107 @@ class ProviderRegisterView(View):
             "CREATE INDEX IF NOT EXISTS proj_providers_code ON {s}proj_providers (code)",
         ]
 
-    def build_handlers(self) -> dict[type, Handler]:
-        d = self.d
-        to_uuid, to_date, to_ts = d.to_uuid, d.to_date, d.to_ts
-        insert = d.q(
+    def __init__(self, dialect: Dialect) -> None:
+        self._insert = dialect.q(
             "INSERT INTO {s}proj_providers (provider_id, code, name, country, kind, state, "
             "registered_at, updated_at, website, position) VALUES (?,?,?,?,?,?,?,?,?,?)"
         )
-        accredit = d.q(
+        self._accredit = dialect.q(
             "UPDATE {s}proj_providers SET state = ?, scope_levels = ?, scope_fields = ?, "
             "valid_until = ?, decision_reference = ?, status_reason = NULL, updated_at = ?, "
             "position = ? WHERE provider_id = ?"
         )
-        renew = d.q(
+        self._renew = dialect.q(
             "UPDATE {s}proj_providers SET scope_levels = ?, scope_fields = ?, valid_until = ?, "
             "decision_reference = ?, updated_at = ?, position = ? WHERE provider_id = ?"
         )
-        change_state = d.q(
+        self._change_state = dialect.q(
             "UPDATE {s}proj_providers SET state = ?, decision_reference = ?, "
             "status_reason = ?, updated_at = ?, position = ? WHERE provider_id = ?"
         )
+        super().__init__(dialect)
 
-        def registered(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ts = to_ts(e.timestamp)
-            ops.insert(
-                insert,
-                (
-                    to_uuid(n.originator_id),
-                    e.code,
-                    e.name,
-                    e.country,
-                    e.kind.value,
-                    "registered",
-                    ts,
-                    ts,
-                    getattr(e, "website", None),
-                    n.id,
-                ),
-            )
-
-        def accredited(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                accredit,
-                (
-                    "accredited",
-                    _json(list(e.scope.levels)),
-                    _json(list(e.scope.fields)),
-                    to_date(e.valid_until),
-                    e.decision_reference,
-                    to_ts(e.timestamp),
-                    n.id,
-                    to_uuid(n.originator_id),
-                ),
-            )
-
-        def renewed(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                renew,
-                (
-                    _json(list(e.scope.levels)),
-                    _json(list(e.scope.fields)),
-                    to_date(e.valid_until),
-                    e.decision_reference,
-                    to_ts(e.timestamp),
-                    n.id,
-                    to_uuid(n.originator_id),
-                ),
-            )
-
-        def state(new_state: str, keeps_reason: bool) -> Handler:
-            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-                ops.update(
-                    change_state,
-                    (
-                        new_state,
-                        e.decision_reference,
-                        e.reason if keeps_reason else None,
-                        to_ts(e.timestamp),
-                        n.id,
-                        to_uuid(n.originator_id),
-                    ),
-                )
-
-            return handle
-
+    def build_handlers(self) -> dict[type, Handler]:
         return {
-            _event(Provider, "Registered"): registered,
-            _event(Provider, "Accredited"): accredited,
-            _event(Provider, "Renewed"): renewed,
-            _event(Provider, "Suspended"): state("suspended", True),
-            _event(Provider, "Reinstated"): state("accredited", False),
-            _event(Provider, "Withdrawn"): state("withdrawn", True),
+            _event(Provider, "Registered"): self.registered,
+            _event(Provider, "Accredited"): self.accredited,
+            _event(Provider, "Renewed"): self.renewed,
+            _event(Provider, "Suspended"): self.suspended,
+            _event(Provider, "Reinstated"): self.reinstated,
+            _event(Provider, "Withdrawn"): self.withdrawn,
         }
+
+    def registered(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ts = d.to_ts(e.timestamp)
+        ops.insert(
+            self._insert,
+            (
+                d.to_uuid(n.originator_id),
+                e.code,
+                e.name,
+                e.country,
+                e.kind.value,
+                "registered",
+                ts,
+                ts,
+                getattr(e, "website", None),
+                n.id,
+            ),
+        )
+
+    def accredited(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._accredit,
+            (
+                "accredited",
+                _json(list(e.scope.levels)),
+                _json(list(e.scope.fields)),
+                d.to_date(e.valid_until),
+                e.decision_reference,
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )
+
+    def renewed(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._renew,
+            (
+                _json(list(e.scope.levels)),
+                _json(list(e.scope.fields)),
+                d.to_date(e.valid_until),
+                e.decision_reference,
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )
+
+    def suspended(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._state_changed("suspended", e.reason, e, n, ops)
+
+    def reinstated(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._state_changed("accredited", None, e, n, ops)
+
+    def withdrawn(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._state_changed("withdrawn", e.reason, e, n, ops)
+
+    def _state_changed(
+        self, new_state: str, reason: str | None, e: Any, n: LogRecord, ops: Ops
+    ) -> None:
+        d = self.d
+        ops.update(
+            self._change_state,
+            (
+                new_state,
+                e.decision_reference,
+                reason,
+                d.to_ts(e.timestamp),
+                n.id,
+                d.to_uuid(n.originator_id),
+            ),
+        )

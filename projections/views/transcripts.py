@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from ledger.domain.learner_record import LearnerRecord
-from projections.dialect import uuid_text
+from projections.dialect import Dialect, uuid_text
 from projections.views.base import Handler, LogRecord, Ops, PageContext, View, _event, _json
 
 
@@ -38,98 +38,114 @@ class TranscriptView(View):
             "PRIMARY KEY (learner_record_id, award_id)) {without_rowid}",
         ]
 
-    def build_handlers(self) -> dict[type, Handler]:
-        d = self.d
-        to_uuid, to_date, to_ts, to_bool = d.to_uuid, d.to_date, d.to_ts, d.to_bool
-        open_record = d.q(
+    def __init__(self, dialect: Dialect) -> None:
+        self._open_record = dialect.q(
             "INSERT INTO {s}proj_learners (learner_record_id, learner_id, opened_at, "
             "personal_data_recorded, personal_data_erased, position) VALUES (?,?,?,?,?,?)"
         )
-        personal = d.q(
+        self._personal = dialect.q(
             "UPDATE {s}proj_learners SET personal_data_recorded = ?, personal_data_erased = ?, "
             "position = ? WHERE learner_record_id = ?"
         )
-        insert = d.q(
+        self._insert = dialect.q(
             "INSERT INTO {s}proj_transcript (learner_record_id, award_id, micro_credential_id, "
             "provider_id, title, workload_ects, nqf_level, eqf_level, route, provider_reference, "
             "components, evidence, assessment, issued_on, issued_at, expires_on, "
             "issued_position, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         )
-        revoke = d.q(
+        self._revoke = dialect.q(
             "UPDATE {s}proj_transcript SET revoked_at = ?, revocation_category = ?, "
             "revocation_note = ?, position = ? WHERE learner_record_id = ? AND award_id = ?"
         )
-        dumps = orjson.dumps
+        super().__init__(dialect)
 
-        def opened(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.insert(
-                open_record,
-                (
-                    to_uuid(n.originator_id),
-                    e.learner_id,
-                    to_ts(e.timestamp),
-                    to_bool(False),
-                    to_bool(False),
-                    n.id,
-                ),
-            )
-
-        def issued(route: str) -> Handler:
-            def handle(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-                t = e.terms
-                components = getattr(e, "component_award_ids", None)
-                assessment = getattr(e, "assessment", None)
-                ops.insert(
-                    insert,
-                    (
-                        to_uuid(n.originator_id),
-                        to_uuid(e.award_id),
-                        to_uuid(t.micro_credential_id),
-                        to_uuid(t.provider_id),
-                        t.title,
-                        str(t.workload_ects),
-                        t.nqf_level,
-                        t.eqf_level,
-                        route,
-                        e.provider_reference,
-                        None if components is None else _json([uuid_text(c) for c in components]),
-                        getattr(e, "evidence", None),
-                        None if assessment is None else dumps(assessment).decode(),
-                        to_date(e.issued_on),
-                        to_ts(e.timestamp),
-                        to_date(e.expires_on),
-                        n.id,
-                        n.id,
-                    ),
-                )
-
-            return handle
-
-        def revoked(e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(
-                revoke,
-                (
-                    to_ts(e.timestamp),
-                    e.category.value,
-                    e.note,
-                    n.id,
-                    to_uuid(n.originator_id),
-                    to_uuid(e.award_id),
-                ),
-            )
-
-        def recorded(_e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(personal, (to_bool(True), to_bool(False), n.id, to_uuid(n.originator_id)))
-
-        def erased(_e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
-            ops.update(personal, (to_bool(False), to_bool(True), n.id, to_uuid(n.originator_id)))
-
+    def build_handlers(self) -> dict[type, Handler]:
         return {
-            _event(LearnerRecord, "Opened"): opened,
-            _event(LearnerRecord, "AwardIssued"): issued("course"),
-            _event(LearnerRecord, "PriorLearningRecognised"): issued("prior_learning"),
-            _event(LearnerRecord, "AwardsStacked"): issued("stacked"),
-            _event(LearnerRecord, "AwardRevoked"): revoked,
-            _event(LearnerRecord, "PersonalDataRecorded"): recorded,
-            _event(LearnerRecord, "PersonalDataErased"): erased,
+            _event(LearnerRecord, "Opened"): self.opened,
+            _event(LearnerRecord, "AwardIssued"): self.course_award_issued,
+            _event(LearnerRecord, "PriorLearningRecognised"): self.prior_learning_recognised,
+            _event(LearnerRecord, "AwardsStacked"): self.awards_stacked,
+            _event(LearnerRecord, "AwardRevoked"): self.award_revoked,
+            _event(LearnerRecord, "PersonalDataRecorded"): self.personal_data_recorded,
+            _event(LearnerRecord, "PersonalDataErased"): self.personal_data_erased,
         }
+
+    def opened(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.insert(
+            self._open_record,
+            (
+                d.to_uuid(n.originator_id),
+                e.learner_id,
+                d.to_ts(e.timestamp),
+                d.to_bool(False),
+                d.to_bool(False),
+                n.id,
+            ),
+        )
+
+    def course_award_issued(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("course", e, n, ops)
+
+    def prior_learning_recognised(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("prior_learning", e, n, ops)
+
+    def awards_stacked(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._issued("stacked", e, n, ops)
+
+    def _issued(self, route: str, e: Any, n: LogRecord, ops: Ops) -> None:
+        d = self.d
+        to_uuid = d.to_uuid
+        t = e.terms
+        components = getattr(e, "component_award_ids", None)
+        assessment = getattr(e, "assessment", None)
+        ops.insert(
+            self._insert,
+            (
+                to_uuid(n.originator_id),
+                to_uuid(e.award_id),
+                to_uuid(t.micro_credential_id),
+                to_uuid(t.provider_id),
+                t.title,
+                str(t.workload_ects),
+                t.nqf_level,
+                t.eqf_level,
+                route,
+                e.provider_reference,
+                None if components is None else _json([uuid_text(c) for c in components]),
+                getattr(e, "evidence", None),
+                None if assessment is None else orjson.dumps(assessment).decode(),
+                d.to_date(e.issued_on),
+                d.to_ts(e.timestamp),
+                d.to_date(e.expires_on),
+                n.id,
+                n.id,
+            ),
+        )
+
+    def award_revoked(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        d = self.d
+        ops.update(
+            self._revoke,
+            (
+                d.to_ts(e.timestamp),
+                e.category.value,
+                e.note,
+                n.id,
+                d.to_uuid(n.originator_id),
+                d.to_uuid(e.award_id),
+            ),
+        )
+
+    def personal_data_recorded(self, _e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._personal_data(recorded=True, erased=False, n=n, ops=ops)
+
+    def personal_data_erased(self, _e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
+        self._personal_data(recorded=False, erased=True, n=n, ops=ops)
+
+    def _personal_data(self, *, recorded: bool, erased: bool, n: LogRecord, ops: Ops) -> None:
+        d = self.d
+        ops.update(
+            self._personal,
+            (d.to_bool(recorded), d.to_bool(erased), n.id, d.to_uuid(n.originator_id)),
+        )

@@ -10,7 +10,7 @@ from api.app import create_app
 from ledger.config import DatabaseSettings, ProjectionSettings, Settings
 from ledger.domain.principal import Role
 from ledger.policy import IRELAND
-from projections.follower import EmbeddedProjections
+from projections.embedded import EmbeddedProjections
 from tests.api.conftest import Headers, World, award, bearer, ok
 
 REGISTRATION = {"code": "DKIT", "name": "Dundalk IT", "country": "IE", "kind": "university"}
@@ -56,7 +56,8 @@ def test_a_write_says_when_the_views_did_not_catch_up_in_time(
         assert lagging.status_code == 201  # written all the same
         assert lagging.headers["Ledger-Views-Lagging"] == "true"
         position = int(lagging.headers["Ledger-Position"])
-        with EmbeddedProjections(services.ledger):  # the worker comes back
+        # The worker comes back.
+        with EmbeddedProjections(services.ledger, store=services.view_store):
             assert services.read_model.wait_for(position, timeout=5)
         register = ok(client.get("/v1/register/providers"))
         assert [p["code"] for p in register["items"]] == ["DKIT"]

@@ -28,7 +28,7 @@ from eventsourcing.tests import persistence as contract
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
-from projections.dialect import dialect_for
+from projections.dialect import make_dialect
 from tests.conftest import new_postgres_schema
 
 
@@ -75,7 +75,7 @@ class _ApplicationRecorder(_LedgerStore):
 
 class _TrackingRecorder(_LedgerStore):
     def create_recorder(self) -> TrackingRecorder:
-        return dialect_for(self.open_ledger()).tracking_recorder
+        return make_dialect(self.open_ledger()).tracking_recorder
 
 
 # --- SQLite ------------------------------------------------------------------------------

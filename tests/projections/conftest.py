@@ -18,8 +18,8 @@ from ledger.domain.principal import Principal
 from ledger.domain.values import AccreditationScope, ProviderKind, RevocationReason, StackingRule
 from ledger.errors import LedgerError
 from ledger.policy import FINLAND, NationalPolicy, WithdrawnIssuerRule
-from projections.dialect import dialect_for
-from projections.follower import make_views
+from projections.dialect import make_dialect
+from projections.schema import make_views
 from tests.conftest import (
     AUTHORITY,
     THE_AUTHORITY,
@@ -372,7 +372,7 @@ class RandomCommands:
 
 def snapshot(ledger: Ledger) -> dict[str, list[tuple[str, ...]]]:
     """Every row of every view table, as sorted tuples of text."""
-    d = dialect_for(ledger)
+    d = make_dialect(ledger)
     out: dict[str, list[tuple[str, ...]]] = {}
     with d.read() as c:
         for view in make_views(d):

@@ -7,7 +7,6 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,18 +16,12 @@ import pytest
 from ledger.application import Ledger
 from ledger.domain.values import Assessment, Supervision
 from ledger.transcoding import OrjsonTranscoder
-from projections import follower as follower_module
-from projections.decoding import Fallback, WireDecoder, event_decoder
-from projections.dialect import dialect_for
-from projections.follower import Follower, rebuild
+from projections.decoding import Fallback, WireDecoder
+from projections.dialect import make_dialect
+from projections.follower import Follower
+from projections.rebuild import rebuild
 from tests.conftest import Clock
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
-
-
-def _exact_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Followers made from now on decode every value and read through eventsourcing."""
-    monkeypatch.setattr(follower_module, "event_decoder", partial(event_decoder, wire=False))
-    monkeypatch.setattr(Follower, "_log_reader", lambda self: self.recorder.select_notifications)
 
 
 def test_the_wire_form_stores_the_rows_of_the_exact_way(
@@ -43,11 +36,9 @@ def test_the_wire_form_stores_the_rows_of_the_exact_way(
     fast = Follower(ledger)
     rebuild(ledger, page_size=9)
     wire = snapshot(ledger)
-    with monkeypatch.context() as patched:
-        _exact_way(patched)
-        exact_follower = Follower(ledger)
-        rebuild(ledger, page_size=9)
-        exact = snapshot(ledger)
+    exact_follower = Follower(ledger, exact_decoding=True)
+    rebuild(ledger, page_size=9, exact_decoding=True)
+    exact = snapshot(ledger)
     assert wire == exact
     assert len(exact["proj_audit"]) == ledger.recorder.max_notification_id()
     revoked = [row for row in exact["proj_audit"] if row[5] == "LearnerRecord.AwardRevoked"]
@@ -59,7 +50,7 @@ def test_the_wire_form_stores_the_rows_of_the_exact_way(
         for n in ledger.recorder.select_notifications(1, 10_000)
         if n.topic.endswith(".AwardIssued")
     )
-    fast_event, exact_event = fast._to_domain_event(n), exact_follower._to_domain_event(n)
+    fast_event, exact_event = fast.preparer.decode_event(n), exact_follower.preparer.decode_event(n)
     assert isinstance(fast_event.award_id, str) and isinstance(exact_event.award_id, UUID)
     assert fast_event.award_id == exact_event.award_id.hex
     assert isinstance(fast_event.timestamp, str)
@@ -80,9 +71,7 @@ def test_incremental_pages_in_the_wire_form_equal_the_exact_rebuild(
             follower.catch_up()
     follower.catch_up()
     incremental = snapshot(ledger)
-    with monkeypatch.context() as patched:
-        _exact_way(patched)
-        rebuild(ledger)
+    rebuild(ledger, exact_decoding=True)
     assert snapshot(ledger) == incremental
 
 
@@ -150,7 +139,7 @@ def test_what_the_wire_decoder_does_not_restore_as_the_transcoder_falls_back(
     ],
 )
 def test_timestamps_in_either_form_give_the_same_text(value: datetime, ledger: Ledger) -> None:
-    d = dialect_for(ledger)
+    d = make_dialect(ledger)
     assert d.to_ts(value.isoformat()) == d.to_ts(value)
     assert d.to_date(value.date().isoformat()) == d.to_date(value.date())
     u = uuid4()

@@ -18,8 +18,11 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
-from projections.follower import Follower, PositionConflict, rebuild, short_gil_turns
+from projections.follower import Follower, PositionConflict
+from projections.pipeline import short_gil_turns
 from projections.read import AuditFilter, ReadModel
+from projections.rebuild import rebuild
+from projections.store import ViewStore
 from projections.views import VIEW_NAMES
 from tests.conftest import Clock
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, World, snapshot
@@ -208,18 +211,15 @@ def test_lag_reports_each_view_behind_the_log(world: World) -> None:
 
 
 def test_a_view_whose_layout_changed_is_rebuilt(world: World) -> None:
-    from projections import schema as schema_module
-    from projections.dialect import dialect_for
-
     ledger = world.ledger
     Follower(ledger).catch_up()
     before = snapshot(ledger)
-    d = dialect_for(ledger)
+    store = ViewStore(ledger)
+    d = store.dialect
     with d.write() as c:  # as if an older version of the code had made the table
         c.execute(d.q("UPDATE {s}proj_views SET layout = 'old' WHERE view_name = 'providers'"))
         c.execute(d.q("DELETE FROM {s}proj_providers"))
-    delattr(d.datastore, schema_module._ENSURED)
-    schema_module.ensure_views(ledger)
+    store.ensure_views()  # as the next process to start does
     positions = ReadModel(ledger).positions()
     assert positions["providers"] == 0
     assert positions["audit"] == ReadModel(ledger).log_position()
@@ -232,17 +232,17 @@ def test_a_failed_read_ahead_stops_after_the_pages_read_before_it(world: World) 
     for n in range(8):
         world.issue(f"learner-{n}", f"R-{n}")
     follower = Follower(ledger, page_size=5)
-    select = follower._select
+    read_log = follower.read_log
     calls = 0
 
-    def lose_the_connection_on_the_third_read(start: int, limit: int) -> Any:
+    def lose_the_connection_on_the_third_read(start: int, limit: int, stop: Any = None) -> Any:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("connection lost")
-        return select(start, limit)
+        return read_log(start, limit, stop)
 
-    follower._select = lose_the_connection_on_the_third_read
+    follower.read_log = lose_the_connection_on_the_third_read
     with pytest.raises(RuntimeError):
         follower.catch_up()
     read = ReadModel(ledger)
@@ -259,14 +259,14 @@ def test_a_backlog_is_applied_with_short_gil_turns_and_the_interval_put_back(
     for n in range(8):
         world.issue(f"learner-{n}", f"R-{n}")
     follower = Follower(ledger, page_size=5)
-    prepare = follower._prepare
+    prepare = follower.preparer.prepare
     seen: list[float] = []
 
     def prepare_noting_the_interval(*args: Any) -> Any:
         seen.append(sys.getswitchinterval())
         return prepare(*args)
 
-    follower._prepare = prepare_noting_the_interval  # type: ignore[method-assign,assignment]
+    follower.preparer.prepare = prepare_noting_the_interval  # type: ignore[method-assign]
     before = sys.getswitchinterval()
     follower.catch_up()
     # The first page is decoded before it is known to be a backlog; the rest with the

@@ -21,8 +21,9 @@ from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.provider import Provider
 from ledger.domain.values import ProviderKind, RevocationReason
 from ledger.infrastructure.recorder import AwardLocation
-from projections.follower import Follower, rebuild
+from projections.follower import Follower
 from projections.read import AuditFilter, ReadModel
+from projections.rebuild import rebuild
 from tests.conftest import AUTHORITY, THE_AUTHORITY, assessment, provider_principal, scope, spec
 from tests.projections.test_cli import env_for
 

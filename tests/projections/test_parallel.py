@@ -21,8 +21,9 @@ from cli import app
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
 from projections import parallel
-from projections.follower import Follower, ProjectionStalled, rebuild
+from projections.follower import Follower, ProjectionStalled
 from projections.read import ReadModel
+from projections.rebuild import rebuild
 from tests.conftest import Clock, new_postgres_schema
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
 from tests.projections.test_cli import env_for

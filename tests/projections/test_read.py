@@ -24,8 +24,10 @@ from ledger.domain.principal import Principal
 from ledger.domain.values import ProviderKind, RevocationReason, StackingRule
 from ledger.errors import AwardNotFound
 from ledger.policy import IRELAND, RevalidationRegime, WithdrawnIssuerRule
-from projections.follower import EmbeddedProjections, Follower
+from projections.embedded import EmbeddedProjections
+from projections.follower import Follower
 from projections.read import AUDIT_CSV_COLUMNS, AuditFilter, ReadModel
+from projections.store import ViewStore
 from tests.conftest import AUTHORITY, THE_AUTHORITY, Clock, assessment, provider_principal, spec
 from tests.projections.conftest import World, make_world
 
@@ -155,8 +157,10 @@ def test_point_in_time_status_before_and_after_a_revocation(world: World) -> Non
 def test_read_your_writes_revoke_then_status_reads_revoked(world: World) -> None:
     ledger = world.ledger
     award = world.issue("l1", "REF-1")
-    read = ReadModel(ledger)
-    with EmbeddedProjections(ledger, poll_interval=30):  # only a wake-up can bring news
+    store = ViewStore(ledger)  # shared: the waiting reader and the follower wake each other
+    read = ReadModel(ledger, store=store)
+    # Only a wake-up can bring news (the follower's poll is far off).
+    with EmbeddedProjections(ledger, poll_interval=30, store=store):
         issued_at = ledger.issue_award(
             provider_id=world.provider_id,
             request=IssueRequest("l2", world.credential_id, "REF-2", assessment()),

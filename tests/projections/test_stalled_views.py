@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 from cli import app
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
-from projections.dialect import dialect_for
-from projections.follower import Follower, ProjectionStalled, make_views
+from projections.dialect import make_dialect
+from projections.follower import Follower, ProjectionStalled
 from projections.read import ReadModel
+from projections.schema import make_views
 from tests.conftest import AUTHORITY, THE_AUTHORITY, spec
 from tests.projections.conftest import World, make_world
 from tests.projections.test_cli import env_for
@@ -77,7 +78,7 @@ def test_a_follower_applies_all_before_the_event_and_names_view_position_reason(
 def test_the_failure_is_cleared_when_the_view_gets_past_it(world: World, ledger: Ledger) -> None:
     follower = Follower(ledger)
     follower.catch_up()
-    d = dialect_for(ledger)
+    d = make_dialect(ledger)
     with d.write() as c:  # an operator's mistake the follower cannot get past
         c.execute(d.q("DROP TABLE {s}proj_providers"))
     make_world(ledger, "P1")
