@@ -34,7 +34,8 @@ class CredentialStatus:
     provider_country: str | None
     """The awarding body's country (an EU mandatory element), ISO 3166 alpha-2."""
     provider_state: str | None
-    """The provider's current accreditation state: registered, accredited, suspended, withdrawn."""
+    """The provider's accreditation state now (or on the day asked): registered,
+    accredited, suspended, withdrawn, or not_registered (not yet in the register)."""
     nqf_level: int | None
     eqf_level: int | None
     workload_ects: Decimal
@@ -51,6 +52,11 @@ class CredentialStatus:
     revoked_by: str | None
     as_of: datetime
     """The moment the status was computed for (now, or the point in time asked)."""
+    recorded_at: datetime | None = None
+    """When the award was entered in the register (``issued_on`` is its legal date, which
+    may be earlier)."""
+    revoked_component: UUID | None = None
+    """For a stacked award reading ``component_revoked``: the revoked component."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -46,16 +46,29 @@ class ScopeIn(RequestModel):
         return AccreditationScope(tuple(self.levels), tuple(self.fields))
 
 
+EffectiveOn = Annotated[
+    date | None,
+    Field(
+        description="The day the decision takes effect, if before today (a decision taken"
+        " before the register recorded it); today if omitted. Never in the future, never"
+        " before the provider's last decision.",
+        examples=["2019-09-01"],
+    ),
+]
+
+
 class AccreditProvider(RequestModel):
     scope: ScopeIn
     valid_until: date
     decision_reference: Reference = Field(examples=["QQI/ACC/2026/017"])
+    effective_on: EffectiveOn = None
 
 
 class RenewProvider(RequestModel):
     valid_until: date
     decision_reference: Reference
     scope: ScopeIn | None = Field(None, description="A new scope; the current one if omitted.")
+    effective_on: EffectiveOn = None
 
 
 class Decision(RequestModel):
@@ -65,8 +78,18 @@ class Decision(RequestModel):
     decision_reference: Reference = Field(examples=["QQI/DEC/2026/104"])
 
 
+class ProviderDecision(Decision):
+    """A decision about a provider: why, under which reference, from which day."""
+
+    effective_on: EffectiveOn = None
+
+
 class DecisionReference(RequestModel):
     decision_reference: Reference = Field(examples=["QQI/VAL/2026/231"])
+
+
+class AccreditMicroCredential(DecisionReference):
+    effective_on: EffectiveOn = None
 
 
 class MicroCredentialDecided(Written):

@@ -33,8 +33,9 @@ class IssuerView(ResponseModel):
         description="Country of the awarding body (ISO 3166 alpha-2).", examples=["IE"]
     )
     accreditation_state: str | None = Field(
-        description="The provider's accreditation now (or at `as_of`): registered,"
-        " accredited, suspended or withdrawn.",
+        description="The provider's accreditation now (or on the day of `as_of`, from the"
+        " decisions in force that day): registered, accredited, suspended, withdrawn, or"
+        " not_registered (not in the register yet).",
         examples=["accredited"],
     )
 
@@ -60,7 +61,15 @@ class CredentialStatus(ResponseModel):
     )
     credential: CertifiedView
     issuer: IssuerView
-    issued_on: date
+    issued_on: date = Field(
+        description="The day the award was issued (its legal date). A provider may enter"
+        " it in the register later; point-in-time answers (`?at=`) judge by this day and"
+        " by the days the authority's decisions took effect, as the register knows them"
+        " now, while a revocation counts from the moment it was entered."
+    )
+    recorded_at: datetime | None = Field(
+        None, description="When the award was entered in the register."
+    )
     expires_on: date | None = None
     revoked_at: datetime | None = None
     revocation_category: RevocationReason | None = Field(
@@ -73,6 +82,11 @@ class CredentialStatus(ResponseModel):
     )
     route: str = Field(
         description="How it was gained: course, prior_learning or stacked", examples=["course"]
+    )
+    revoked_component: UUID | None = Field(
+        None,
+        description="For a stacked award with status `component_revoked`: the component"
+        " award that was revoked.",
     )
 
 

@@ -68,11 +68,15 @@ def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any
             "accreditation_state": record.provider_state,
         },
         "issued_on": record.issued_on.isoformat(),
+        "recorded_at": None if record.recorded_at is None else record.recorded_at.isoformat(),
         "expires_on": None if record.expires_on is None else record.expires_on.isoformat(),
         "revoked_at": None if record.revoked_at is None else record.revoked_at.isoformat(),
         "revocation_category": category,
         "revocation_label": None if category is None else RevocationReason(category).label,
         "route": record.route,
+        "revoked_component": (
+            None if record.revoked_component is None else str(record.revoked_component)
+        ),
     }
 
 

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from ledger import errors
 from ledger.application.base import LedgerBase, _aware, _not_found
 from ledger.application.results import AwardStatusReport
-from ledger.domain import event_types
+from ledger.domain import event_types, stacking
 from ledger.domain.learner_record import LearnerRecord
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.principal import Principal
@@ -57,7 +57,10 @@ class HistoryQueries(LedgerBase):
                 issuer_withdrawn=standing.state is ProviderState.WITHDRAWN,
                 flag_withdrawn_issuer=self.policy.flags_withdrawn_issuer,
             )
-        return AwardStatusReport(award, status, moment, provider, credential, standing)
+        revoked = stacking.revoked_components(record.awards, award, moment)
+        return AwardStatusReport(
+            award, status, moment, provider, credential, standing, tuple(revoked)
+        )
 
     def check_audit_filter(
         self,

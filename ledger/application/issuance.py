@@ -249,14 +249,15 @@ class AwardIssuance(LedgerBase):
     ) -> None:
         """Rules 1, 3 and 4 across the provider and the credential. Prior learning is
         validated by its own method (a portfolio review, a challenge test), so only a
-        course award must use the credential's stated assessment method."""
+        course award must use the credential's stated assessment method. The date is
+        checked first: the standings are judged on it."""
+        self.policy.check_issue_date(on, self._today())
         provider.check_may_issue(
             level=credential.specification.nqf_level,
             field_of_study=credential.specification.field_of_study,
             on=on,
         )
         credential.check_may_issue(self.policy, on)
-        self.policy.check_issue_date(on, self._today())
         if through_course:
             credential.check_course_assessment(assessment)
 

@@ -77,3 +77,5 @@ class AwardStatusReport:
     credential: MicroCredential
     standing: ProviderStanding
     """The awarding body's standing on the day of ``at``."""
+    revoked_components: tuple[UUID, ...] = ()
+    """For a stacked award, its components revoked by ``at``."""

@@ -23,7 +23,8 @@ MAX_BATCH = 1000
 STATUS_SELECT = (
     "SELECT s.award_id, s.micro_credential_id, s.provider_id, s.title, s.workload_ects, "
     "s.nqf_level, s.eqf_level, s.route, s.components, s.issued_on, s.expires_on, "
-    "s.revoked_at, s.revocation_category, s.revoked_by, p.code AS provider_code, "
+    "s.revoked_at, s.revocation_category, s.revoked_by, s.issued_at, s.component_revoked, "
+    "p.code AS provider_code, "
     "p.name AS provider_name, p.country AS provider_country, p.state AS provider_state, "
     "c.learning_outcomes "
     "FROM {s}proj_credential_status s "
@@ -70,6 +71,8 @@ def credential_statuses(
 def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> CredentialStatus:
     report = ctx.ledger.award_status(award_id, at=at)
     award, provider, credential = report.award, report.provider, report.credential
+    state = report.standing.state
+    revoked_components = report.revoked_components
     return CredentialStatus(
         award_id=award.award_id,
         status=report.status.value,
@@ -79,7 +82,7 @@ def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> Cred
         provider_code=provider.code,
         provider_name=provider.name,
         provider_country=provider.country,
-        provider_state=provider.state.value,
+        provider_state="not_registered" if state is None else state.value,
         nqf_level=award.terms.nqf_level,
         eqf_level=award.terms.eqf_level,
         workload_ects=award.terms.workload_ects,
@@ -96,6 +99,8 @@ def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> Cred
         ),
         revoked_by=award.revoked_by if report.status is AwardStatus.REVOKED else None,
         as_of=report.at,
+        recorded_at=award.issued_at,
+        revoked_component=revoked_components[0] if revoked_components else None,
     )
 
 
@@ -105,6 +110,8 @@ def status_now(
     expires_on: date | None,
     provider_state: str | None,
     now: datetime,
+    *,
+    component_revoked: bool = False,
 ) -> Status:
     """An award's status as the views know it, at ``now``."""
     # The view holds the present: a revocation it has recorded has happened, whatever
@@ -115,6 +122,7 @@ def status_now(
         expires_on=expires_on,
         issuer_withdrawn=provider_state == ProviderState.WITHDRAWN.value,
         flag_withdrawn_issuer=policy.flags_withdrawn_issuer,
+        component_revoked=component_revoked,
     )
     return status.value
 
@@ -130,7 +138,14 @@ def status_of_row(ctx: ReadContext, row: Any, now: datetime) -> CredentialStatus
     assert award_id is not None
     return CredentialStatus(
         award_id=award_id,
-        status=status_now(ctx.policy, revoked_at, expires_on, row["provider_state"], now),
+        status=status_now(
+            ctx.policy,
+            revoked_at,
+            expires_on,
+            row["provider_state"],
+            now,
+            component_revoked=row["component_revoked"] is not None,
+        ),
         title=row["title"],
         micro_credential_id=d.from_uuid(row["micro_credential_id"]),
         provider_id=d.from_uuid(row["provider_id"]),
@@ -150,4 +165,6 @@ def status_of_row(ctx: ReadContext, row: Any, now: datetime) -> CredentialStatus
         revocation_category=row["revocation_category"],
         revoked_by=row["revoked_by"],
         as_of=now,
+        recorded_at=d.from_ts(row["issued_at"]),
+        revoked_component=d.from_uuid(row["component_revoked"]),
     )

@@ -13,11 +13,13 @@ class CredentialStatusView(View):
     """award id -> what it certifies, when it was issued, whether and why revoked (the
     reason's category: this view serves the public, and the note is not in it).
     Status itself (valid / expired / issuer withdrawn) depends on the clock and on
-    the provider's current state, so it is computed when read."""
+    the provider's current state, so it is computed when read. A stacked award records
+    the first of its components to be revoked (directly or through a stacked component),
+    found through ``proj_stack_components``: it then reads ``component_revoked``."""
 
     name = "credential_status"
     description = "award id -> status and what the award certifies"
-    tables = ("proj_credential_status",)
+    tables = ("proj_credential_status", "proj_stack_components")
 
     def create_statements(self) -> list[str]:
         return [
@@ -27,7 +29,10 @@ class CredentialStatusView(View):
             "nqf_level INTEGER, eqf_level INTEGER, route TEXT NOT NULL, components TEXT, "
             "issued_on {date} NOT NULL, issued_at {ts} NOT NULL, expires_on {date}, "
             "revoked_at {ts}, revocation_category TEXT, revoked_by TEXT, "
-            "position {bigint} NOT NULL) {without_rowid}"
+            "component_revoked {uuid}, position {bigint} NOT NULL) {without_rowid}",
+            "CREATE TABLE IF NOT EXISTS {s}proj_stack_components ("
+            "component_id {uuid} NOT NULL, stacked_id {uuid} NOT NULL, "
+            "PRIMARY KEY (component_id, stacked_id)) {without_rowid}",
         ]
 
     def __init__(self, dialect: Dialect) -> None:
@@ -39,6 +44,18 @@ class CredentialStatusView(View):
         self._revoke = dialect.q(
             "UPDATE {s}proj_credential_status SET revoked_at = ?, revocation_category = ?, "
             "revoked_by = ?, position = ? WHERE award_id = ?"
+        )
+        self._stacked_on = dialect.q(
+            "INSERT INTO {s}proj_stack_components (component_id, stacked_id) VALUES (?,?)"
+        )
+        # Every stacked award built on the revoked one, through any depth of stacking.
+        self._component_revoked = dialect.q(
+            "UPDATE {s}proj_credential_status SET component_revoked = ?, position = ? "
+            "WHERE component_revoked IS NULL AND award_id IN ("
+            "WITH RECURSIVE up(id) AS ("
+            "SELECT stacked_id FROM {s}proj_stack_components WHERE component_id = ? "
+            "UNION SELECT c.stacked_id FROM {s}proj_stack_components c "
+            "JOIN up ON c.component_id = up.id) SELECT id FROM up)"
         )
         super().__init__(dialect)
 
@@ -58,6 +75,9 @@ class CredentialStatusView(View):
 
     def awards_stacked(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
         self._issued("stacked", e, n, ops)
+        stacked = self.d.to_uuid(e.award_id)
+        for component in e.component_award_ids:
+            ops.insert(self._stacked_on, (self.d.to_uuid(component), stacked))
 
     def _issued(self, route: str, e: Any, n: LogRecord, ops: Ops) -> None:
         d = self.d
@@ -90,3 +110,5 @@ class CredentialStatusView(View):
             self._revoke,
             (d.to_ts(e.timestamp), e.category.value, e.actor, n.id, d.to_uuid(e.award_id)),
         )
+        revoked = d.to_uuid(e.award_id)
+        ops.update(self._component_revoked, (revoked, n.id, revoked))

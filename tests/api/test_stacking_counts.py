@@ -84,3 +84,29 @@ def test_the_same_components_do_not_stack_into_the_same_target_again(
     assert again.json()["type"].endswith("/already-stacked")
     assert first["awards"][0]["award_id"] in again.json()["detail"]
     assert event_count(client) == before
+
+
+def test_a_stacked_award_whose_component_is_revoked_reads_component_revoked(
+    client: TestClient, world: World, authority: Headers
+) -> None:
+    """The defect: the stacked award stayed plainly valid. The default policy flags it
+    and names the component; its provider re-stacks it from valid awards."""
+    component, spare = issue(client, world, "R-1"), issue(client, world, "R-2")
+    target = stacked_target(client, world, authority, min_ects=10)
+    stacked = ok(stack(client, world, target, [component], "S-1"), 201)["awards"][0]["award_id"]
+    ok(
+        client.post(
+            world.setu.path(f"/awards/{component}/revocation"),
+            json={"category": "issued_in_error"},
+            headers=world.setu.headers,
+        )
+    )
+    answer = ok(client.get(f"/v1/credentials/{stacked}/status"))
+    assert (answer["status"], answer["revoked_component"]) == ("component_revoked", component)
+    assert answer["revoked_at"] is None
+    batch = ok(client.post("/v1/credentials/status:batch", json={"award_ids": [stacked]}))
+    assert batch["results"][0]["credential_status"]["status"] == "component_revoked"
+    assert "one of them has been revoked" in client.get(f"/verify/{stacked}").text
+
+    again = ok(stack(client, world, target, [spare], "S-2"), 201)["awards"][0]["award_id"]
+    assert ok(client.get(f"/v1/credentials/{again}/status"))["status"] == "valid"

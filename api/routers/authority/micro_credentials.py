@@ -7,7 +7,12 @@ from uuid import UUID
 
 from fastapi.responses import Response
 
-from api.models.authority import Decision, DecisionReference, MicroCredentialDecided
+from api.models.authority import (
+    AccreditMicroCredential,
+    Decision,
+    DecisionReference,
+    MicroCredentialDecided,
+)
 from api.models.common import Written
 from api.routers.authority.common import topic_router
 from api.writes import AuthorityWrite
@@ -22,11 +27,14 @@ router = topic_router()
     summary="Accredit a defined micro-credential (issuance may start)",
 )
 def accredit_micro_credential(
-    *, micro_credential_id: UUID, body: DecisionReference, write: AuthorityWrite
+    *, micro_credential_id: UUID, body: AccreditMicroCredential, write: AuthorityWrite
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.accredit_micro_credential(
-            micro_credential_id, decision_reference=body.decision_reference, by=write.by
+            micro_credential_id,
+            decision_reference=body.decision_reference,
+            by=write.by,
+            effective_on=body.effective_on,
         )
         return MicroCredentialDecided(
             micro_credential_id=micro_credential_id, position=receipt.position

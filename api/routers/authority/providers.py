@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from api.models.authority import (
     AccreditProvider,
-    Decision,
+    ProviderDecision,
     ProviderWritten,
     RegisterProvider,
     RenewProvider,
@@ -59,6 +59,7 @@ def accredit_provider(
             valid_until=body.valid_until,
             decision_reference=body.decision_reference,
             by=write.by,
+            effective_on=body.effective_on,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -72,7 +73,7 @@ def accredit_provider(
     summary="Suspend a provider's accreditation",
 )
 def suspend_provider(
-    *, provider_code: ProviderCode, body: Decision, write: AuthorityWrite
+    *, provider_code: ProviderCode, body: ProviderDecision, write: AuthorityWrite
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.suspend_provider(
@@ -80,6 +81,7 @@ def suspend_provider(
             reason=body.reason,
             decision_reference=body.decision_reference,
             by=write.by,
+            effective_on=body.effective_on,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -93,7 +95,7 @@ def suspend_provider(
     summary="Reinstate a suspended provider",
 )
 def reinstate_provider(
-    *, provider_code: ProviderCode, body: Decision, write: AuthorityWrite
+    *, provider_code: ProviderCode, body: ProviderDecision, write: AuthorityWrite
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.reinstate_provider(
@@ -101,6 +103,7 @@ def reinstate_provider(
             reason=body.reason,
             decision_reference=body.decision_reference,
             by=write.by,
+            effective_on=body.effective_on,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -123,6 +126,7 @@ def renew_provider(
             decision_reference=body.decision_reference,
             scope=None if body.scope is None else body.scope.to_domain(),
             by=write.by,
+            effective_on=body.effective_on,
         )
         return _provider_written(provider_code, receipt.position)
 
@@ -136,7 +140,7 @@ def renew_provider(
     summary="Withdraw a provider's accreditation",
 )
 def withdraw_provider(
-    *, provider_code: ProviderCode, body: Decision, write: AuthorityWrite
+    *, provider_code: ProviderCode, body: ProviderDecision, write: AuthorityWrite
 ) -> Response:
     def command() -> Written:
         receipt = write.ledger.withdraw_provider(
@@ -144,6 +148,7 @@ def withdraw_provider(
             reason=body.reason,
             decision_reference=body.decision_reference,
             by=write.by,
+            effective_on=body.effective_on,
         )
         return _provider_written(provider_code, receipt.position)
 
