@@ -212,6 +212,7 @@ def test_the_categories_are_an_enum_in_the_openapi_document(client: TestClient) 
         "academic_misconduct",
         "administrative",
         "learner_request",
+        "component_revoked",
         "other",
     ]
     for request in ("RevokeAward", "RevokeAnyAward"):

@@ -4,7 +4,7 @@ full history: "was this credential valid on the day we hired her?"."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -16,6 +16,12 @@ from ledger.domain.status import AwardStatus
 from ledger.domain.values import RevocationReason
 from tests.conftest import AUTHORITY, THE_AUTHORITY, provider_principal
 from tests.integration.scenario import issue_one, ready_to_issue
+
+
+def day_before(award_day: date) -> datetime:
+    """The last moment of the day before ``award_day``: an award is issued on a day, so
+    before that day it was not yet issued (whenever it was entered that day)."""
+    return datetime.combine(award_day, datetime.min.time(), UTC) - timedelta(microseconds=1)
 
 
 def moment() -> datetime:
@@ -75,8 +81,8 @@ def test_a_micro_credential_and_a_learner_record_at_a_time(ledger: Ledger) -> No
 
 def test_award_status_before_and_after_revocation(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
-    before_issue = moment()
     award_id = issue_one(ledger, setup, "R1")
+    before_issue = day_before(ledger.award_status(award_id).award.issued_on)
     while_valid = moment()
     ledger.revoke_award(
         award_id,
@@ -99,20 +105,27 @@ def test_award_status_before_and_after_revocation(ledger: Ledger) -> None:
 def test_an_award_issued_later_to_an_existing_learner_was_not_yet_issued(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
     issue_one(ledger, setup, "R1")
-    between = moment()
     second = issue_one(ledger, setup, "R2")
+    between = day_before(ledger.award_status(second).award.issued_on)
     assert ledger.award_status(second, at=between).status is AwardStatus.NOT_YET_ISSUED
     assert ledger.award_status(second).status is AwardStatus.VALID
 
 
-def test_the_status_report_shows_the_credential_as_it_was_then(ledger: Ledger) -> None:
+def test_the_status_report_judges_a_past_moment_by_what_the_register_knows_now(
+    ledger: Ledger,
+) -> None:
+    """Point-in-time answers judge by days, with what the register knows now: the
+    credential as it is today; the award's own terms say what it certified."""
     setup = ready_to_issue(ledger)
     award_id = issue_one(ledger, setup, "R1")
     then = moment()
     ledger.withdraw_micro_credential(
         setup.credential, reason="superseded", decision_reference="W", by=THE_AUTHORITY
     )
-    assert ledger.award_status(award_id, at=then).credential.state.value == "accredited"
+    report = ledger.award_status(award_id, at=then)
+    assert report.credential.state.value == "withdrawn"
+    assert report.award.terms.title == "Data Analytics Fundamentals"
+    assert report.status is AwardStatus.VALID
     assert ledger.award_status(award_id).credential.state.value == "withdrawn"
     assert ledger.award_status(award_id).status is AwardStatus.VALID  # rule 4/5: awards stay
 
@@ -154,8 +167,10 @@ def test_a_moment_in_the_future_is_the_present(ledger: Ledger) -> None:
 
 def test_a_moment_without_a_timezone_is_read_as_utc(ledger: Ledger) -> None:
     setup = ready_to_issue(ledger)
-    before_issue = moment()
+    accredited = moment()
     award_id = issue_one(ledger, setup, "R1")
+    before_issue = day_before(ledger.award_status(award_id).award.issued_on)
     naive = before_issue.replace(tzinfo=None)
     assert ledger.award_status(award_id, at=naive).status is AwardStatus.NOT_YET_ISSUED
-    assert ledger.get_provider(setup.provider, at=naive).state is ProviderState.ACCREDITED
+    later_naive = accredited.replace(tzinfo=None)
+    assert ledger.get_provider(setup.provider, at=later_naive).state is ProviderState.ACCREDITED

@@ -140,7 +140,11 @@ def test_point_in_time_status_before_and_after_a_revocation(world: World) -> Non
     time.sleep(0.01)
     read = caught_up(ledger)
 
-    assert read.credential_status_at(award, before_issue).status == "not_yet_issued"
+    issued_on = ledger.award_status(award).award.issued_on
+    day_before = datetime.combine(issued_on, datetime.min.time(), UTC) - timedelta(seconds=1)
+    assert read.credential_status_at(award, day_before).status == "not_yet_issued"
+    # an award is issued on a day: earlier that day it was issued already
+    assert read.credential_status_at(award, before_issue).status == "valid"
     on_the_day = read.credential_status_at(award, hired)
     assert on_the_day.status == "valid"
     assert on_the_day.revoked_at is None and on_the_day.revocation_category is None

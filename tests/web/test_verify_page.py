@@ -185,11 +185,11 @@ def test_pages_are_not_cached_and_do_not_leak_the_id_as_referrer(
 
 def test_an_employer_can_check_as_of_a_past_day(client: TestClient, demo: DemoSummary) -> None:
     today = datetime.now(UTC).date()
-    # The day before the award was recorded (not "yesterday", which is wrong for a demo
+    # The day before the award was issued (not "yesterday", which is wrong for a demo
     # seeded just before midnight and checked just after).
     ledger = client.app.state.services.ledger  # type: ignore[attr-defined]
-    recorded = ledger.award_status(demo.revoked_award).award.issued_at.date()
-    yesterday = recorded - timedelta(days=1)
+    issued = ledger.award_status(demo.revoked_award).award.issued_on
+    yesterday = issued - timedelta(days=1)
 
     as_of_today = text_of(client.get(f"/verify/{demo.revoked_award}?on={today}").text)
     before_it_was_recorded = text_of(
@@ -199,7 +199,8 @@ def test_an_employer_can_check_as_of_a_past_day(client: TestClient, demo: DemoSu
     assert f"At the end of {today}, this credential had been revoked." in as_of_today
     assert "Reason Academic misconduct" in as_of_today
     assert "AI-2026-014" not in as_of_today
-    assert f"as it stood in the national register at the end of {today} (UTC)" in as_of_today
+    assert f"as the national register knows it, at the end of {today} (UTC)" in as_of_today
+    assert "Judged by the day the credential was issued" in as_of_today
     assert "Not yet issued" in before_it_was_recorded
     assert f"At the end of {yesterday}, this credential had not yet been issued." in (
         before_it_was_recorded
