@@ -92,6 +92,10 @@ class Decision:
     decision_reference: str
 
 
+def _effective_on(decision: Decision) -> date:
+    return decision.effective_on
+
+
 class Timeline:
     """The decisions of one provider, in the order they take effect."""
 
@@ -101,14 +105,9 @@ class Timeline:
     def add(self, decision: Decision) -> None:
         self.decisions.append(decision)
 
-    @property
-    def first_effective_on(self) -> date | None:
-        return self.decisions[0].effective_on if self.decisions else None
-
     def in_force_on(self, on: date) -> Decision | None:
         """The last decision that took effect on or before ``on`` (none: not yet decided)."""
-        days = [d.effective_on for d in self.decisions]
-        index = bisect.bisect_right(days, on)
+        index = bisect.bisect_right(self.decisions, on, key=_effective_on)
         return self.decisions[index - 1] if index else None
 
     def standing_on(self, on: date, registered_on: date) -> ProviderStanding:

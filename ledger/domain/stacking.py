@@ -92,15 +92,19 @@ def status_of(awards: Awards, award: Award, at: datetime) -> AwardStatus:
 def unrevoked_stacked_on(awards: Awards, component_id: UUID) -> list[Award]:
     """The unrevoked stacked awards built from ``component_id``, directly or through
     another stacked award, in the order they were stacked."""
-    found: list[Award] = []
+    found: dict[UUID, Award] = {}
     pending = [component_id]
     while pending:
         current = pending.pop()
         for award in awards.values():
-            if current in award.components and award.revoked_at is None and award not in found:
-                found.append(award)
+            if (
+                current in award.components
+                and award.revoked_at is None
+                and award.award_id not in found
+            ):
+                found[award.award_id] = award
                 pending.append(award.award_id)
-    return found
+    return list(found.values())
 
 
 def check_stacking_rule(rule: StackingRule, components: list[Award]) -> Decimal:

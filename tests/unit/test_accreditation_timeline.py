@@ -177,7 +177,7 @@ def test_a_decision_stored_before_effective_dates_took_effect_the_day_it_was_rec
         replayed = e.mutate(replayed)  # type: ignore[attr-defined]
     assert isinstance(replayed, Provider)
     recorded_on = events[1].timestamp.date()
-    assert replayed.timeline.first_effective_on == recorded_on
+    assert replayed.timeline.decisions[0].effective_on == recorded_on
     assert replayed.standing_on(recorded_on).accredited
 
 
