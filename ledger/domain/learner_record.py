@@ -64,6 +64,8 @@ class Award:
     like every event, so never the learner's personal data."""
     revoked_by: str | None = None
     history: list[str] = field(default_factory=list)
+    imported_from: str | None = None
+    """The earlier register this award was imported from (None: issued in this one)."""
 
     def status_at(self, at: datetime) -> AwardStatus:
         """The status from this award's own events (the issuer's standing aside)."""
@@ -110,6 +112,7 @@ class LearnerRecord(AuditedAggregate):
         issued_on: date,
         expires_on: date | None,
         actor: str,
+        imported_from: str | None = None,
     ) -> None:
         self._check_new_award(award_id, provider_reference)
         check_assessment(assessment, issued_on)
@@ -122,6 +125,7 @@ class LearnerRecord(AuditedAggregate):
             issued_on=issued_on,
             expires_on=expires_on,
             actor=actor,
+            imported_from=imported_from,
         )
 
     def recognise_prior_learning(
@@ -301,10 +305,15 @@ class LearnerRecord(AuditedAggregate):
         issued_on: date
         expires_on: date | None
         actor: str
+        # The earlier register it was imported from: a field with a default, not a new
+        # class version, so that stored events read as None with no upcaster and the
+        # views keep decoding this, the most frequent event, the fast way.
+        imported_from: str | None = None
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, LearnerRecord)
             aggregate._add_award(self, self.assessment, AwardRoute.COURSE)
+            aggregate.awards[self.award_id].imported_from = self.imported_from
 
     class PriorLearningRecognised(Aggregate.Event):
         award_id: UUID

@@ -111,6 +111,7 @@ class MicroCredential(AuditedAggregate):
         stacking_rule: StackingRule | None,
         policy: NationalPolicy,
         actor: str,
+        imported_from: str | None = None,
     ) -> MicroCredential:
         require_actor(actor)
         text.check_line(code, "code")
@@ -126,9 +127,20 @@ class MicroCredential(AuditedAggregate):
             specification=specification,
             stacking_rule=stacking_rule,
             actor=actor,
+            imported_from=imported_from,
         )
 
-    @event("Defined")
+    class Defined(AuditedAggregate.Created):
+        provider_id: UUID
+        code: str
+        specification: CredentialSpecification
+        stacking_rule: StackingRule | None
+        actor: str
+        # The earlier register a definition or an accreditation was imported from (None:
+        # made in this one); see ``ledger.domain.provider.DecisionEvent``.
+        imported_from: str | None = None
+
+    @event(Defined)
     def __init__(
         self,
         *,
@@ -137,6 +149,7 @@ class MicroCredential(AuditedAggregate):
         specification: CredentialSpecification,
         stacking_rule: StackingRule | None,
         actor: str,
+        imported_from: str | None = None,
     ) -> None:
         self.provider_id = provider_id
         self.code = code
@@ -150,7 +163,13 @@ class MicroCredential(AuditedAggregate):
 
     # --- commands -------------------------------------------------------------------
     def accredit(
-        self, *, decision_reference: str, actor: str, today: date, effective_on: date | None = None
+        self,
+        *,
+        decision_reference: str,
+        actor: str,
+        today: date,
+        effective_on: date | None = None,
+        imported_from: str | None = None,
     ) -> None:
         """``effective_on``: the day the accreditation takes effect, if before today (a
         credential accredited before the register existed)."""
@@ -166,7 +185,10 @@ class MicroCredential(AuditedAggregate):
             msg = f"an accreditation takes effect by today; {effective.isoformat()} is not"
             raise InvalidTransition(msg)
         self._accredited(
-            decision_reference=_required(decision_reference), actor=actor, effective_on=effective
+            decision_reference=_required(decision_reference),
+            actor=actor,
+            effective_on=effective,
+            imported_from=imported_from,
         )
 
     def amend(
@@ -247,9 +269,13 @@ class MicroCredential(AuditedAggregate):
         )
 
     # --- queries --------------------------------------------------------------------
-    def check_may_issue(self, policy: NationalPolicy, on: date | None = None) -> None:
+    def check_may_issue(
+        self, policy: NationalPolicy, on: date | None = None, *, historical: bool = False
+    ) -> None:
         """Accredited now (or awaiting revalidation, where the policy lets it issue), and,
-        for an award dated ``on``, accredited by that day."""
+        for an award dated ``on``, accredited by that day. An award imported from an
+        earlier register (``historical``) needs only the second: the credential may have
+        been withdrawn since."""
         if on is not None and (self.accredited_from is None or on < self.accredited_from):
             since = (
                 f" (accredited from {self.accredited_from.isoformat()})"
@@ -261,6 +287,8 @@ class MicroCredential(AuditedAggregate):
                 "nothing may be issued under it dated that day"
             )
             raise MicroCredentialNotAccredited(msg)
+        if historical:
+            return
         if self.state is CredentialState.REVALIDATION_REQUIRED:
             if policy.revalidation is RevalidationRegime.STRICT:
                 msg = (
@@ -276,10 +304,14 @@ class MicroCredential(AuditedAggregate):
             )
             raise MicroCredentialNotAccredited(msg)
 
-    def check_course_assessment(self, assessment: Assessment) -> None:
+    def check_course_assessment(self, assessment: Assessment, *, historical: bool = False) -> None:
         """A course award uses the stated assessment method. Prior learning is validated
-        by its own method (a portfolio review, a challenge test), so it is not held to it."""
-        if assessment.method.strip() != self.specification.assessment_type:
+        by its own method (a portfolio review, a challenge test), so it is not held to it.
+        An award imported from an earlier register may use a method stated before."""
+        method = assessment.method.strip()
+        if historical and method in self.previous_assessment_types:
+            return
+        if method != self.specification.assessment_type:
             msg = (
                 f"the assessment method {assessment.method!r} differs from the stated method "
                 f"{self.specification.assessment_type!r}; record an individual "
@@ -297,13 +329,21 @@ class MicroCredential(AuditedAggregate):
         decision_reference: str
         actor: str
         effective_on: date
+        imported_from: str | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["effective_on"] = state["timestamp"].date()
 
     @event(Accredited)
-    def _accredited(self, *, decision_reference: str, actor: str, effective_on: date) -> None:
+    def _accredited(
+        self,
+        *,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
+        imported_from: str | None = None,
+    ) -> None:
         self.state = CredentialState.ACCREDITED
         self.decision_reference = decision_reference
         self.accredited_from = effective_on

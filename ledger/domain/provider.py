@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -61,6 +62,13 @@ class DecisionEvent(AuditedAggregate.Event):
     decision_reference: str
     actor: str
     effective_on: date
+    # The earlier register the decision was imported from (None: made in this one). A
+    # field with a default rather than a new class version: events stored before it
+    # existed read as None with no upcaster, and the views' fast decoding, which takes
+    # only unversioned classes, stays on the hottest events (ledger.domain.learner_record).
+    # Keyword-only, so that each kind of decision can still add fields without defaults.
+    _: KW_ONLY
+    imported_from: str | None = None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -85,6 +93,7 @@ class Provider(AuditedAggregate):
         kind: ProviderKind,
         actor: str,
         website: str | None = None,
+        imported_from: str | None = None,
     ) -> Provider:
         require_actor(actor)
         for value, field in ((code, "code"), (name, "name"), (country, "country")):
@@ -107,6 +116,7 @@ class Provider(AuditedAggregate):
             kind=kind,
             actor=actor,
             website=website.strip() if website else None,
+            imported_from=imported_from,
         )
 
     class Registered(AuditedAggregate.Created):
@@ -121,6 +131,7 @@ class Provider(AuditedAggregate):
         kind: ProviderKind
         actor: str
         website: str | None
+        imported_from: str | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -136,6 +147,7 @@ class Provider(AuditedAggregate):
         kind: ProviderKind,
         actor: str,
         website: str | None = None,
+        imported_from: str | None = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -151,8 +163,8 @@ class Provider(AuditedAggregate):
 
     # --- commands -------------------------------------------------------------------
     # Each decision takes effect on ``effective_on`` (by default the day it is made,
-    # ``today``); see ``ledger.domain.accreditation``. An accreditation imported from an
-    # earlier register (``historical``) may already have run out.
+    # ``today``); see ``ledger.domain.accreditation``. A decision imported from an earlier
+    # register (``imported_from``) may already have run out.
     def accredit(
         self,
         *,
@@ -162,7 +174,7 @@ class Provider(AuditedAggregate):
         actor: str,
         today: date,
         effective_on: date | None = None,
-        historical: bool = False,
+        imported_from: str | None = None,
     ) -> None:
         if self.state is not ProviderState.REGISTERED:
             msg = (
@@ -172,13 +184,14 @@ class Provider(AuditedAggregate):
             raise InvalidTransition(msg)
         _check_decision_text(decision_reference, scope=scope)
         effective = self._effective(effective_on, today)
-        self._check_terms(scope, valid_until, effective if historical else today)
+        self._check_terms(scope, valid_until, today if imported_from is None else effective)
         self._accredited(
             scope=scope,
             valid_until=valid_until,
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
             effective_on=effective,
+            imported_from=imported_from,
         )
 
     def suspend(
@@ -189,6 +202,7 @@ class Provider(AuditedAggregate):
         actor: str,
         today: date,
         effective_on: date | None = None,
+        imported_from: str | None = None,
     ) -> None:
         self._check_state(ProviderState.ACCREDITED, "only an accredited provider can be suspended")
         _check_decision_text(decision_reference, reason=reason)
@@ -197,6 +211,7 @@ class Provider(AuditedAggregate):
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
             effective_on=self._effective(effective_on, today),
+            imported_from=imported_from,
         )
 
     def reinstate(
@@ -207,6 +222,7 @@ class Provider(AuditedAggregate):
         actor: str,
         today: date,
         effective_on: date | None = None,
+        imported_from: str | None = None,
     ) -> None:
         self._check_state(ProviderState.SUSPENDED, "only a suspended provider can be reinstated")
         _check_decision_text(decision_reference, reason=reason)
@@ -215,6 +231,7 @@ class Provider(AuditedAggregate):
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
             effective_on=self._effective(effective_on, today),
+            imported_from=imported_from,
         )
 
     def renew(
@@ -226,6 +243,7 @@ class Provider(AuditedAggregate):
         today: date,
         scope: AccreditationScope | None = None,
         effective_on: date | None = None,
+        imported_from: str | None = None,
     ) -> None:
         if self.state not in (ProviderState.ACCREDITED, ProviderState.SUSPENDED):
             msg = (
@@ -236,13 +254,15 @@ class Provider(AuditedAggregate):
         assert self.scope is not None
         new_scope = scope or self.scope
         _check_decision_text(decision_reference, scope=scope)
-        self._check_terms(new_scope, valid_until, today)
+        effective = self._effective(effective_on, today)
+        self._check_terms(new_scope, valid_until, today if imported_from is None else effective)
         self._renewed(
             scope=new_scope,
             valid_until=valid_until,
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
-            effective_on=self._effective(effective_on, today),
+            effective_on=effective,
+            imported_from=imported_from,
         )
 
     def withdraw(
@@ -253,6 +273,7 @@ class Provider(AuditedAggregate):
         actor: str,
         today: date,
         effective_on: date | None = None,
+        imported_from: str | None = None,
     ) -> None:
         if self.state is ProviderState.WITHDRAWN:
             msg = f"provider {self.code} is already withdrawn"
@@ -263,6 +284,7 @@ class Provider(AuditedAggregate):
             decision_reference=_require(decision_reference, "a decision reference"),
             actor=actor,
             effective_on=self._effective(effective_on, today),
+            imported_from=imported_from,
         )
 
     # --- queries --------------------------------------------------------------------
@@ -374,6 +396,7 @@ class Provider(AuditedAggregate):
         decision_reference: str,
         actor: str,
         effective_on: date,
+        imported_from: str | None = None,
     ) -> None:
         self.state = ProviderState.ACCREDITED
         self.scope = scope
@@ -383,7 +406,13 @@ class Provider(AuditedAggregate):
 
     @event(Suspended)
     def _suspended(
-        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
+        imported_from: str | None = None,
     ) -> None:
         self.state = ProviderState.SUSPENDED
         self.status_reason = reason
@@ -391,7 +420,13 @@ class Provider(AuditedAggregate):
 
     @event(Reinstated)
     def _reinstated(
-        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
+        imported_from: str | None = None,
     ) -> None:
         self.state = ProviderState.ACCREDITED
         self.status_reason = None
@@ -406,6 +441,7 @@ class Provider(AuditedAggregate):
         decision_reference: str,
         actor: str,
         effective_on: date,
+        imported_from: str | None = None,
     ) -> None:
         self.scope = scope
         self.valid_until = valid_until
@@ -413,7 +449,13 @@ class Provider(AuditedAggregate):
 
     @event(Withdrawn)
     def _withdrawn(
-        self, *, reason: str, decision_reference: str, actor: str, effective_on: date
+        self,
+        *,
+        reason: str,
+        decision_reference: str,
+        actor: str,
+        effective_on: date,
+        imported_from: str | None = None,
     ) -> None:
         self.state = ProviderState.WITHDRAWN
         self.status_reason = reason

@@ -27,6 +27,7 @@ def test_readyz_and_metrics_name_a_view_that_cannot_apply_an_event(
         decision_reference="D/1",
         actor=AUTHORITY,
         effective_on=ledger.clock().date(),
+        imported_from=None,
     )
     (recording,) = ledger.save(provider)
     bad = recording.notification.id

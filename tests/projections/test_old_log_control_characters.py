@@ -53,6 +53,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
         kind=ProviderKind.UNIVERSITY,
         actor=AUTHORITY,
         website=None,
+        imported_from=None,
     )
     ledger.save(provider)
     ledger.accredit_provider(
@@ -72,6 +73,7 @@ def write_old_log(ledger: Ledger) -> OldLog:
         ),
         stacking_rule=None,
         actor=ACTOR,
+        imported_from=None,
     )
     ledger.save(credential)
     ledger.accredit_micro_credential(

@@ -35,6 +35,7 @@ def write_unappliable_event(world: World) -> int:
         decision_reference="D/1",
         actor=AUTHORITY,
         effective_on=world.ledger.clock().date(),
+        imported_from=None,
     )
     (recording,) = world.ledger.save(provider)
     position = recording.notification.id

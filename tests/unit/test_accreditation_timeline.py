@@ -114,7 +114,7 @@ def test_a_historical_accreditation_may_have_run_out() -> None:
         actor=AUTHORITY,
         today=TODAY,
         effective_on=SINCE,
-        historical=True,
+        imported_from="the 2019 register",
     )
     provider.check_may_issue(
         level=6, field_of_study="0688 ICT", on=date(2020, 6, 1), historical=True
