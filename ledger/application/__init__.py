@@ -33,7 +33,8 @@ from ledger.application.base import (
     utc_now,
 )
 from ledger.application.history import HistoryQueries
-from ledger.application.issuance import SAVE_ATTEMPTS, AwardIssuance
+from ledger.application.history_import import HistoryImport
+from ledger.application.issuance import SAVE_ATTEMPTS
 from ledger.application.personal_data import PersonalData
 from ledger.application.registry import RegistryCommands
 from ledger.application.results import (
@@ -89,7 +90,7 @@ class _AggregateEvents(ProcessingEvent[UUID]):
         self.saved_kwargs.update(kwargs)
 
 
-class Ledger(RegistryCommands, AwardIssuance, PersonalData, HistoryQueries):
+class Ledger(RegistryCommands, HistoryImport, PersonalData, HistoryQueries):
     name = "Ledger"
     store_monitor: StoreMonitor | None = None
     """Whether PostgreSQL answers (``None`` on SQLite)."""

@@ -42,16 +42,30 @@ class AwardIssuance(LedgerBase):
         return self.issue_awards(provider_id=provider_id, requests=[request], by=by)
 
     def issue_awards(
-        self, *, provider_id: UUID, requests: Sequence[IssueRequest], by: Principal
+        self,
+        *,
+        provider_id: UUID,
+        requests: Sequence[IssueRequest],
+        by: Principal,
+        imported_from: str | None = None,
     ) -> BatchReceipt:
         """Issue a batch of awards, all or nothing. Re-sending an award the provider
         already issued (same provider reference, learner and credential) returns it
-        again and writes nothing: providers retry freely."""
+        again and writes nothing: providers retry freely.
+
+        ``imported_from``: the earlier register the awards come from, in the authority's
+        historical import. They are judged on their issue dates only: by no backdating
+        bound, and from a provider or under a credential that may since have lost its
+        accreditation."""
+        if imported_from is not None:
+            by.check_is_authority("import awards from an earlier register")
         self.policy.check_batch_size(len(requests))
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.issuance_turns.turn(exclusive=attempt > 0) as shared_in_save:
-                    return self._issue_once(provider_id, requests, by.actor, shared_in_save)
+                    return self._issue_once(
+                        provider_id, requests, by.actor, shared_in_save, imported_from
+                    )
             except errors.ConcurrentUpdate:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
@@ -63,7 +77,12 @@ class AwardIssuance(LedgerBase):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _issue_once(
-        self, provider_id: UUID, requests: Sequence[IssueRequest], actor: str, shared_turn: bool
+        self,
+        provider_id: UUID,
+        requests: Sequence[IssueRequest],
+        actor: str,
+        shared_turn: bool,
+        imported_from: str | None,
     ) -> BatchReceipt:
         today = self._today()
         references = [r.provider_reference.strip() for r in requests]
@@ -101,7 +120,13 @@ class AwardIssuance(LedgerBase):
                     results.append(self._replayed(record, located.award_id, request))
                     continue
                 issued_on = request.issued_on or today
-                self._check_may_issue(provider, credential, request.assessment, issued_on)
+                self._check_may_issue(
+                    provider,
+                    credential,
+                    request.assessment,
+                    issued_on,
+                    historical=imported_from is not None,
+                )
                 award_id = ids.new_award_id()
                 record.issue(
                     award_id=award_id,
@@ -111,6 +136,7 @@ class AwardIssuance(LedgerBase):
                     issued_on=issued_on,
                     expires_on=self.policy.expiry_for(issued_on),
                     actor=actor,
+                    imported_from=imported_from,
                 )
                 location = AwardLocation(award_id, record.id, provider_id, reference)
                 batch.locations.append(location)
@@ -246,20 +272,23 @@ class AwardIssuance(LedgerBase):
         on: date,
         *,
         through_course: bool = True,
+        historical: bool = False,
     ) -> None:
         """Rules 1, 3 and 4 across the provider and the credential. Prior learning is
         validated by its own method (a portfolio review, a challenge test), so only a
         course award must use the credential's stated assessment method. The date is
-        checked first: the standings are judged on it."""
-        self.policy.check_issue_date(on, self._today())
+        checked first: the standings are judged on it. A ``historical`` award (imported
+        from an earlier register) is judged on its issue date alone."""
+        self.policy.check_issue_date(on, self._today(), historical=historical)
         provider.check_may_issue(
             level=credential.specification.nqf_level,
             field_of_study=credential.specification.field_of_study,
             on=on,
+            historical=historical,
         )
-        credential.check_may_issue(self.policy, on)
+        credential.check_may_issue(self.policy, on, historical=historical)
         if through_course:
-            credential.check_course_assessment(assessment)
+            credential.check_course_assessment(assessment, historical=historical)
 
     @staticmethod
     def _terms(credential: MicroCredential) -> AwardTerms:
