@@ -17,6 +17,7 @@ from tests.cli.conftest import one_line_error
         ("seed", "Seed a demo country and print award ids"),
         ("erase-learner", "Erase a learner's personal data"),
         ("audit", "Query the audit trail, or export it"),
+        ("import", "Import an earlier register's providers, decisions"),
     ],
 )
 def test_every_command_has_help(command: str, expected: str) -> None:
