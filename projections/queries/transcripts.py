@@ -27,8 +27,11 @@ def transcript(ctx: ReadContext, learner_id: str) -> Transcript | None:
             return None
         c.execute(
             d.q(
-                "SELECT t.*, p.state AS provider_state FROM {s}proj_transcript t "
+                "SELECT t.*, p.state AS provider_state, s.component_revoked "
+                "FROM {s}proj_transcript t "
                 "LEFT JOIN {s}proj_providers p ON p.provider_id = t.provider_id "
+                # A stacked award's revoked component is the status view's to know.
+                "LEFT JOIN {s}proj_credential_status s ON s.award_id = t.award_id "
                 "WHERE t.learner_record_id = ? ORDER BY t.issued_position"
             ),
             (record_id,),
@@ -47,7 +50,14 @@ def transcript(ctx: ReadContext, learner_id: str) -> Transcript | None:
                 micro_credential_id=d.from_uuid(row["micro_credential_id"]),
                 provider_id=d.from_uuid(row["provider_id"]),
                 title=row["title"],
-                status=status_now(ctx.policy, revoked_at, expires_on, row["provider_state"], now),
+                status=status_now(
+                    ctx.policy,
+                    revoked_at,
+                    expires_on,
+                    row["provider_state"],
+                    now,
+                    component_revoked=row["component_revoked"] is not None,
+                ),
                 route=row["route"],
                 workload_ects=Decimal(row["workload_ects"]),
                 nqf_level=row["nqf_level"],

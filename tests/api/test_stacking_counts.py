@@ -107,6 +107,9 @@ def test_a_stacked_award_whose_component_is_revoked_reads_component_revoked(
     batch = ok(client.post("/v1/credentials/status:batch", json={"award_ids": [stacked]}))
     assert batch["results"][0]["credential_status"]["status"] == "component_revoked"
     assert "one of them has been revoked" in client.get(f"/verify/{stacked}").text
+    transcript = ok(client.get("/v1/authority/transcripts?learner_id=l-1", headers=authority))
+    by_id = {a["award_id"]: a["status"] for a in transcript["awards"]}
+    assert (by_id[stacked], by_id[component]) == ("component_revoked", "revoked")
 
     again = ok(stack(client, world, target, [spare], "S-2"), 201)["awards"][0]["award_id"]
     assert ok(client.get(f"/v1/credentials/{again}/status"))["status"] == "valid"
