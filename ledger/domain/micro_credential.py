@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import codes, ids, text
+from ledger.domain import codes, esco, ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import (
     MATERIAL_ELEMENTS,
@@ -92,6 +92,7 @@ def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -
     if spec.eqf_level is not None and not 1 <= spec.eqf_level <= 8:
         msg = f"EQF levels run from 1 to 8, got {spec.eqf_level}"
         raise LevelNotAllowed(msg)
+    esco.check_skill_tags(spec.esco_skills, len(spec.learning_outcomes))
 
 
 class MicroCredential(AuditedAggregate):
