@@ -46,6 +46,14 @@ def check_skill_uri(uri: str, what: str = "an ESCO skill") -> str:
     return stripped
 
 
+def same_skill(uri: str) -> str:
+    """The one form by which two URIs of a skill compare: ESCO's own ``http`` one (a tag
+    given with ``https`` names the same concept)."""
+    if uri.startswith("https://"):
+        return "http://" + uri[len("https://") :]
+    return uri
+
+
 def skill_tags(tags: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
     """The tags in the form a specification holds them: tuples of stripped URIs (the
     form itself is judged by :func:`check_skill_tags`)."""
@@ -55,8 +63,9 @@ def skill_tags(tags: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
 def check_skill_tags(tags: Sequence[Sequence[str]], outcomes: int) -> None:
     """The i-th list tags the i-th of ``outcomes`` learning outcomes: no more lists than
     outcomes (fewer leave the last outcomes untagged), at most
-    :data:`MAX_SKILLS_PER_OUTCOME` URIs each, none twice on one outcome, each of the
-    form of an ESCO skill URI (as stored: without surrounding spaces)."""
+    :data:`MAX_SKILLS_PER_OUTCOME` URIs each, none twice on one outcome (with ``http``
+    or ``https``), each of the form of an ESCO skill URI (as stored: without surrounding
+    spaces)."""
     if len(tags) > outcomes:
         msg = (
             f"esco_skills has {len(tags)} lists for {outcomes} learning outcomes: the i-th "
@@ -74,7 +83,8 @@ def check_skill_tags(tags: Sequence[Sequence[str]], outcomes: int) -> None:
             if check_skill_uri(uri, f"esco_skills[{index}]") != uri:
                 msg = f"esco_skills[{index}] holds {uri!r} with surrounding spaces"
                 raise InvalidSkillUri(msg)
-        if len(set(uris)) != len(uris):
-            twice = sorted({uri for uri in uris if list(uris).count(uri) > 1})
+        same = [same_skill(uri) for uri in uris]
+        if len(set(same)) != len(same):
+            twice = sorted({uri for uri in same if same.count(uri) > 1})
             msg = f"learning outcome {index} is tagged twice with {', '.join(twice)}"
             raise InvalidSkillTagging(msg)

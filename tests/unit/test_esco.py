@@ -9,7 +9,7 @@ import orjson
 import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from ledger.domain.esco import MAX_SKILLS_PER_OUTCOME, check_skill_uri
+from ledger.domain.esco import MAX_SKILLS_PER_OUTCOME, check_skill_uri, same_skill
 from ledger.domain.micro_credential import MicroCredential
 from ledger.errors import InvalidSkillTagging, InvalidSkillUri, MaterialChangeNotAllowed
 from ledger.policy import IRELAND
@@ -83,6 +83,10 @@ class TestTagsOnADefinition:
     ) -> None:
         with pytest.raises(InvalidSkillTagging, match="tagged twice"):
             defined_credential(esco_skills=((SPREADSHEETS, STATISTICS, SPREADSHEETS),))
+        with pytest.raises(InvalidSkillTagging, match="tagged twice"):
+            defined_credential(
+                esco_skills=((SPREADSHEETS, SPREADSHEETS.replace("http:", "https:")),)
+            )
         defined_credential(esco_skills=((SPREADSHEETS,), (SPREADSHEETS,)))
 
     @pytest.mark.parametrize("uri", ["spreadsheets", f" {SPREADSHEETS}", SPREADSHEETS.upper()])
@@ -174,3 +178,8 @@ def test_tags_round_trip_through_the_store_as_tuples() -> None:
     event = defined_credential(esco_skills=tags).collect_events()[0]
     back = mapper.to_domain_event(mapper.to_stored_event(event))
     assert back.specification.esco_skills == tags
+
+
+def test_a_skill_given_with_https_is_the_same_skill() -> None:
+    assert same_skill(SPREADSHEETS.replace("http:", "https:")) == SPREADSHEETS
+    assert same_skill(SPREADSHEETS) == SPREADSHEETS
