@@ -77,6 +77,7 @@ def search_catalogue(
             " (`invalid-skill-uri`).",
             examples=["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"],
         ),
+        one_line("skill"),
     ] = None,
     offset: Offset = 0,
     limit: Limit = 50,

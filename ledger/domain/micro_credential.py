@@ -59,6 +59,10 @@ def check_specification_text(elements: dict[str, Any], *location: str) -> None:
         elif name == "learning_outcomes" and value is not None:
             for index, outcome in enumerate(value):
                 text.check_free_text(outcome, *location, name, index)
+        elif name == "esco_skills" and value is not None:
+            for index, uris in enumerate(value):
+                for position, uri in enumerate(uris):
+                    text.check_line(uri, *location, name, index, position)
 
 
 def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -> None:

@@ -226,3 +226,18 @@ def test_the_status_answer_and_the_verification_page_show_each_outcomes_skills(
     )
     plain = client.get(f"/verify/{untagged['awards'][0]['award_id']}")
     assert "ESCO skill" not in plain.text
+
+
+def test_a_control_character_in_a_skill_is_refused_as_in_any_text(
+    client: TestClient, world: World
+) -> None:
+    before = event_count(client)
+    response = define(client, world, "BAD-3", esco_skills=[[], [STATISTICS, "http://\x00"]])
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/control-character"
+    assert problem["errors"][0]["location"] == ["specification", "esco_skills", 1, 1]
+    assert event_count(client) == before
+    query = client.get(CATALOGUE, params={"skill": SPREADSHEETS[:-1] + "\x07"})
+    assert query.status_code == 422
+    assert query.json()["type"] == "/problems/control-character"
