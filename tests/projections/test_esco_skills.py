@@ -13,8 +13,10 @@ from eventsourcing.persistence import StoredEvent
 from ledger.application import Ledger
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.values import CredentialSpecification
+from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.results import CatalogueEntry, Page
+from projections.store import ViewStore
 from tests.conftest import THE_AUTHORITY, provider_principal, spec
 from tests.projections.conftest import World, make_world, snapshot
 from tests.projections.test_read import caught_up
@@ -138,3 +140,21 @@ def test_a_definition_stored_before_skills_reads_back_untagged(
     )
     read = caught_up(ledger)
     assert codes(read.catalogue(skill=SPREADSHEETS)) == ["OLD-1"]
+
+
+def test_a_catalogue_made_before_skills_is_rebuilt_with_them_when_a_new_process_starts(
+    world: World,
+) -> None:
+    ledger = world.ledger
+    define(world, "T-1", esco_skills=((SPREADSHEETS,),))
+    Follower(ledger).catch_up()
+    store = ViewStore(ledger)
+    d = store.dialect
+    with d.write() as c:  # the catalogue as the version before ESCO tags made it
+        c.execute(d.q("DROP TABLE {s}proj_catalogue_skills"))
+        c.execute(d.q("ALTER TABLE {s}proj_catalogue DROP COLUMN esco_skills"))
+        c.execute(d.q("UPDATE {s}proj_views SET layout = 'pre-esco' WHERE view_name = 'catalogue'"))
+    store.ensure_views()  # as the first process of the new version does
+    read = caught_up(ledger)
+    assert codes(read.catalogue(skill=SPREADSHEETS)) == ["T-1"]
+    assert codes(read.catalogue()) == ["DA-101", "T-1"]
