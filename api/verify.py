@@ -121,6 +121,11 @@ class Element:
     label: str
     value: str | None = None
     items: tuple[str, ...] = ()
+    skills: tuple[tuple[str, ...], ...] = ()
+    """The ESCO skill URIs of each item (the learning outcomes), lined up with them."""
+
+    def skills_of(self, index: int) -> tuple[str, ...]:
+        return self.skills[index] if index < len(self.skills) else ()
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ def verification(
         Element("Country of the awarding body", country),
         Element("Date of issuing", award.issued_on.isoformat()),
         Element("Entered in the register", entered_on),
-        Element("Learning outcomes", items=tuple(spec.learning_outcomes)),
+        Element("Learning outcomes", items=tuple(spec.learning_outcomes), skills=spec.esco_skills),
         Element("Notional workload", _ects(terms.workload_ects)),
         Element("Level", _level(terms.nqf_level, terms.eqf_level)),
         Element("Type of assessment", assessment),

@@ -73,6 +73,19 @@ class DemoCredential:
     stackability: str | None = None
 
 
+# ESCO skills the demo tags outcomes with (issue 18, item 7): URIs of ESCO's form. The
+# first is ESCO's "use spreadsheets software"; the others only look like ESCO's.
+SPREADSHEETS = "http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"
+DEMO_SKILLS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "DATA-101": (
+        (SPREADSHEETS, "http://data.europa.eu/esco/skill/0005c151-5b5a-4a66-8aac-60e734beb1ab"),
+        ("http://data.europa.eu/esco/skill/3b0d6a53-4fc1-4a2e-a0b4-8d2b3b7cfd1e",),
+    ),
+    "PY-102": (("http://data.europa.eu/esco/skill/1a2f4c6e-8b0d-4f2a-9c4e-6b8d0f2a4c6e",),),
+    "HACCP-2": ((), ("http://data.europa.eu/esco/skill/5e7a9c1b-3d5f-4a7c-9e1b-3d5f7a9c1b3d",)),
+}
+"""The ESCO skills of the demo's credentials' outcomes, by credential code."""
+
 PROVIDERS = (
     DemoProvider(
         "SETU",
@@ -376,6 +389,7 @@ def _specification(ledger: Ledger, demo: DemoCredential) -> CredentialSpecificat
         stackability=demo.stackability or "Stand-alone",
         further_information=f"Demo data: {demo.provider} {demo.code}",
         language="en",
+        esco_skills=DEMO_SKILLS.get(demo.code, ()),
     )
 
 

@@ -58,6 +58,15 @@ class InvalidCountry(InvalidRequest):
     """A country is not an ISO 3166-1 alpha-2 code of a country."""
 
 
+class InvalidSkillUri(InvalidRequest):
+    """An ESCO skill is not named by a URI of ESCO's form (see ``ledger.domain.esco``)."""
+
+
+class InvalidSkillTagging(InvalidRequest):
+    """The ESCO skills of a specification do not line up with its learning outcomes
+    (more tag lists than outcomes, too many on one outcome, one named twice)."""
+
+
 class ReasonRequired(InvalidRequest):
     """Rule 5/7: the action needs a reason or a decision reference."""
 

@@ -142,13 +142,14 @@ class ReadModel:
         field_of_study: str | None = None,
         text: str | None = None,
         state: str | None = None,
+        skill: str | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> Page[CatalogueEntry]:
         """Search the catalogue: by provider, NQF level, field of study (exact), state,
-        and free text (every word must appear in the title, code, field, assessment
-        type, learning outcomes or further information; case-insensitive). Ordered by
-        title."""
+        ESCO skill (a URI one of its learning outcomes is tagged with) and free text
+        (every word must appear in the title, code, field, assessment type, learning
+        outcomes or further information; case-insensitive). Ordered by title."""
         return register_queries.catalogue(
             self,
             provider_id=provider_id,
@@ -156,6 +157,7 @@ class ReadModel:
             field_of_study=field_of_study,
             text=text,
             state=state,
+            skill=skill,
             offset=offset,
             limit=limit,
         )

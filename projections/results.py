@@ -52,6 +52,8 @@ class CredentialStatus:
     revoked_by: str | None
     as_of: datetime
     """The moment the status was computed for (now, or the point in time asked)."""
+    esco_skills: tuple[tuple[str, ...], ...] = ()
+    """The ESCO skills of the learning outcomes, lined up with them."""
     recorded_at: datetime | None = None
     """When the award was entered in the register (``issued_on`` is its legal date, which
     may be earlier)."""
@@ -116,6 +118,8 @@ class CatalogueEntry:
     decision_reference: str | None
     defined_at: datetime
     updated_at: datetime
+    esco_skills: tuple[tuple[str, ...], ...] = ()
+    """ESCO skill URIs, the i-th tuple tagging the i-th learning outcome (as given)."""
 
 
 T = TypeVar("T")

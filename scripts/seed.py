@@ -115,6 +115,20 @@ ASSESSMENTS = (
     "online test",
 )
 GRADES = ("A", "B+", "B", "C+", "C", "pass")
+_ESCO = "http://data.europa.eu/esco/skill/"
+SKILLS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # ESCO's "use spreadsheets software" on the first outcome; the others are of ESCO's
+    # form only. Every fourth credential is untagged, as many will be.
+    ((_ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d",),),
+    ((), (_ESCO + "0005c151-5b5a-4a66-8aac-60e734beb1ab",)),
+    (
+        (_ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d",),
+        (),
+        (_ESCO + "7d2b0e5c-1f3a-4c6e-8a0b-2d4f6a8c0e1b",),
+    ),
+    (),
+)
+"""ESCO skills of the seeded credentials' three outcomes, in turn."""
 CITIES = ("Dublin", "Cork", "Galway", "Limerick", "Waterford", "Sligo", "Athlone", "Kerry")
 
 
@@ -261,6 +275,7 @@ def _seed_provider(ledger: Ledger, plan: SeedPlan, index: int, today: date) -> S
             eqf_level=NQF_TO_EQF[level],
             supervision=Supervision.SUPERVISED_WITH_ID_CHECK if number % 2 else None,
             language="en",
+            esco_skills=SKILLS[number % len(SKILLS)],
         )
         credential_id = _define_accredited(ledger, provider_id, f"MC-{number:02d}", spec, None)
         credentials.append((credential_id, assessment_type))

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.domain import limits
+from ledger.domain import esco, limits
 from ledger.domain.moments import MAX_POSITION, utc_moment
 from ledger.domain.text import check_line
 from ledger.domain.values import (
@@ -52,6 +52,34 @@ LearnerId = Annotated[
     Field(description="The learner's pseudonymous id; never a name or a national id."),
 ]
 Level = Annotated[int, Field(ge=1, le=10)]
+EscoSkillUri = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=esco.SKILL_URI_MAX),
+    Field(
+        description="An ESCO skill or competence: its URI, "
+        "`http://data.europa.eu/esco/skill/` and a UUID in lower case (`https` too),"
+        " as ESCO publishes it. Another form is refused (`invalid-skill-uri`).",
+        examples=["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"],
+        json_schema_extra={"pattern": esco.SKILL_URI_PATTERN},
+    ),
+]
+EscoSkills = Annotated[
+    list[Annotated[list[EscoSkillUri], Field(max_length=esco.MAX_SKILLS_PER_OUTCOME)]],
+    Field(
+        max_length=50,
+        description="The ESCO skills and competences each learning outcome develops: the"
+        " i-th list tags the i-th outcome (fewer lists than outcomes leave the last ones"
+        f" untagged), at most {esco.MAX_SKILLS_PER_OUTCOME} URIs each, none twice. Stored"
+        " as given; not material to the accreditation, so an accredited credential is"
+        " amended to tag its outcomes.",
+        examples=[
+            [
+                ["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"],
+                [],
+            ]
+        ],
+    ),
+]
 
 
 def _comparable(moment: datetime) -> datetime:
@@ -124,10 +152,12 @@ class SpecificationIn(RequestModel):
     stackability: Text | None = None
     further_information: Text | None = None
     language: Annotated[str, StringConstraints(max_length=35)] | None = Field(None, examples=["en"])
+    esco_skills: EscoSkills = Field(default_factory=list)
 
     def to_domain(self) -> CredentialSpecification:
         values = self.model_dump()
         values["learning_outcomes"] = tuple(self.learning_outcomes)
+        values["esco_skills"] = esco.skill_tags(self.esco_skills)
         return CredentialSpecification(**values)
 
 
@@ -161,6 +191,9 @@ class SpecificationChanges(RequestModel):
     stackability: Text | None = None
     further_information: Text | None = None
     language: Annotated[str, StringConstraints(max_length=35)] | None = None
+    esco_skills: EscoSkills | None = Field(
+        None, description="The outcomes' ESCO skills, all of them (replacing the ones recorded)."
+    )
 
     @model_validator(mode="after")
     def _mandatory_elements_are_not_removed(self) -> SpecificationChanges:
@@ -179,6 +212,8 @@ class SpecificationChanges(RequestModel):
         changes = self.model_dump(exclude_unset=True)
         if "learning_outcomes" in changes and changes["learning_outcomes"] is not None:
             changes["learning_outcomes"] = tuple(changes["learning_outcomes"])
+        if "esco_skills" in changes:
+            changes["esco_skills"] = esco.skill_tags(changes["esco_skills"] or [])
         return changes
 
 

@@ -49,6 +49,12 @@ class CertifiedView(ResponseModel):
     nqf_level: int | None = Field(None, examples=[6])
     eqf_level: int | None = Field(None, examples=[5])
     learning_outcomes: list[str] = Field(examples=[["Clean a data set"]])
+    esco_skills: list[list[str]] = Field(
+        default_factory=list,
+        description="ESCO skill URIs of the learning outcomes: the i-th list tags the i-th"
+        " outcome (outcomes past the last list have none).",
+        examples=[[["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"]]],
+    )
 
 
 class CredentialStatus(ResponseModel):

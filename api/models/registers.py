@@ -42,6 +42,11 @@ class CatalogueEntryView(RegisterModel):
     code: str
     title: str
     learning_outcomes: list[str]
+    esco_skills: list[list[str]] = Field(
+        description="ESCO skill URIs of the learning outcomes: the i-th list tags the i-th"
+        " outcome (outcomes past the last list have none).",
+        examples=[[["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"]]],
+    )
     workload_ects: Ects
     assessment_type: str
     participation_form: str

@@ -59,6 +59,7 @@ def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any
             "nqf_level": record.nqf_level,
             "eqf_level": record.eqf_level,
             "learning_outcomes": list(record.learning_outcomes),
+            "esco_skills": [list(uris) for uris in record.esco_skills],
         },
         "issuer": {
             "provider_id": str(record.provider_id),

@@ -16,7 +16,7 @@ from api.models.registers import (
 )
 from api.problems import problem_responses
 from api.services import ServicesDep
-from ledger.domain import ids, limits
+from ledger.domain import esco, ids, limits
 
 PROBLEMS = problem_responses(422, 429)
 
@@ -68,6 +68,17 @@ def search_catalogue(
         str | None, Query(max_length=limits.NAME_MAX, description="Every word must appear")
     ] = None,
     state: Annotated[str | None, Query(max_length=32)] = None,
+    skill: Annotated[
+        str | None,
+        Query(
+            max_length=esco.SKILL_URI_MAX,
+            description="An ESCO skill or competence URI: only credentials with a learning"
+            " outcome tagged with it (`http` and `https` alike). Another form is refused"
+            " (`invalid-skill-uri`).",
+            examples=["http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d"],
+        ),
+        one_line("skill"),
+    ] = None,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> CataloguePage:
@@ -77,6 +88,7 @@ def search_catalogue(
         field_of_study=field_of_study,
         text=text,
         state=state,
+        skill=skill,
         offset=offset,
         limit=limit,
     )

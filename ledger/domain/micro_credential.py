@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from ledger.domain import codes, ids, text
+from ledger.domain import codes, esco, ids, text
 from ledger.domain.audit import AuditedAggregate, require_actor
 from ledger.domain.values import (
     MATERIAL_ELEMENTS,
@@ -59,6 +59,10 @@ def check_specification_text(elements: dict[str, Any], *location: str) -> None:
         elif name == "learning_outcomes" and value is not None:
             for index, outcome in enumerate(value):
                 text.check_free_text(outcome, *location, name, index)
+        elif name == "esco_skills" and value is not None:
+            for index, uris in enumerate(value):
+                for position, uri in enumerate(uris):
+                    text.check_line(uri, *location, name, index, position)
 
 
 def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -> None:
@@ -92,6 +96,7 @@ def check_specification(spec: CredentialSpecification, policy: NationalPolicy) -
     if spec.eqf_level is not None and not 1 <= spec.eqf_level <= 8:
         msg = f"EQF levels run from 1 to 8, got {spec.eqf_level}"
         raise LevelNotAllowed(msg)
+    esco.check_skill_tags(spec.esco_skills, len(spec.learning_outcomes))
 
 
 class MicroCredential(AuditedAggregate):

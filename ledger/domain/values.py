@@ -113,10 +113,16 @@ class CredentialSpecification:
     stackability: str | None = None
     further_information: str | None = None
     language: str | None = None
+    esco_skills: tuple[tuple[str, ...], ...] = ()
+    """ESCO skill or competence URIs: the i-th tuple tags the i-th learning outcome (an
+    outcome past the last tuple has none). Last and with a default, so that the
+    specifications of events stored before it read back with no tags."""
 
 
 # Elements an authority accredited; changing them needs a new definition, except for
 # the assessment method, which has its own command because it triggers revalidation.
+# ESCO skill tags are not among them: naming the skills an outcome develops describes
+# what was accredited without changing it.
 MATERIAL_ELEMENTS = frozenset(
     {"learning_outcomes", "workload_ects", "nqf_level", "eqf_level", "field_of_study"}
 )

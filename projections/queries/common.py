@@ -41,6 +41,11 @@ def uuids(raw: str | None) -> tuple[UUID, ...]:
     return tuple(UUID(x) for x in orjson.loads(raw)) if raw else ()
 
 
+def skills_of(column: str | None) -> tuple[tuple[str, ...], ...]:
+    """The catalogue's ``esco_skills`` column (JSON lists) as the specification holds it."""
+    return tuple(tuple(uris) for uris in orjson.loads(column)) if column else ()
+
+
 def limit_of(limit: int) -> int:
     return max(1, min(int(limit), MAX_PAGE))
 

@@ -12,8 +12,9 @@ import orjson
 
 from ledger.domain import ids
 from ledger.domain.accreditation import ProviderState, accredited_on
+from ledger.domain.esco import check_skill_uri, same_skill
 from ledger.domain.text import check_line
-from projections.queries.common import ReadContext, like_escape, limit_of, page_of
+from projections.queries.common import ReadContext, like_escape, limit_of, page_of, skills_of
 from projections.results import CatalogueEntry, Page, ProviderEntry, StackingRuleEntry
 
 
@@ -97,13 +98,15 @@ def catalogue(
     field_of_study: str | None = None,
     text: str | None = None,
     state: str | None = None,
+    skill: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> Page[CatalogueEntry]:
     """Search the catalogue: by provider, NQF level, field of study (exact), state,
-    and free text (every word must appear in the title, code, field, assessment
-    type, learning outcomes or further information; case-insensitive). Ordered by
-    title."""
+    ESCO skill (a URI one of its learning outcomes is tagged with; ``http`` and
+    ``https`` alike) and free text (every word must appear in the title, code, field,
+    assessment type, learning outcomes or further information; case-insensitive).
+    Ordered by title."""
     for value, name in ((field_of_study, "field_of_study"), (text, "text"), (state, "state")):
         check_line(value, name)
     limit = limit_of(limit)
@@ -122,6 +125,12 @@ def catalogue(
     if state:
         clauses.append("state = ?")
         params.append(state)
+    if skill is not None:
+        clauses.append(
+            "credential_id IN (SELECT credential_id FROM {s}proj_catalogue_skills "
+            "WHERE skill_uri = ?)"
+        )
+        params.append(same_skill(check_skill_uri(skill, "skill")))
     for word in (text or "").lower().split():
         clauses.append("search_text LIKE ? ESCAPE '!'")
         params.append("%" + like_escape(word) + "%")
@@ -175,4 +184,5 @@ def catalogue_of_row(ctx: ReadContext, row: Any) -> CatalogueEntry:
         decision_reference=row["decision_reference"],
         defined_at=d.from_ts(row["defined_at"]),
         updated_at=d.from_ts(row["updated_at"]),
+        esco_skills=skills_of(row["esco_skills"]),
     )

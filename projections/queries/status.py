@@ -15,7 +15,7 @@ from ledger.domain.provider import ProviderState
 from ledger.domain.status import AwardStatus, award_status
 from ledger.policy import NationalPolicy
 from projections.dialect import Dialect
-from projections.queries.common import ReadContext, uuids
+from projections.queries.common import ReadContext, skills_of, uuids
 from projections.results import CredentialStatus, Status
 
 MAX_BATCH = 1000
@@ -26,7 +26,7 @@ STATUS_SELECT = (
     "s.revoked_at, s.revocation_category, s.revoked_by, s.issued_at, s.component_revoked, "
     "p.code AS provider_code, "
     "p.name AS provider_name, p.country AS provider_country, p.state AS provider_state, "
-    "c.learning_outcomes "
+    "c.learning_outcomes, c.esco_skills "
     "FROM {s}proj_credential_status s "
     "LEFT JOIN {s}proj_providers p ON p.provider_id = s.provider_id "
     "LEFT JOIN {s}proj_catalogue c ON c.credential_id = s.micro_credential_id "
@@ -87,6 +87,7 @@ def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> Cred
         eqf_level=award.terms.eqf_level,
         workload_ects=award.terms.workload_ects,
         learning_outcomes=tuple(credential.specification.learning_outcomes),
+        esco_skills=credential.specification.esco_skills,
         route=award.route.value,
         components=tuple(award.components),
         issued_on=award.issued_on,
@@ -157,6 +158,7 @@ def status_of_row(ctx: ReadContext, row: Any, now: datetime) -> CredentialStatus
         eqf_level=row["eqf_level"],
         workload_ects=Decimal(row["workload_ects"]),
         learning_outcomes=tuple(orjson.loads(outcomes)) if outcomes else (),
+        esco_skills=skills_of(row["esco_skills"]),
         route=row["route"],
         components=uuids(components),
         issued_on=d.from_date(row["issued_on"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.domain.esco import same_skill
 from ledger.domain.micro_credential import MicroCredential
 from ledger.domain.values import CredentialSpecification
 from ledger.policy import RevalidationRegime
@@ -26,6 +27,7 @@ SPEC_COLUMNS = (
     "stackability",
     "further_information",
     "language",
+    "esco_skills",
 )
 
 
@@ -57,14 +59,29 @@ def _spec_values(spec: CredentialSpecification) -> tuple[Any, ...]:
         spec.stackability,
         spec.further_information,
         spec.language,
+        _json([list(uris) for uris in spec.esco_skills]),
         search,
     )
 
 
+def _skill_rows(credential_id: Any, spec: CredentialSpecification) -> list[tuple[Any, ...]]:
+    """One row per (outcome, skill): what the search by skill reads, each skill in the
+    one form two URIs of it compare by (``same_skill``)."""
+    return [
+        (credential_id, index, same_skill(uri))
+        for index, uris in enumerate(spec.esco_skills)
+        for uri in uris
+    ]
+
+
 class CatalogueView(View):
+    """The catalogue, and beside it ``proj_catalogue_skills``: the ESCO skills of each
+    credential's learning outcomes, one row each, for the search by skill (the
+    catalogue row holds them too, lined up with the outcomes, for the answers)."""
+
     name = "catalogue"
     description = "every micro-credential with its standard elements and state"
-    tables = ("proj_catalogue",)
+    tables = ("proj_catalogue", "proj_catalogue_skills")
 
     def create_statements(self) -> list[str]:
         return [
@@ -75,10 +92,15 @@ class CatalogueView(View):
             "quality_assurance TEXT NOT NULL, field_of_study TEXT NOT NULL, "
             "nqf_level INTEGER, eqf_level INTEGER, prerequisites TEXT, supervision TEXT, "
             "assessment_setting TEXT, stackability TEXT, further_information TEXT, "
-            "language TEXT, search_text TEXT NOT NULL, stacking_rule TEXT, "
+            "language TEXT, esco_skills TEXT NOT NULL, search_text TEXT NOT NULL, "
+            "stacking_rule TEXT, "
             "state TEXT NOT NULL, review_flagged {bool} NOT NULL, decision_reference TEXT, "
             "defined_at {ts} NOT NULL, updated_at {ts} NOT NULL, position {bigint} NOT NULL"
-            ") {without_rowid}"
+            ") {without_rowid}",
+            "CREATE TABLE IF NOT EXISTS {s}proj_catalogue_skills ("
+            "credential_id {uuid} NOT NULL, outcome_index INTEGER NOT NULL, "
+            "skill_uri TEXT NOT NULL, PRIMARY KEY (credential_id, outcome_index, skill_uri)"
+            ") {without_rowid}",
         ]
 
     def index_statements(self) -> list[str]:
@@ -87,6 +109,8 @@ class CatalogueView(View):
             "ON {s}proj_catalogue (provider_id, title)",
             "CREATE INDEX IF NOT EXISTS proj_catalogue_level ON {s}proj_catalogue (nqf_level)",
             "CREATE INDEX IF NOT EXISTS proj_catalogue_field ON {s}proj_catalogue (field_of_study)",
+            "CREATE INDEX IF NOT EXISTS proj_catalogue_skill "
+            "ON {s}proj_catalogue_skills (skill_uri, credential_id)",
         ]
 
     def __init__(self, dialect: Dialect) -> None:
@@ -102,6 +126,13 @@ class CatalogueView(View):
             + ", ".join(f"{c} = ?" for c in SPEC_COLUMNS)
             + ", search_text = lower(code) || ' ' || ?, updated_at = ?, position = ? "
             "WHERE credential_id = ?"
+        )
+        self._insert_skill = dialect.q(
+            "INSERT INTO {s}proj_catalogue_skills (credential_id, outcome_index, skill_uri) "
+            "VALUES (?, ?, ?)"
+        )
+        self._forget_skills = dialect.q(
+            "DELETE FROM {s}proj_catalogue_skills WHERE credential_id = ?"
         )
         self._method_changed = dialect.q(
             "UPDATE {s}proj_catalogue SET assessment_type = ?, "
@@ -159,18 +190,21 @@ class CatalogueView(View):
                 n.id,
             ),
         )
+        for row in _skill_rows(d.to_uuid(n.originator_id), e.specification):
+            ops.insert(self._insert_skill, row)
 
     def amended(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
         d = self.d
+        credential_id = d.to_uuid(n.originator_id)
         ops.update(
             self._amend,
-            (
-                *_spec_values(e.specification),
-                d.to_ts(e.timestamp),
-                n.id,
-                d.to_uuid(n.originator_id),
-            ),
+            (*_spec_values(e.specification), d.to_ts(e.timestamp), n.id, credential_id),
         )
+        # Updates, not inserts: they must run in event order, after this credential's
+        # earlier rows (a page's inserts all run before its updates) are forgotten.
+        ops.update(self._forget_skills, (credential_id,))
+        for row in _skill_rows(credential_id, e.specification):
+            ops.update(self._insert_skill, row)
 
     def assessment_method_changed(self, e: Any, n: LogRecord, ops: Ops, _ctx: PageContext) -> None:
         d = self.d

@@ -49,6 +49,7 @@ def test_the_status_says_what_the_credential_certifies_and_nothing_about_the_lea
         "nqf_level": 6,
         "eqf_level": 5,
         "learning_outcomes": ["Clean a data set", "Explain a regression"],
+        "esco_skills": [],
     }
     assert status["issuer"]["name"] == "SETU Institute"
     assert status["issuer"]["country"] == "IE"  # an EU mandatory element

@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from uuid import UUID
 
+from cli.demo import SPREADSHEETS
 from ledger.application import Ledger
+from ledger.domain import ids as domain_ids
 from ledger.domain.status import AwardStatus
 from tests.cli.conftest import Invoke, one_line_error
 
@@ -44,6 +46,11 @@ def test_seed_writes_a_demo_country_and_prints_awards_to_try(
     assert revalidated.status is AwardStatus.VALID
     assert revalidated.credential.previous_assessment_types == ["written exam"]
     assert revalidated.credential.state.value == "accredited"
+    # Some outcomes name the ESCO skills they develop.
+    data = ledger.repository.get(
+        domain_ids.micro_credential_id(domain_ids.provider_id("SETU"), "DATA-101")
+    )
+    assert data.specification.esco_skills[0][0] == SPREADSHEETS
 
 
 def test_seeding_again_keeps_what_is_there_and_adds_only_what_is_missing(

@@ -39,6 +39,15 @@ RANDOM_POLICY: NationalPolicy = replace(
 
 FIELDS = ("0688 ICT", "0413 Management")
 WORDS = ("data", "cloud", "welding", "care", "finance", "safety", "robotics", "design")
+SKILLS = tuple(f"http://data.europa.eu/esco/skill/{UUID(int=n)}" for n in range(1, 6))
+
+
+def skill_tags(n: int) -> tuple[tuple[str, ...], ...]:
+    """ESCO tags for the two outcomes of ``spec()``: no list, one or two, of 0-2 skills
+    (from ``n``, not from the sequence's random numbers, which it would shift)."""
+    return tuple(
+        tuple(SKILLS[(n + i + j) % len(SKILLS)] for j in range((n + i) % 3)) for i in range(n % 3)
+    )
 
 
 @dataclass
@@ -191,6 +200,7 @@ class RandomCommands:
                 workload_ects=ects,
                 field_of_study=self.rng.choice(FIELDS),
                 nqf_level=self.rng.choice([5, 6, 7]),
+                esco_skills=skill_tags(len(existing)),
             ),
             stacking_rule=rule,
             by=provider_principal(pid, f"provider:{pid}"),
@@ -312,11 +322,11 @@ class RandomCommands:
 
     def amend(self) -> None:
         pid, cid = self._credential()
+        changes: dict[str, Any] = {"further_information": f"see {self.rng.choice(WORDS)} handbook"}
+        if self.done % 2:
+            changes["esco_skills"] = skill_tags(self.done)
         self.ledger.amend_micro_credential(
-            cid,
-            changes={"further_information": f"see {self.rng.choice(WORDS)} handbook"},
-            reason="clarified",
-            by=provider_principal(pid, "provider:x"),
+            cid, changes=changes, reason="clarified", by=provider_principal(pid, "provider:x")
         )
 
     def provider_change(self) -> None:
