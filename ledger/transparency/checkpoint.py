@@ -9,8 +9,9 @@ Ed25519. Verifier keys are Go's golang.org/x/mod/sumdb/note format,
 ``<name>+<hex key ID>+<base64(0x01 || public key)>``.
 
 Opening a note follows Go's ``note.Open``: the text is everything up to the last blank
-line, a signature by the given key that does not verify refuses the whole note, and
-signatures by other keys are passed over; a note with none by the given key is refused.
+line, the first signature by the given key decides (one that does not verify refuses the
+whole note), signatures by other keys are passed over, and a note with none by the given
+key is refused.
 Ed25519 is deterministic, so the same text and key always give the same note.
 """
 
@@ -141,13 +142,14 @@ def parse_verifier_key(vkey: str) -> Verifier:
     name, hex_id, encoded = parts
     if not _is_valid_name(name):
         raise MalformedVerifierKey(f"{name!r} is not a key name")
-    if re.fullmatch(r"[0-9a-f]{8}", hex_id) is None:
-        raise MalformedVerifierKey("a verifier key's ID is 8 lowercase hex digits")
+    # Go's note reads the ID with ParseUint, so upper case is as good as lower.
+    if re.fullmatch(r"[0-9a-fA-F]{8}", hex_id) is None:
+        raise MalformedVerifierKey("a verifier key's ID is 8 hex digits")
     raw = _decode_base64(encoded)
     if raw is None or len(raw) != 1 + _ED25519_KEY_SIZE or raw[0] != ALGORITHM_ED25519:
         raise MalformedVerifierKey("the key is not base64 of 0x01 and a 32-byte Ed25519 key")
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if key_id(name, public_key).hex() != hex_id:
+    if key_id(name, public_key).hex() != hex_id.lower():
         raise MalformedVerifierKey("the verifier key's ID does not match its name and key")
     return Verifier(name, bytes.fromhex(hex_id), public_key)
 
@@ -171,17 +173,15 @@ def open_note(note: str, verifier: Verifier | str, *, origin: str | None = None)
     """
     trusted = parse_verifier_key(verifier) if isinstance(verifier, str) else verifier
     text, signatures = _split_note(note)
-    verified = False
-    for name, kid, signature in signatures:
-        if name != trusted.name or kid != trusted.key_id:
-            continue  # another signer's: a witness, or a key this caller does not trust
-        try:
-            trusted.public_key.verify(signature, text.encode("utf-8"))
-        except InvalidSignature:
-            raise BadSignature(f"the signature of {name} does not verify") from None
-        verified = True
-    if not verified:
+    # Others' signatures (a witness's, a key this caller does not trust) are passed over;
+    # as in Go, the first line by the trusted key decides and later ones are not read.
+    mine = [sig for name, kid, sig in signatures if (name, kid) == (trusted.name, trusted.key_id)]
+    if not mine:
         raise UnknownKey(f"the note has no signature by {trusted.name}+{trusted.key_id.hex()}")
+    try:
+        trusted.public_key.verify(mine[0], text.encode("utf-8"))
+    except InvalidSignature:
+        raise BadSignature(f"the signature of {trusted.name} does not verify") from None
     checkpoint = parse_checkpoint(text)
     expected = trusted.name if origin is None else origin
     if checkpoint.origin != expected:
