@@ -55,12 +55,41 @@ def new_hashes(size: int, leaf: bytes, reader: HashReader) -> list[tuple[Address
         n >>= 1
         level += 1
     added: list[tuple[Address, bytes]] = [((0, size), leaf)]
-    if not siblings:
-        return added
     h = leaf
     for (level, index), left in zip(siblings, read_stored(reader, siblings), strict=True):
         h = node_hash(left, h)
         added.append(((level + 1, index >> 1), h))
+    return added
+
+
+def new_hashes_batch(
+    size: int, leaves: Sequence[bytes], reader: HashReader
+) -> list[tuple[Address, bytes]]:
+    """What appending ``leaves`` (leaf hashes) after leaf ``size - 1`` adds, in order.
+
+    The same hashes as `new_hashes` leaf after leaf, but from one read: every left
+    sibling an append needs is either made earlier in the batch or is one of the old
+    tree's maximal complete subtrees (its frontier, at most one per bit of ``size``).
+    """
+    _check_size(size)
+    if any(len(leaf) != HASH_SIZE for leaf in leaves):
+        raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
+    if not leaves:
+        return []
+    frontier = _subtrees(0, size)
+    known = dict(zip(frontier, read_stored(reader, frontier), strict=True))
+    added: list[tuple[Address, bytes]] = []
+    for leaf_index, leaf in enumerate(leaves, start=size):
+        h = leaf
+        added.append(((0, leaf_index), h))
+        known[(0, leaf_index)] = h
+        n, level = leaf_index, 0
+        while n & 1:
+            h = node_hash(known[(level, n - 1)], h)
+            n >>= 1
+            level += 1
+            added.append(((level, n), h))
+            known[(level, n)] = h
     return added
 
 
@@ -211,6 +240,14 @@ class MemoryTree:
         """Append one entry; its leaf index."""
         return self.append_hash(leaf_hash(data))
 
+    def extend(self, entries: Sequence[bytes]) -> None:
+        """Append many entries at once, as storage appends a batch."""
+        levels = self._levels
+        for (level, _), h in new_hashes_batch(self.size, [leaf_hash(e) for e in entries], self):
+            if level == len(levels):
+                levels.append([])
+            levels[level].append(h)
+
     def append_hash(self, leaf: bytes) -> int:
         """Append one leaf hash; its leaf index."""
         index = len(self._levels[0])
@@ -271,7 +308,12 @@ def _range_hashes(ranges: Sequence[tuple[int, int]], reader: HashReader) -> list
 
 
 def read_stored(reader: HashReader, addresses: Sequence[Address]) -> list[bytes]:
-    """``reader.read_hashes``, checked: as many hashes as asked, each 32 bytes."""
+    """``reader.read_hashes``, checked: as many hashes as asked, each 32 bytes.
+
+    The reader is never asked for nothing (a round trip to the database saved).
+    """
+    if not addresses:
+        return []
     hashes = reader.read_hashes(addresses)
     if len(hashes) != len(addresses):
         raise LookupError(f"asked for {len(addresses)} stored hashes, got {len(hashes)}")

@@ -12,6 +12,7 @@ from ledger.transparency.tree import (
     consistency_proof,
     inclusion_proof,
     new_hashes,
+    new_hashes_batch,
     tree_root,
     verify_consistency,
     verify_inclusion,
@@ -124,3 +125,38 @@ def test_a_proof_for_a_past_size_still_verifies_against_that_sizes_root() -> Non
     proof = inclusion_proof(17, 100, tree)
     assert verify_inclusion(17, 100, leaf_hash(b"17"), proof, tree.root(100))
     assert not verify_inclusion(17, 100, leaf_hash(b"17"), proof, tree.root())
+
+
+@pytest.mark.parametrize(
+    ("size", "batch"), [(0, 1), (0, 300), (7, 1), (255, 2), (256, 513), (1000, 24)]
+)
+def test_a_batch_adds_what_its_leaves_add_one_by_one_from_one_read(size: int, batch: int) -> None:
+    one_by_one = tree_of(size)
+    leaves = [leaf_hash(b"%d" % i) for i in range(size, size + batch)]
+    expected: list[tuple[tuple[int, int], bytes]] = []
+    for leaf in leaves:
+        added = new_hashes(one_by_one.size, leaf, one_by_one)
+        expected += added
+        one_by_one.append_hash(leaf)
+    reads: list[Sequence[tuple[int, int]]] = []
+    stored = tree_of(size)
+
+    class Counting:
+        def read_hashes(self, addresses: Sequence[tuple[int, int]]) -> list[bytes]:
+            reads.append(addresses)
+            return stored.read_hashes(addresses)
+
+    assert new_hashes_batch(size, leaves, Counting()) == expected
+    # Only the old tree's frontier, one hash per bit of its size, in one read (none for
+    # the empty tree).
+    assert [len(r) for r in reads] == ([size.bit_count()] if size else [])
+
+
+def test_extending_a_tree_is_appending_each_entry() -> None:
+    batched = MemoryTree()
+    batched.extend([b"%d" % i for i in range(300)])
+    batched.extend([])
+    batched.extend([b"%d" % i for i in range(300, 777)])
+    assert batched.size == 777
+    assert batched.root() == tree_of(777).root()
+    assert batched.root(300) == tree_of(300).root()
