@@ -3,7 +3,8 @@
 Random logs (up to 600 distinct leaves of random bytes, so every shape of right edge) are built
 leaf by leaf as storage builds them (`new_hashes`); proofs are checked by the RFC 9162
 verifiers, then checked again after one bit of the leaf, the proof or a root is flipped,
-or the proof is cut short, lengthened or given for another position.
+or the proof is cut short, lengthened or given for another position. A partial tile
+only ever grows into the tile published later, and every tile path names its one tile.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.transparency.hashing import leaf_hash, root_of
+from ledger.transparency.tiles import (
+    MAX_TILE_INDEX,
+    MAX_TILE_LEVEL,
+    TILE_WIDTH,
+    TileAddress,
+    parse_tile_path,
+    tile_bytes,
+    tile_path,
+    tile_width,
+)
 from ledger.transparency.tree import (
     MemoryTree,
     consistency_proof,
@@ -112,3 +123,27 @@ def test_a_tree_that_rewrote_history_has_no_consistency_proof(
     forged = tree_of([*leaves[:changed], leaves[changed] + b"!", *leaves[changed + 1 :]])
     proof = consistency_proof(old, new, forged)
     assert not verify_consistency(old, new, honest.root(old), forged.root(new), proof)
+
+
+@SETTINGS
+@given(LEAVES, st.data())
+def test_a_partial_tile_is_the_start_of_the_tile_it_grows_into(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
+    tree = tree_of(leaves)
+    size = data.draw(st.integers(1, len(leaves)), label="size")
+    for level in (0, 1):
+        hashes_at_level = len(leaves) >> (8 * level)
+        for index in range(hashes_at_level // TILE_WIDTH + 1):
+            now, later = tile_width(level, index, size), tile_width(level, index, len(leaves))
+            assert now <= later
+            if now:
+                tile = tile_bytes(level, index, now, tree)
+                assert tile_bytes(level, index, later, tree).startswith(tile)
+                first = tree.read_hashes([(8 * level, index * 256)])[0]
+                assert tile[:32] == first
+
+
+@given(st.integers(0, MAX_TILE_LEVEL), st.integers(0, MAX_TILE_INDEX), st.integers(1, TILE_WIDTH))
+def test_every_tile_path_parses_back_to_its_tile(level: int, index: int, width: int) -> None:
+    assert parse_tile_path(tile_path(level, index, width)) == TileAddress(level, index, width)
