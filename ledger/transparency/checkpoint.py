@@ -34,6 +34,9 @@ SIGNATURE_PREFIX = "— "
 MAX_SIGNATURES = 100
 """Go's note.Open refuses notes with more signature lines than this."""
 
+MAX_TREE_SIZE = 1 << 64
+"""C2SP sizes are unsigned 64-bit numbers."""
+
 _KEY_ID_SIZE = 4
 _ED25519_KEY_SIZE = 32
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
@@ -90,8 +93,8 @@ def checkpoint_text(origin: str, size: int, root: bytes, extensions: tuple[str, 
     """``<origin>\\n<size>\\n<base64 root>\\n`` and one line per extension."""
     if not origin or _has_control(origin) or origin != origin.strip():
         raise ValueError("a checkpoint origin is one non-empty line without edge spaces")
-    if size < 0:
-        raise ValueError(f"a tree size is at least 0, not {size}")
+    if not 0 <= size < MAX_TREE_SIZE:
+        raise ValueError(f"a tree size is at least 0 and below 2**64, not {size}")
     if len(root) != HASH_SIZE:
         raise ValueError(f"a root is {HASH_SIZE} bytes, not {len(root)}")
     if any(not line or _has_control(line) for line in extensions):
@@ -110,8 +113,10 @@ def parse_checkpoint(text: str) -> Checkpoint:
     origin, raw_size, raw_root, *extensions = lines
     if not origin:
         raise MalformedCheckpoint("the checkpoint's origin line is empty")
-    if _DECIMAL.fullmatch(raw_size) is None:
+    if _DECIMAL.fullmatch(raw_size) is None or len(raw_size) > 20:
         raise MalformedCheckpoint(f"the tree size {raw_size!r} is not a decimal number")
+    if int(raw_size) >= MAX_TREE_SIZE:
+        raise MalformedCheckpoint(f"the tree size {raw_size} is beyond 64 bits")
     root = _decode_base64(raw_root)
     if root is None or len(root) != HASH_SIZE:
         raise MalformedCheckpoint(f"the root {raw_root!r} is not a base64 SHA-256 hash")
@@ -164,7 +169,9 @@ def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
     return f"{text}\n{SIGNATURE_PREFIX}{name} {encoded.decode('ascii')}\n"
 
 
-def open_note(note: str, verifier: Verifier | str, *, origin: str | None = None) -> Checkpoint:
+def open_note(
+    note: str | bytes, verifier: Verifier | str, *, origin: str | None = None
+) -> Checkpoint:
     """The checkpoint of a note signed by ``verifier``'s key, or a NoteError saying why not.
 
     The checkpoint's origin must be ``origin``, by default the verifier's key name (a log
@@ -172,6 +179,11 @@ def open_note(note: str, verifier: Verifier | str, *, origin: str | None = None)
     the same key is refused too).
     """
     trusted = parse_verifier_key(verifier) if isinstance(verifier, str) else verifier
+    if isinstance(note, bytes):
+        try:
+            note = note.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedNote("a note is UTF-8 text") from None
     text, signatures = _split_note(note)
     # Others' signatures (a witness's, a key this caller does not trust) are passed over;
     # as in Go, the first line by the trusted key decides and later ones are not read.
@@ -248,7 +260,8 @@ def _check_name(name: str) -> None:
 
 
 def _has_control(text: str) -> bool:
-    return any(ord(c) < 0x20 or c == "\x7f" for c in text)
+    # Go's note refuses the C0 controls only (DEL and C1 pass, as there).
+    return any(ord(c) < 0x20 for c in text)
 
 
 def _raw(public_key: Ed25519PublicKey) -> bytes:

@@ -52,6 +52,7 @@ def test_the_note_is_the_text_a_blank_line_and_the_em_dash_signature_line() -> N
 
 def test_a_signed_checkpoint_opens_with_its_verifier_key() -> None:
     assert open_note(NOTE, VKEY) == CHECKPOINT
+    assert open_note(NOTE.encode(), VKEY) == CHECKPOINT
     assert open_note(NOTE, parse_verifier_key(VKEY)) == CHECKPOINT
 
 
@@ -128,9 +129,10 @@ def test_a_checkpoint_of_another_origin_is_refused() -> None:
         (NOTE.replace("\n1234\n", "\n12\t34\n"), "control characters"),
         (NOTE + NOTE.split("\n\n")[1] * 100, "at most 100"),
         ("\ud800" + NOTE, "UTF-8"),
+        (b"\xff" + NOTE.encode(), "UTF-8"),
     ],
 )
-def test_malformed_notes_are_refused_saying_why(note: str, why: str) -> None:
+def test_malformed_notes_are_refused_saying_why(note: str | bytes, why: str) -> None:
     with pytest.raises(MalformedNote, match=why):
         open_note(note, VKEY)
 
@@ -145,6 +147,9 @@ def test_malformed_notes_are_refused_saying_why(note: str, why: str) -> None:
         (f"{ORIGIN}\n1\n{base64.b64encode(ROOT[:31]).decode()}\n", "not a base64 SHA-256"),
         (f"{ORIGIN}\n1\n{ROOT.hex()}\n", "not a base64 SHA-256"),
         (f"\n1\n{base64.b64encode(ROOT).decode()}\n", "origin line is empty"),
+        (f"{ORIGIN}\n{2**64}\n{base64.b64encode(ROOT).decode()}\n", "beyond 64 bits"),
+        (f"{ORIGIN}\n{'9' * 5000}\n{base64.b64encode(ROOT).decode()}\n", "not a decimal"),
+        (f"{ORIGIN}\n1\n{base64.b64encode(ROOT).decode()}\n\n", "no empty lines"),
     ],
 )
 def test_a_signed_text_that_is_no_checkpoint_is_refused(text: str, why: str) -> None:
@@ -187,8 +192,9 @@ def test_what_cannot_be_signed_is_not() -> None:
             sign_note(CHECKPOINT.text(), name, KEY)
     with pytest.raises(ValueError, match="32 bytes"):
         checkpoint_text(ORIGIN, 1, ROOT[:5])
-    with pytest.raises(ValueError, match="at least 0"):
-        checkpoint_text(ORIGIN, -1, ROOT)
+    for size in (-1, 2**64):
+        with pytest.raises(ValueError, match="at least 0"):
+            checkpoint_text(ORIGIN, size, ROOT)
     with pytest.raises(ValueError, match="origin"):
         checkpoint_text("two\nlines", 1, ROOT)
 
