@@ -193,6 +193,7 @@ class SQLiteDialect(Dialect):
         "bigint": "INTEGER",
         "without_rowid": "WITHOUT ROWID",
         "log_position": "rowid",
+        "blob": "BLOB",
     }
 
     to_uuid = staticmethod(_uuid_text)
@@ -218,6 +219,7 @@ class PostgresDialect(Dialect):
         "bigint": "bigint",
         "without_rowid": "",
         "log_position": "notification_id",
+        "blob": "bytea",
     }
 
     # Parameters go as text too: PostgreSQL casts it to the column's type, and text is
