@@ -24,7 +24,7 @@ from api.cors import PublicCors
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
-from api.routers import authority, employers, operations, providers, registers
+from api.routers import authority, employers, log, operations, providers, registers
 from api.status_reads import AsyncStatusReader
 from composition import open_process
 from ledger.config import Settings
@@ -35,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     registers.router,
     providers.router,
     authority.router,
+    log.router,
 )
 
 DESCRIPTION = """\
@@ -56,6 +57,7 @@ OPENAPI_TAGS = [
     {"name": "providers", "description": "A provider's own key; acts for that provider only."},
     {"name": "authority", "description": "The national authority's key."},
     {"name": "operations", "description": "Probes for orchestrators."},
+    {"name": "log", "description": "The tamper-evident log: signed checkpoints, tiles, proofs."},
 ]
 
 

@@ -9,6 +9,7 @@ from cli import (  # noqa: F401  (registers its commands)
     backups,
     history_import,
     learners,
+    log,
     projections,
     seed,
     serve,

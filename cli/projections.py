@@ -72,6 +72,8 @@ def project(
                 fail(str(stalled))
             console.print(f"applied {applied} event(s)", highlight=False)
             console.print(_lag_table(process))
+            logged = process.transparency_log.appender.catch_up()
+            console.print(f"appended {logged} event(s) to the log", highlight=False)
             return
         console.print(
             f"projection worker on {ledger.settings.database.describe()} "
@@ -79,13 +81,23 @@ def project(
             highlight=False,
         )
 
+        # The tamper-evident log follows the same events, in a thread of its own.
+        log_follower = process.transparency_log.follower(poll_interval=poll_interval)
+        log_thread = threading.Thread(target=log_follower.run, name="transparency-log")
+        log_thread.start()
+
         def stop(_signum: int, _frame: FrameType | None) -> None:
             follower.stop()
+            log_follower.stop()
 
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
-        follower.run()
+        try:
+            follower.run()
+        finally:
+            log_follower.stop()
+            log_thread.join(10)
         console.print("projection worker stopped", highlight=False)
 
 

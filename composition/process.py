@@ -7,13 +7,17 @@
   other), shared by:
 * the read model, `ReadModel`, over the views (made on first use, so that commands
   which never read a view do not create their tables);
-* in the embedded mode, the follower that keeps the views up to date in this process.
+* in the embedded mode, the follower that keeps the views up to date in this process;
+* the tamper-evident log (`TransparencyLog`): its tables beside the events, signed with
+  the authority's key, appended by a follower of its own (in the embedded mode, in this
+  process too).
 
 `close` releases them in the reverse order.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from ledger.application import Ledger
@@ -21,9 +25,12 @@ from ledger.config import Settings
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
-from projections.embedded import EmbeddedProjections
+from ledger.transparency.checkpoint import Verifier
+from projections.embedded import EmbeddedProjections, save_listeners
 from projections.read import ReadModel
 from projections.store import ViewStore
+from projections.tlog.appender import CheckpointSigner, LogFollower
+from projections.tlog.log import TransparencyLog
 
 
 @dataclass
@@ -36,6 +43,9 @@ class Process:
     _keys: KeyStore | None = field(default=None, repr=False)
     _idempotency: IdempotencyStore | None = field(default=None, repr=False)
     _embedded: EmbeddedProjections | None = field(default=None, repr=False)
+    _transparency_log: TransparencyLog | None = field(default=None, repr=False)
+    _log_follower: LogFollower | None = field(default=None, repr=False)
+    _log_thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def view_store(self) -> ViewStore:
@@ -62,13 +72,43 @@ class Process:
             self._idempotency = IdempotencyStore(self.side_tables)
         return self._idempotency
 
+    @property
+    def transparency_log(self) -> TransparencyLog:
+        if self._transparency_log is None:
+            self._transparency_log = TransparencyLog(
+                self.ledger.recorder, self.view_store.dialect, self.log_signer()
+            )
+        return self._transparency_log
+
+    def log_signer(self) -> CheckpointSigner | None:
+        """The authority's key for the log's checkpoints."""
+        return None
+
+    def log_verifiers(self) -> list[Verifier]:
+        """The note verifier keys of every key the log's checkpoints were signed with."""
+        return []
+
     def start_embedded_projections(self) -> EmbeddedProjections:
-        """The views followed inside this process (stopped by `close`)."""
+        """The views and the log followed inside this process (stopped by `close`)."""
         if self._embedded is None:
             self._embedded = EmbeddedProjections(self.ledger, store=self.view_store).start()
+        if self._log_follower is None:
+            follower = self._log_follower = self.transparency_log.follower()
+            save_listeners(self.ledger).append(follower.wake)
+            self._log_thread = threading.Thread(
+                target=follower.run, name="transparency-log", daemon=True
+            )
+            self._log_thread.start()
         return self._embedded
 
     def close(self) -> None:
+        if self._log_follower is not None and self._log_thread is not None:
+            self._log_follower.stop()
+            self._log_thread.join(10)
+            listeners = save_listeners(self.ledger)
+            if self._log_follower.wake in listeners:
+                listeners.remove(self._log_follower.wake)
+            self._log_follower = self._log_thread = None
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None

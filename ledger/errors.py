@@ -116,6 +116,14 @@ class ProviderNotFound(NotFound):
     pass
 
 
+class LogEntryNotFound(NotFound):
+    """The tamper-evident log has no such tile, leaf or checkpoint (yet)."""
+
+
+class InvalidLogRequest(InvalidRequest):
+    """A proof asked between sizes, or for a position, that the log cannot answer."""
+
+
 class MicroCredentialNotFound(NotFound):
     pass
 
