@@ -25,6 +25,9 @@ from tests.conftest import new_postgres_schema
 from tests.projections.conftest import make_world
 
 ORIGIN = "ledger.example.gov/log"
+TOP_HASH = (
+    "UPDATE {s}tlog_hashes SET hash = ? WHERE level = (SELECT MAX(level) FROM {s}tlog_hashes)"
+)
 KEY = Ed25519PrivateKey.generate()
 VERIFIER = parse_verifier_key(verifier_key(ORIGIN, KEY.public_key()))
 
@@ -203,8 +206,7 @@ def test_a_rewritten_tree_is_caught_by_its_signed_checkpoint(
     tamper(d, "UPDATE {s}tlog_hashes SET hash = ? WHERE level = 0 AND idx = 2", b"\0" * 32)
     tamper(
         d,
-        "UPDATE {s}tlog_hashes SET hash = ? WHERE level = (SELECT MAX(level) FROM "
-        "{s}tlog_hashes)",
+        TOP_HASH,
         b"\1" * 32,
     )
 
