@@ -169,6 +169,10 @@ class ReadModel:
         return transcript_queries.transcript(self, learner_id)
 
     # --- audit trail ---------------------------------------------------------------------
+    def issuance_position(self, award_id: UUID) -> int | None:
+        """The log position of the award's issuance event (``None``: not yet projected)."""
+        return audit_queries.first_position(self, award_id)
+
     def audit(
         self, filters: AuditFilter | None = None, *, after: int = 0, limit: int = 100
     ) -> AuditPage:

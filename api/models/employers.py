@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import Field
 
 from api.models.common import MAX_BATCH, Ects, RequestModel, ResponseModel
+from api.models.log import InclusionProofView
 from ledger.domain.values import RevocationReason
 
 
@@ -59,6 +60,12 @@ class CertifiedView(ResponseModel):
 
 class CredentialStatus(ResponseModel):
     award_id: UUID
+    log_inclusion: InclusionProofView | None = Field(
+        None,
+        description="With `?log_proof=true`: the award's issuance event in the"
+        " tamper-evident log, with its inclusion proof (null until a signed checkpoint"
+        " covers it). Absent otherwise.",
+    )
     status: PublicStatus
     as_of: datetime | None = Field(
         None,

@@ -30,8 +30,11 @@ from api.models.employers import (
 )
 from api.problems import problem_response, problem_responses
 from api.ratelimit import charge
+from api.routers.log import inclusion_view
+from api.services import Services
 from api.status_reads import AsyncStatusReader
 from ledger.domain.values import RevocationReason
+from ledger.errors import LogEntryNotFound
 from projections.read import CredentialStatus as StatusRecord
 from projections.read import ReadModel
 
@@ -41,6 +44,19 @@ CACHE_SECONDS = 1
 CACHE_CONTROL = f"public, max-age={CACHE_SECONDS}, must-revalidate"
 
 router = APIRouter(prefix="/v1/credentials", tags=["employers"])
+
+
+def log_inclusion(services: Services, award_id: UUID) -> dict[str, Any] | None:
+    """The inclusion proof of the award's issuance event in the latest signed tree;
+    None while no checkpoint covers it yet."""
+    position = services.read_model.issuance_position(award_id)
+    if position is None:
+        return None
+    try:
+        found = services.transparency_log.inclusion(position)
+    except LogEntryNotFound:
+        return None
+    return inclusion_view(found).model_dump()
 
 
 def public_status(record: StatusRecord, *, point_in_time: bool) -> dict[str, Any]:
@@ -100,6 +116,12 @@ AT_DESCRIPTION = (
 # it fails), and declares them to OpenAPI as FastAPI would (tests/api checks the spec).
 _AWARD_ID: TypeAdapter[UUID] = TypeAdapter(UUID)
 _AT: TypeAdapter[datetime] = TypeAdapter(Moment)
+_LOG_PROOF: TypeAdapter[bool] = TypeAdapter(bool)
+LOG_PROOF_DESCRIPTION = (
+    "Also answer the proof that the award's issuance event is in the tamper-evident log:"
+    " its leaf index and RFC 9162 inclusion proof against the latest signed checkpoint"
+    " (null until a checkpoint covers it, within seconds). See docs/transparency.md."
+)
 STATUS_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "award_id",
@@ -118,6 +140,18 @@ STATUS_PARAMETERS: list[dict[str, Any]] = [
             "title": "At",
         },
         "description": AT_DESCRIPTION,
+    },
+    {
+        "name": "log_proof",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "boolean",
+            "default": False,
+            "description": LOG_PROOF_DESCRIPTION,
+            "title": "Log Proof",
+        },
+        "description": LOG_PROOF_DESCRIPTION,
     },
 ]
 
@@ -164,7 +198,13 @@ async def credential_status(request: Request) -> Response:
     else:
         # Replaying events takes longer: off the event loop. AwardNotFound -> 404.
         record = await run_in_threadpool(read_model.credential_status_at, award_id, at)
-    body = orjson.dumps(public_status(record, point_in_time=at is not None))
+    answer = public_status(record, point_in_time=at is not None)
+    raw_proof = request.query_params.get("log_proof")
+    if raw_proof is not None and _parameter(_LOG_PROOF, raw_proof, ("query", "log_proof")):
+        answer["log_inclusion"] = await run_in_threadpool(
+            log_inclusion, request.app.state.services, award_id
+        )
+    body = orjson.dumps(answer)
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):

@@ -13,6 +13,7 @@ from api.models.log import ConsistencyProofView, InclusionProofView
 from api.problems import problem_responses
 from api.services import ServicesDep
 from ledger.domain.moments import MAX_POSITION
+from projections.tlog.log import Inclusion
 
 router = APIRouter(prefix="/v1/log", tags=["log"], responses=problem_responses(404, 422, 429))
 
@@ -70,7 +71,10 @@ def inclusion(
         Query(ge=1, le=MAX_POSITION, description="A signed size; the latest if omitted."),
     ] = None,
 ) -> InclusionProofView:
-    found = services.transparency_log.inclusion(position, tree_size)
+    return inclusion_view(services.transparency_log.inclusion(position, tree_size))
+
+
+def inclusion_view(found: Inclusion) -> InclusionProofView:
     return InclusionProofView(
         position=found.position,
         leaf_index=found.leaf_index,

@@ -211,3 +211,16 @@ def audit_where(
         clauses.append("timestamp < ?")
         params.append(d.to_ts(f.until))
     return clauses, params
+
+
+def first_position(ctx: ReadContext, award_id: UUID) -> int | None:
+    """The log position of the first event about an award (its issuance), from the
+    audit view's index on awards; ``None`` if the view has none."""
+    d = ctx.d
+    with d.read() as c:
+        c.execute(
+            d.q("SELECT MIN(position) AS first FROM {s}proj_audit WHERE award_id = ?"),
+            (d.to_uuid(award_id),),
+        )
+        row = c.fetchone()
+    return None if row is None or row["first"] is None else int(row["first"])
