@@ -1,7 +1,8 @@
 """`Process`: what one process of the ledger holds, built once from `Settings`.
 
 * the write model, `Ledger`, on the store the settings name (SQLite or PostgreSQL);
-* the tables beside its events and the two stores on them: API keys and idempotency;
+* the tables beside its events and the stores on them: API keys, idempotency and the
+  signing keys of the authority and the providers;
 * the views' store, `ViewStore` (their SQL dialect on the ledger's connections, and
   the channel on which the read model and the followers of this process wake each
   other), shared by:
@@ -18,9 +19,11 @@ from dataclasses import dataclass, field
 
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.infrastructure.did_web import DidWeb
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
+from ledger.infrastructure.signing_keys import SigningKeyStore, secret_source
 from projections.embedded import EmbeddedProjections
 from projections.read import ReadModel
 from projections.store import ViewStore
@@ -36,6 +39,7 @@ class Process:
     _keys: KeyStore | None = field(default=None, repr=False)
     _idempotency: IdempotencyStore | None = field(default=None, repr=False)
     _embedded: EmbeddedProjections | None = field(default=None, repr=False)
+    _signing_keys: SigningKeyStore | None = field(default=None, repr=False)
 
     @property
     def view_store(self) -> ViewStore:
@@ -61,6 +65,18 @@ class Process:
         if self._idempotency is None:
             self._idempotency = IdempotencyStore(self.side_tables)
         return self._idempotency
+
+    @property
+    def signing_keys(self) -> SigningKeyStore:
+        """The signing keys (made on first use; the secret is asked for only when a
+        private key is made or read)."""
+        if self._signing_keys is None:
+            self._signing_keys = SigningKeyStore(
+                self.side_tables,
+                names=DidWeb(self.settings.signing.public_url),
+                secret=secret_source(self.settings),
+            )
+        return self._signing_keys
 
     def start_embedded_projections(self) -> EmbeddedProjections:
         """The views followed inside this process (stopped by `close`)."""
