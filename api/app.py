@@ -24,7 +24,7 @@ from api.cors import PublicCors
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
-from api.routers import authority, employers, operations, providers, registers
+from api.routers import authority, dids, employers, operations, providers, registers
 from api.status_reads import AsyncStatusReader
 from composition import open_process
 from ledger.config import Settings
@@ -35,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     registers.router,
     providers.router,
     authority.router,
+    dids.router,
 )
 
 DESCRIPTION = """\
