@@ -340,7 +340,8 @@ class Provider(AuditedAggregate):
         (what it signed before stays verifiable with its published keys)."""
         standing = self.standing_on(on)
         if self.state is not ProviderState.ACCREDITED or not standing.accredited:
-            was = self.state.value if standing.accredited else standing.standing.value
+            lapsed = self.state is ProviderState.ACCREDITED
+            was = standing.standing.value if lapsed else self.state.value
             msg = f"provider {self.code} is {was}, not accredited: its key signs nothing new"
             raise ProviderNotAccredited(msg)
 
