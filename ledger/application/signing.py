@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
 from ledger.domain import ids, limits
+from ledger.domain.provider import Provider
 from ledger.errors import ProviderNotFound
 from ledger.infrastructure.did_web import AUTHORITY
 from ledger.infrastructure.signing_keys import PublishedKey, SigningKeyStore
@@ -22,24 +23,25 @@ def owner_of(ledger: Ledger, owner: str) -> str:
     the register); an unknown provider is `ProviderNotFound`."""
     if owner == AUTHORITY:
         return AUTHORITY
-    code = limits.provider_code(owner)
-    try:
-        return ledger.get_provider(ids.provider_id(code)).code
-    except ProviderNotFound:
-        msg = (
-            f"no provider {code!r} in the register (a signing key's owner is"
-            f" {AUTHORITY!r} or a provider's code)"
-        )
-        raise ProviderNotFound(msg) from None
+    return _provider(ledger, owner).code
 
 
 def check_may_sign(ledger: Ledger, owner: str) -> str:
     """The owner's store name, if it may sign today (`ProviderNotAccredited` if not)."""
-    name = owner_of(ledger, owner)
-    if name != AUTHORITY:
-        provider = ledger.get_provider(ids.provider_id(name))
-        provider.check_may_sign(ledger.clock().date())
-    return name
+    if owner == AUTHORITY:
+        return AUTHORITY
+    provider = _provider(ledger, owner)
+    provider.check_may_sign(ledger.clock().date())
+    return provider.code
+
+
+def _provider(ledger: Ledger, code: str) -> Provider:
+    code = limits.provider_code(code)
+    try:
+        return ledger.get_provider(ids.provider_id(code))
+    except ProviderNotFound:
+        msg = f"no provider {code!r} in the register"
+        raise ProviderNotFound(msg) from None
 
 
 def signer_for(ledger: Ledger, keys: SigningKeyStore, owner: str) -> tuple[str, Ed25519PrivateKey]:
