@@ -134,6 +134,17 @@ def test_rotation_keeps_the_old_key_published_until_it_was_retired(open_store: O
     assert not keys.key_valid_on("did:web:elsewhere.example#" + old.key_id, today)
 
 
+def test_an_owner_never_has_two_current_keys(open_store: Opener) -> None:
+    """Two processes that both found no key and both insert one: the second insert
+    meets the one-current-key index and writes nothing."""
+    keys = open_store().signing_keys
+    racing = keys._insert("authority"), keys._insert("authority")
+    for statement in racing:
+        keys._tables.execute(*statement)
+    assert [len(keys.public_keys("authority"))] == [1]
+    assert keys.signing_key("authority")[0].endswith(str(racing[0][1][0]))
+
+
 def test_two_first_needs_make_one_key(open_store: Opener) -> None:
     first, second = open_store(), open_store()
     assert (
