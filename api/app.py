@@ -24,7 +24,7 @@ from api.cors import PublicCors
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
-from api.routers import authority, employers, log, operations, providers, registers
+from api.routers import authority, dids, employers, log, operations, providers, registers
 from api.status_reads import AsyncStatusReader
 from composition import open_process
 from ledger.config import Settings
@@ -36,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     providers.router,
     authority.router,
     log.router,
+    dids.router,
 )
 
 DESCRIPTION = """\

@@ -8,6 +8,7 @@ from cli import (  # noqa: F401  (registers its commands)
     authority,
     backups,
     history_import,
+    keys,
     learners,
     log,
     projections,

@@ -1,7 +1,8 @@
 """`Process`: what one process of the ledger holds, built once from `Settings`.
 
 * the write model, `Ledger`, on the store the settings name (SQLite or PostgreSQL);
-* the tables beside its events and the two stores on them: API keys and idempotency;
+* the tables beside its events and the stores on them: API keys, idempotency and the
+  signing keys of the authority and the providers;
 * the views' store, `ViewStore` (their SQL dialect on the ledger's connections, and
   the channel on which the read model and the followers of this process wake each
   other), shared by:
@@ -19,12 +20,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from composition.log_signing import AuthorityLogSigner, authority_log_verifiers, log_origin
 from ledger.application import Ledger
 from ledger.config import Settings
+from ledger.infrastructure.did_web import DidWeb
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
+from ledger.infrastructure.signing_keys import SigningKeyStore, secret_source
 from ledger.transparency.checkpoint import Verifier
 from projections.embedded import EmbeddedProjections, save_listeners
 from projections.read import ReadModel
@@ -43,6 +48,7 @@ class Process:
     _keys: KeyStore | None = field(default=None, repr=False)
     _idempotency: IdempotencyStore | None = field(default=None, repr=False)
     _embedded: EmbeddedProjections | None = field(default=None, repr=False)
+    _signing_keys: SigningKeyStore | None = field(default=None, repr=False)
     _transparency_log: TransparencyLog | None = field(default=None, repr=False)
     _log_follower: LogFollower | None = field(default=None, repr=False)
     _log_thread: threading.Thread | None = field(default=None, repr=False)
@@ -73,20 +79,39 @@ class Process:
         return self._idempotency
 
     @property
+    def signing_keys(self) -> SigningKeyStore:
+        """The signing keys (made on first use; the secret is asked for only when a
+        private key is made or read)."""
+        if self._signing_keys is None:
+            self._signing_keys = SigningKeyStore(
+                self.side_tables,
+                names=DidWeb(self.settings.signing.public_url),
+                secret=secret_source(self.settings),
+            )
+        return self._signing_keys
+
+    @property
     def transparency_log(self) -> TransparencyLog:
         if self._transparency_log is None:
             self._transparency_log = TransparencyLog(
-                self.ledger.recorder, self.view_store.dialect, self.log_signer()
+                self.ledger.recorder,
+                self.view_store.dialect,
+                self.log_signer(),
+                checkpoint_interval=timedelta(
+                    seconds=self.settings.projections.log_checkpoint_seconds
+                ),
             )
         return self._transparency_log
 
-    def log_signer(self) -> CheckpointSigner | None:
-        """The authority's key for the log's checkpoints."""
-        return None
+    def log_signer(self) -> CheckpointSigner:
+        """The authority's key for the log's checkpoints (read when a checkpoint is
+        signed: a rotation takes effect at the next one)."""
+        return AuthorityLogSigner(self.signing_keys, log_origin(self.settings))
 
     def log_verifiers(self) -> list[Verifier]:
-        """The note verifier keys of every key the log's checkpoints were signed with."""
-        return []
+        """The note verifier keys of every key of the authority's, current and retired:
+        the log's checkpoints were signed with one of them."""
+        return authority_log_verifiers(self.signing_keys, log_origin(self.settings))
 
     def start_embedded_projections(self) -> EmbeddedProjections:
         """The views and the log followed inside this process (stopped by `close`)."""

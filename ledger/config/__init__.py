@@ -18,6 +18,7 @@ from ledger.config.sections import (
     parse_networks,
 )
 from ledger.config.settings import Settings
+from ledger.config.signing import SigningSettings
 
 __all__ = [
     "DEFAULT_SQLITE_FILE",
@@ -33,6 +34,7 @@ __all__ = [
     "RateLimitSettings",
     "ServerSettings",
     "Settings",
+    "SigningSettings",
     "parse_bool",
     "parse_networks",
 ]

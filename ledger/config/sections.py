@@ -137,10 +137,23 @@ class ProjectionSettings:
     embedded: bool = True
     """Each API process keeps the views up to date itself (else a ``ledger project``
     worker does)."""
+    log_checkpoint_seconds: float = 10.0
+    """While events arrive, the tamper-evident log signs a checkpoint at most this often."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.log_checkpoint_seconds <= 60:
+            msg = (
+                "LEDGER_LOG_CHECKPOINT_SECONDS is more than 0 and at most 60 (a checkpoint "
+                f"a minute while events arrive), got {self.log_checkpoint_seconds}"
+            )
+            raise ValueError(msg)
 
     @classmethod
     def from_env(cls, env: Environment) -> ProjectionSettings:
-        return cls(embedded=env.switch("LEDGER_EMBEDDED_PROJECTIONS", True))
+        return cls(
+            embedded=env.switch("LEDGER_EMBEDDED_PROJECTIONS", True),
+            log_checkpoint_seconds=env.number("LEDGER_LOG_CHECKPOINT_SECONDS", 10.0),
+        )
 
 
 @dataclass(frozen=True)

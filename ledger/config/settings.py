@@ -26,6 +26,7 @@ from ledger.config.sections import (
     RateLimitSettings,
     ServerSettings,
 )
+from ledger.config.signing import SIGNING_SECRET_SUFFIX, SigningSettings
 from ledger.policy import NationalPolicy, load_policy
 
 
@@ -44,6 +45,7 @@ class Settings:
     projections: ProjectionSettings = field(default_factory=ProjectionSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    signing: SigningSettings = field(default_factory=SigningSettings)
 
     VARIABLES = (
         "LEDGER_DATABASE_URL",
@@ -62,10 +64,13 @@ class Settings:
         "LEDGER_ACCESS_LOG",
         "LEDGER_CORS_ORIGINS",
         "LEDGER_EMBEDDED_PROJECTIONS",
+        "LEDGER_LOG_CHECKPOINT_SECONDS",
         "PROMETHEUS_MULTIPROC_DIR",
         "LEDGER_HOST",
         "LEDGER_PORT",
         "LEDGER_WORKERS",
+        "LEDGER_PUBLIC_URL",
+        "LEDGER_SIGNING_KEY_SECRET",
     )
     """Every variable `from_env` reads."""
 
@@ -81,6 +86,17 @@ class Settings:
         if path == ":memory:" or "mode=memory" in path:
             return None
         return Path(path).with_suffix(ERASURE_JOURNAL_SUFFIX)
+
+    @property
+    def signing_secret_path(self) -> Path | None:
+        """Where an embedded store keeps its generated signing key secret (beside the
+        SQLite file); ``None`` for PostgreSQL and for an in-memory database."""
+        if self.database.is_postgres:
+            return None
+        path = self.database.sqlite_path
+        if path == ":memory:" or "mode=memory" in path:
+            return None
+        return Path(path).with_suffix(SIGNING_SECRET_SUFFIX)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,4 +116,5 @@ class Settings:
             projections=ProjectionSettings.from_env(env),
             metrics=MetricsSettings.from_env(env),
             server=ServerSettings.from_env(env),
+            signing=SigningSettings.from_env(env),
         )

@@ -334,6 +334,17 @@ class Provider(AuditedAggregate):
         recorded, not in the register before)."""
         return self.timeline.standing_on(on, self.created_on.date())
 
+    def check_may_sign(self, on: date) -> None:
+        """A provider's key signs nothing new unless the provider is accredited now and
+        on ``on``: a suspended, withdrawn or lapsed awarding body vouches for nothing
+        (what it signed before stays verifiable with its published keys)."""
+        standing = self.standing_on(on)
+        if self.state is not ProviderState.ACCREDITED or not standing.accredited:
+            lapsed = self.state is ProviderState.ACCREDITED
+            was = standing.standing.value if lapsed else self.state.value
+            msg = f"provider {self.code} is {was}, not accredited: its key signs nothing new"
+            raise ProviderNotAccredited(msg)
+
     def _check_state(self, required: ProviderState, rule: str) -> None:
         if self.state is not required:
             msg = f"provider {self.code} is {self.state.value}; {rule}"

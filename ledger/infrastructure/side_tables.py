@@ -74,6 +74,26 @@ class SideTables:
                 return []
             return [dict(row) for row in cursor.fetchall()]
 
+    def execute_all_in_turn(
+        self, table: str, statements: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[Row]:
+        """`execute_in_turn` for several statements in one transaction (all or none);
+        the rows of the last one's ``RETURNING`` clause come back."""
+        rows: list[Row] = []
+        with self._datastore.transaction(commit=True) as cursor:
+            if self.is_postgres:
+                cursor.execute(
+                    self.statement(f"LOCK TABLE {{t}}{table} IN SHARE ROW EXCLUSIVE MODE")
+                )
+            for template, params in statements:
+                cursor.execute(self.statement(template), tuple(params))
+                rows = (
+                    [dict(row) for row in cursor.fetchall()]
+                    if "RETURNING" in template.upper()
+                    else []
+                )
+        return rows
+
     def add_column(self, table: str, column: str) -> bool:
         """Add ``column`` ("name TYPE") to a table made before it existed; whether it
         was missing. Processes starting together take turns, as in `create`."""

@@ -5,13 +5,19 @@ that what a client fetches can be checked against a signature), and the appender
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ledger import errors
 from ledger.transparency.tiles import parse_tile_path, tile_bytes, tile_width
 from ledger.transparency.tree import consistency_proof, inclusion_proof
 from projections.dialect import Dialect
-from projections.tlog.appender import CheckpointSigner, LogAppender, LogFollower
+from projections.tlog.appender import (
+    DEFAULT_CHECKPOINT_INTERVAL,
+    CheckpointSigner,
+    LogAppender,
+    LogFollower,
+)
 from projections.tlog.store import LogStore, SqlHashes, StoredCheckpoint
 
 
@@ -26,10 +32,19 @@ class Inclusion:
 
 
 class TransparencyLog:
-    def __init__(self, recorder: Any, d: Dialect, signer: CheckpointSigner | None) -> None:
+    def __init__(
+        self,
+        recorder: Any,
+        d: Dialect,
+        signer: CheckpointSigner | None,
+        *,
+        checkpoint_interval: timedelta = DEFAULT_CHECKPOINT_INTERVAL,
+    ) -> None:
         self.d = d
         self.store = LogStore(d)
-        self.appender = LogAppender(recorder, d, signer=signer)
+        self.appender = LogAppender(
+            recorder, d, signer=signer, checkpoint_interval=checkpoint_interval
+        )
         self.signer = signer
 
     def follower(self, poll_interval: float = 1.0) -> LogFollower:

@@ -38,6 +38,10 @@ PUBLIC = {
     "/verify",
     "/verify/{award_id}",
     "/verify/static/verify.css",
+    # Controller documents (did:web): the public keys that verify what the ledger signs.
+    "/.well-known/did.json",
+    "/did.json",
+    "/providers/{code}/did.json",
 }
 
 
