@@ -19,6 +19,7 @@ import typer
 
 from cli.app import app, console, err_console, fail, user_errors
 from cli.store import command_process
+from composition.log_signing import current_verifier_key, log_origin
 from ledger.transparency.checkpoint import (
     Checkpoint,
     NoteError,
@@ -70,6 +71,15 @@ def verify(verifier_key: VerifierKeys = None) -> None:
     for finding in report.findings:
         err_console.print(str(finding), highlight=False, markup=False, soft_wrap=True)
     fail(f"{summary}: {len(report.findings)} finding(s); the log was changed")
+
+
+@log_app.command("key")
+def key() -> None:
+    """Print the note verifier key of the authority's current key, the one a witness is
+    given (out of band) to check the log's checkpoints."""
+    with command_process() as process:
+        vkey = current_verifier_key(process.signing_keys, log_origin(process.settings))
+    console.print(vkey, highlight=False, soft_wrap=True)
 
 
 @log_app.command("append")

@@ -29,10 +29,14 @@ if [ "${LEDGER_TEST_SKIP_POSTGRES:-}" != 1 ] && ! pg_up; then
 fi
 
 # Debian packages: chromium for the browser tests (Playwright cannot download its own
-# browser here) and wrk for the benchmark harness's smoke run.
+# browser here), wrk for the benchmark harness's smoke run, and Go with golang.org/x/mod
+# (sumdb's tlog and note) to check the tamper-evident log with an implementation no one
+# here wrote (tests/interop).
 missing=""
 command -v chromium >/dev/null || missing="$missing chromium"
 command -v wrk >/dev/null || missing="$missing wrk"
+command -v go >/dev/null || missing="$missing golang-go"
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing="$missing golang-golang-x-mod-dev"
 if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "installing$missing"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \

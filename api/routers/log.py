@@ -13,6 +13,7 @@ from api.models.log import ConsistencyProofView, InclusionProofView
 from api.problems import problem_responses
 from api.services import ServicesDep
 from ledger.domain.moments import MAX_POSITION
+from ledger.transparency.checkpoint import verifier_key
 from projections.tlog.log import Inclusion
 
 router = APIRouter(prefix="/v1/log", tags=["log"], responses=problem_responses(404, 422, 429))
@@ -37,6 +38,24 @@ def checkpoint(services: ServicesDep) -> Response:
     note = services.transparency_log.checkpoint().note
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get(
+    "/key",
+    operation_id="getLogVerifierKeys",
+    summary="The note verifier keys of the authority's keys, current last",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def verifier_keys(services: ServicesDep) -> Response:
+    """One C2SP note verifier key a line. A witness should be given the key out of band
+    and pin it: this route is a convenience, not a root of trust."""
+    lines = [verifier_key(v.name, v.public_key) for v in services.log_verifiers()]
+    return Response(
+        "".join(line + "\n" for line in lines),
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 

@@ -134,6 +134,16 @@ class LogAppender:
         if self.signer is None:
             return None
         now = self.clock()
+        with self.d.read() as cursor:
+            size = self.store.state(cursor).size
+            last = self.store.latest_checkpoint(cursor)
+        if size == 0 or (last is not None and last.size >= size):
+            return None
+        if last is not None and not force and now - last.signed_at < self.checkpoint_interval:
+            return None
+        # Read before the write transaction: the key store has connections of its own
+        # (and SQLite one writer).
+        name, key = self.signer.name, self.signer.private_key()
         with self.d.write() as cursor:
             lock_log(self.d, cursor)
             size = self.store.state(cursor).size
@@ -152,11 +162,7 @@ class LogAppender:
                         f"{last.size}: the log's store was changed; run `ledger log verify`"
                     )
                     raise InconsistentLog(msg)
-            note = sign_note(
-                checkpoint_text(self.signer.name, size, root),
-                self.signer.name,
-                self.signer.private_key(),
-            )
+            note = sign_note(checkpoint_text(name, size, root), name, key)
             checkpoint = StoredCheckpoint(size, root, note, now)
             self.store.add_checkpoint(cursor, checkpoint)
         return checkpoint
