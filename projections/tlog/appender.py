@@ -14,6 +14,7 @@ Checkpoints are signed from the stored tree, each consistent with the one before
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from ledger.transparency.tree import (
 from projections.dialect import Dialect
 from projections.log_reader import log_reader
 from projections.tlog.store import LogStore, SqlHashes, StoredCheckpoint
+
+logger = logging.getLogger("ledger.transparency")
 
 DEFAULT_PAGE_SIZE = 1000
 DEFAULT_CHECKPOINT_INTERVAL = timedelta(seconds=10)
@@ -193,7 +196,9 @@ class LogFollower:
                     pass
                 self.appender.sign_if_due()
                 self.error = None
-            except Exception as error:  # a store away: try again at the next poll
+            except Exception as error:  # a store away, no key: try again at the next poll
+                if self.error is None or str(self.error) != str(error):
+                    logger.warning("the tamper-evident log could not append or sign: %s", error)
                 self.error = error
             self._wake.wait(self.poll_interval)
             self._wake.clear()
