@@ -42,6 +42,12 @@ PUBLIC = {
     "/.well-known/did.json",
     "/did.json",
     "/providers/{code}/did.json",
+    # The tamper-evident log: anyone checks that the register was only appended to.
+    "/v1/log/checkpoint",
+    "/v1/log/key",
+    "/v1/log/tile/{path:path}",
+    "/v1/log/inclusion",
+    "/v1/log/consistency",
 }
 
 
