@@ -11,9 +11,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.app import app, console, fail, user_errors
+from cli.app import app, console, err_console, fail, user_errors
 from cli.store import command_process
 from composition import Process
+from ledger.infrastructure.signing_keys import SigningSecretError
 
 
 def _lag_table(process: Process) -> Table:
@@ -72,8 +73,19 @@ def project(
                 fail(str(stalled))
             console.print(f"applied {applied} event(s)", highlight=False)
             console.print(_lag_table(process))
-            logged = process.transparency_log.appender.catch_up()
+            log = process.transparency_log.appender
+            logged = log.append_all()
             console.print(f"appended {logged} event(s) to the log", highlight=False)
+            try:
+                log.sign_if_due(force=True)
+            except SigningSecretError as error:
+                # The deployment's first step must not fail for it: the log is appended,
+                # and signed once the secret is set (docs/security.md).
+                err_console.print(
+                    f"warning: the log's checkpoint is not signed: {error}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             return
         console.print(
             f"projection worker on {ledger.settings.database.describe()} "

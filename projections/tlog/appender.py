@@ -123,10 +123,16 @@ class LogAppender:
             self.store.append(cursor, seen.size, [int(r.id) for r in records], added)
         return len(records)
 
-    def catch_up(self) -> int:
+    def append_all(self) -> int:
+        """Append every event not yet in the tree; how many."""
         appended = 0
         while count := self.append_page():
             appended += count
+        return appended
+
+    def catch_up(self) -> int:
+        """`append_all`, then sign a checkpoint of the new tree."""
+        appended = self.append_all()
         self.sign_if_due(force=True)
         return appended
 
