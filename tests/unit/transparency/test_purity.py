@@ -19,6 +19,7 @@ ALLOWED = {
     "hmac",
     "re",
     "typing",
+    "uuid",
     "cryptography",
 }
 
