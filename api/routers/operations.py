@@ -30,6 +30,11 @@ class Readiness(ResponseModel):
         description="Events recorded but not yet applied, per read-model view.",
         examples=[{"credential_status": 0, "audit": 2}],
     )
+    log_lag: int = Field(
+        description="Events recorded but not yet leaves of the tamper-evident log (the log"
+        " lagging does not make the process unready: no answer depends on it).",
+        examples=[0],
+    )
 
 
 @router.get("/healthz", response_model=Liveness, operation_id="healthz", summary="Liveness")
@@ -55,6 +60,10 @@ def database_check(
         return read_model.lag(), read_model.log_position(), read_model.projection_failures()
 
 
+def log_lag(services: Services, position: int) -> int:
+    return max(0, position - services.transparency_log.store.current_state().last_position)
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
@@ -65,6 +74,7 @@ def database_check(
 def readyz(services: ServicesDep) -> Readiness | Response:
     try:
         lag, position, stalled = database_check(services)
+        behind = log_lag(services, position)
     except Exception as error:  # any database failure means "not ready", not a 500
         log.warning("not ready: %s", error)
         return problem_response(
@@ -75,7 +85,8 @@ def readyz(services: ServicesDep) -> Readiness | Response:
     return Readiness(
         status="ready",
         ledger_position=position,
-        projection_lag={view: behind.lag for view, behind in lag.items()},
+        projection_lag={view: view_lag.lag for view, view_lag in lag.items()},
+        log_lag=behind,
     )
 
 

@@ -9,6 +9,7 @@ figures are in docs/reliability.md (``scripts/faults.py``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +85,11 @@ def test_a_write_whose_commit_answer_is_lost_is_not_called_unwritten(
     served: ServedLedger,
 ) -> None:
     assert served.issue("first").status_code == 201
-    until_ok(served.get, "/readyz")  # the views are idle: the next COMMIT is the write's
+    # The views and the tamper-evident log are idle: the next COMMIT is the write's.
+    deadline = time.monotonic() + TIMEOUT
+    while (ready := served.get("/readyz")).status_code != 200 or ready.json()["log_lag"]:
+        assert time.monotonic() < deadline, ready.text
+        time.sleep(0.1)
     served.proxy.blackhole_after(b"COMMIT")
     response, took = timed(served.issue, "lost-answer")
     assert response.status_code == 504, response.text
