@@ -88,6 +88,9 @@ class LogStore:
         if self._ensured:
             return
         with self.d.write() as cursor:
+            # Processes starting together on a new store would race to create the same
+            # tables (PostgreSQL's IF NOT EXISTS is not safe against a concurrent one).
+            self.d.lock_schema(cursor)
             for statement in _CREATE:
                 cursor.execute(self.d.q(statement))
         self._ensured = True
