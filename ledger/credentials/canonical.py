@@ -72,7 +72,7 @@ def canonical_nquads(document: Mapping[str, Any], loader: DocumentLoader | None 
     expanded = _expand(document, loader)
     _check_expanded(expanded)
     dataset = _pyld(
-        lambda: jsonld.to_rdf(expanded, {"documentLoader": loader, "base": ""}),
+        lambda: jsonld.to_rdf(expanded, {"documentLoader": loader, "base": None}),
     )
     _check_blank_nodes(dataset)
     result = _pyld(lambda: URDNA2015().main(dataset, {"format": "application/n-quads"}))
@@ -124,7 +124,9 @@ def _expand(document: Mapping[str, Any], loader: DocumentLoader) -> Any:
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped)
     # A resolver of our own: pyld's default shares resolved contexts across calls.
     resolver = ContextResolver({}, loader)
-    options = {"documentLoader": loader, "contextResolver": resolver, "base": ""}
+    # No base (None, not pyld's default ""): with "" pyld 3.3.0 resolves a relative IRI
+    # against http://example.org/base/ and signs that; kept relative, it is refused below.
+    options = {"documentLoader": loader, "contextResolver": resolver, "base": None}
     return _pyld(lambda: processor.expand(dict(document), options))
 
 
@@ -185,10 +187,15 @@ def _pyld(run: Any) -> Any:
     """Run a pyld call, surfacing our own errors that pyld wrapped in its JsonLdError."""
     try:
         return run()
+    except (CanonicalizationError, UnknownDocumentError):
+        raise
     except jsonld.JsonLdError as error:
         ours = _own_cause(error)
         if ours is not None:
             raise ours from error
+        raise CanonicalizationError(f"the document is not valid JSON-LD: {error}") from error
+    except (ValueError, TypeError) as error:
+        # pyld raises these bare for some malformed input (a relative context URL).
         raise CanonicalizationError(f"the document is not valid JSON-LD: {error}") from error
 
 

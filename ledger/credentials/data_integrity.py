@@ -96,19 +96,23 @@ def verify_proof(
     if signature is None or not _well_formed(proof):
         return False
     unsecured = {key: value for key, value in secured_document.items() if key != "proof"}
-    if "@context" in proof:
-        # The spec: the document's @context must start with the proof's, in order; the
-        # proof's then stands for the document's.
-        proof_context = _as_list(proof.pop("@context"))
-        if _as_list(unsecured.get("@context"))[: len(proof_context)] != proof_context:
-            return False
-        unsecured["@context"] = proof_context
-    document_hash = hashlib.sha256(canonical_nquads(unsecured, loader).encode("utf-8")).digest()
+    # The document as it stands is judged first: what it cannot be canonicalized for
+    # raises; everything after this that fails is the proof's fault, and is False.
+    document = canonical_nquads(unsecured, loader)
     try:
+        if "@context" in proof:
+            # The spec: the document's @context must start with the proof's, in order;
+            # the proof's then stands for the document's.
+            proof_context = _as_list(proof.pop("@context"))
+            if _as_list(unsecured.get("@context"))[: len(proof_context)] != proof_context:
+                return False
+            if proof_context != _as_list(unsecured.get("@context")):
+                unsecured["@context"] = proof_context
+                document = canonical_nquads(unsecured, loader)
         config_hash = _proof_config_hash(unsecured, proof, loader)
     except (ValueError, TypeError, KeyError):
-        # The document was judged above; what fails here is the proof itself.
         return False
+    document_hash = hashlib.sha256(document.encode("utf-8")).digest()
     try:
         public_key.verify(signature, config_hash + document_hash)
     except InvalidSignature:
