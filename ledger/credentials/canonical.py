@@ -18,9 +18,9 @@ passed over:
 
 The bounds are cheap guards against hostile input, checked before canonicalization, not a
 time bound: RDFC-1.0 on a crafted graph within them can still be slow (the W3C "poison
-graph", rdf-canon test074, runs for over 20 s in pyld). Verifying an untrusted upload in
-the request path needs a time bound as well (a subprocess with a timeout); that is still to
-be done.
+graph", rdf-canon test074, has only 10 blank nodes and runs for over 20 s in pyld).
+Verifying an untrusted upload in the request path needs a time bound as well (a
+subprocess with a timeout); that is still to be done.
 """
 
 from __future__ import annotations
@@ -122,8 +122,9 @@ def _expand(document: Mapping[str, Any], loader: DocumentLoader) -> Any:
         )
 
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped)
-    # A resolver of our own: pyld's default shares resolved contexts across calls.
-    resolver = ContextResolver({}, loader)
+    # Resolved contexts are kept by the loader: pyld's default keeps them in a global cache,
+    # where a context one loader served would be found through every other.
+    resolver = ContextResolver(loader.resolved_contexts, loader)
     # No base (None, not pyld's default ""): with "" pyld 3.3.0 resolves a relative IRI
     # against http://example.org/base/ and signs that; kept relative, it is refused below.
     options = {"documentLoader": loader, "contextResolver": resolver, "base": None}

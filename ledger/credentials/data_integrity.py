@@ -34,8 +34,11 @@ PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 SIGNATURE_BYTES = 64
 
-# XML Schema dateTime, as the spec requires of `created` (and `expires`).
-_DATE_TIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+# An XML Schema dateTimeStamp (a time zone is required), as Data Integrity requires of
+# `created`.
+_DATE_TIME_STAMP = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+)
 
 
 class ProofError(ValueError):
@@ -79,9 +82,11 @@ def verify_proof(
     secured_document: Mapping[str, Any],
     public_key: Ed25519PublicKey,
     *,
+    proof_purpose: str = "assertionMethod",
     loader: DocumentLoader | None = None,
 ) -> bool:
-    """Whether the document's one ``eddsa-rdfc-2022`` proof is valid for ``public_key``.
+    """Whether the document's one ``eddsa-rdfc-2022`` proof for ``proof_purpose`` is valid
+    for ``public_key`` (a proof made for another purpose is not accepted for this one).
 
     A missing, malformed or foreign proof is False, never an exception; only a document
     that `canonical` refuses (an unbundled context, an undefined term, a control character,
@@ -93,7 +98,7 @@ def verify_proof(
         return False
     proof_value = proof.pop("proofValue", None)
     signature = _signature(proof_value)
-    if signature is None or not _well_formed(proof):
+    if signature is None or not _well_formed(proof) or proof["proofPurpose"] != proof_purpose:
         return False
     unsecured = {key: value for key, value in secured_document.items() if key != "proof"}
     # The document as it stands is judged first: what it cannot be canonicalized for
@@ -175,7 +180,9 @@ def _well_formed(proof: Mapping[str, Any]) -> bool:
         and proof.get("cryptosuite") == CRYPTOSUITE
         and isinstance(proof.get("verificationMethod"), str)
         and isinstance(proof.get("proofPurpose"), str)
-        and (created is None or (isinstance(created, str) and bool(_DATE_TIME.match(created))))
+        and (
+            created is None or (isinstance(created, str) and bool(_DATE_TIME_STAMP.match(created)))
+        )
     )
 
 

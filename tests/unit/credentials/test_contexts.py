@@ -10,14 +10,21 @@ from importlib import resources
 import pytest
 
 import ledger.credentials
+from ledger.credentials.canonical import canonical_nquads
 from ledger.credentials.documents import (
     BUNDLED,
     VC_V2,
+    ResolvedContexts,
     UnknownDocumentError,
     bundled_bytes,
     document_loader,
 )
-from tests.unit.credentials.fixtures import W3C_VC_V2_SHA256, vectors
+from tests.unit.credentials.fixtures import (
+    EXAMPLES_V2,
+    W3C_VC_V2_SHA256,
+    examples_loader,
+    vectors,
+)
 
 PINNED = {
     "credentials-v2.jsonld": "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f",
@@ -77,3 +84,26 @@ def test_a_served_context_is_a_copy_that_a_caller_cannot_change() -> None:
     load = document_loader()
     load(VC_V2, {})["document"]["@context"]["VerifiableCredential"] = "https://evil.example/"
     assert load(VC_V2, {})["document"] == json.loads(bundled_bytes(VC_V2))
+
+
+def test_a_context_given_to_one_loader_is_never_served_through_another() -> None:
+    examples = examples_loader()
+    document = {
+        "@context": [VC_V2, EXAMPLES_V2],
+        "id": "urn:uuid:1",
+        "type": ["VerifiableCredential", "AlumniCredential"],
+    }
+    assert "AlumniCredential" in canonical_nquads(document, examples)
+    with pytest.raises(UnknownDocumentError):
+        canonical_nquads(document)
+    with pytest.raises(UnknownDocumentError):
+        canonical_nquads(document, document_loader())
+
+
+def test_the_resolved_contexts_a_loader_keeps_are_bounded() -> None:
+    kept = ResolvedContexts(2)
+    for key in ("a", "b", "c"):
+        kept[key] = key.upper()
+    assert len(kept) == 2
+    assert kept.get("a") is None
+    assert kept.get("c") == "C"

@@ -20,6 +20,7 @@ ALLOWED = {
     "importlib",
     "json",
     "re",
+    "threading",
     "typing",
     "base58",
     "cryptography",

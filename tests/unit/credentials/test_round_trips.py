@@ -186,3 +186,24 @@ def test_a_proof_context_must_prefix_the_documents() -> None:
     assert verify_proof(award, KEY.public_key()) is False
     award["proof"]["@context"] = list(reversed(AWARD["@context"]))
     assert verify_proof(award, KEY.public_key()) is False
+
+
+def test_a_proof_made_for_another_purpose_is_not_accepted_for_this_one() -> None:
+    award = create_proof(
+        AWARD,
+        private_key=KEY,
+        verification_method=METHOD,
+        created=CREATED,
+        proof_purpose="authentication",
+    )
+    assert verify_proof(award, KEY.public_key()) is False
+    assert verify_proof(award, KEY.public_key(), proof_purpose="authentication")
+
+
+@pytest.mark.parametrize(
+    "created", ["2026-12-02T14:00:00", "2026-12-02", "2026-12-02T14:00:00+0200", "x"]
+)
+def test_a_created_that_is_no_datetimestamp_is_false(created: str) -> None:
+    award = signed()
+    award["proof"]["created"] = created
+    assert verify_proof(award, KEY.public_key()) is False
