@@ -140,6 +140,12 @@ def _check_expanded(expanded: Any) -> None:
             continue
         if "@id" in node:
             _require_iri(node["@id"], "id", blank_allowed=True)
+        for key in node:
+            # RDF drops a blank-node predicate (a term defined as "_:..."), silently.
+            if key.startswith("_:"):
+                raise UndefinedTermError(
+                    f"the property {key!r} is a blank node: it would be left out of what is signed"
+                )
         for type_ in node.get("@type", []):
             _require_iri(type_, "type", blank_allowed=True)
 

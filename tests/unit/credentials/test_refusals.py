@@ -64,6 +64,14 @@ def test_a_type_no_context_defines_is_an_error() -> None:
         canonical_nquads(document)
 
 
+def test_a_property_defined_as_a_blank_node_is_an_error() -> None:
+    document = award()
+    document["@context"] = [*document["@context"], {"secretNote": "_:note"}]
+    document["secretNote"] = "not signed"
+    with pytest.raises(UndefinedTermError, match="_:note"):
+        canonical_nquads(document)
+
+
 def test_a_relative_id_is_an_error() -> None:
     document = award()
     document["credentialSubject"]["achievement"]["id"] = "achievements/42"
