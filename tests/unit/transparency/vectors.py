@@ -1,9 +1,7 @@
 """Go's tlog and note answers (``shared/vectors/tlog/oracle-N.json``), read in place.
 
-``shared/`` sits beside the checkout (``../shared``); a git worktree lives further down
-(``/work/wt/<branch>``), so the nearest ancestor of the checkout holding
-``shared/vectors`` is used. Without one (a clone without the vectors) the oracle tests
-are skipped, saying so.
+``tests.shared_vectors`` finds ``shared/vectors``; without it (a clone without the vectors)
+the oracle tests are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -11,23 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-import pytest
+from tests.shared_vectors import require_vectors
 
-CHECKOUT = Path(__file__).resolve().parents[3]
 ORACLE_SIZES = (1000, 70000)
 ORIGIN = "ledger.example.gov/log"
 SEED = bytes(range(32))
 """The oracle's Ed25519 key: the seed 0x00, 0x01, ..., 0x1f."""
-
-
-def vectors_dir() -> Path | None:
-    for ancestor in CHECKOUT.parents:
-        candidate = ancestor / "shared" / "vectors"
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 @dataclass(frozen=True)
@@ -49,9 +37,7 @@ def _hashes(hexes: list[str] | None) -> list[bytes]:
 
 @cache
 def oracle(size: int) -> Oracle:
-    found = vectors_dir()
-    if found is None:
-        pytest.skip(f"no shared/vectors beside {CHECKOUT}: Go's tlog answers not available")
+    found = require_vectors("Go's tlog answers")
     raw = json.loads((found / "tlog" / f"oracle-{size}.json").read_text(encoding="utf-8"))
     return Oracle(
         size=size,
