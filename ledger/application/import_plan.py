@@ -90,26 +90,13 @@ def decide(provider: Provider, entry: ProviderDecisionEntry, plan: ImportPlan) -
                 effective_on=on,
                 imported_from=source,
             )
-        case DecisionKind.SUSPEND:
-            provider.suspend(
-                reason=reason,
-                decision_reference=reference,
-                actor=actor,
-                today=today,
-                effective_on=on,
-                imported_from=source,
-            )
-        case DecisionKind.REINSTATE:
-            provider.reinstate(
-                reason=reason,
-                decision_reference=reference,
-                actor=actor,
-                today=today,
-                effective_on=on,
-                imported_from=source,
-            )
-        case DecisionKind.WITHDRAW:
-            provider.withdraw(
+        case DecisionKind.SUSPEND | DecisionKind.REINSTATE | DecisionKind.WITHDRAW:
+            command = {
+                DecisionKind.SUSPEND: provider.suspend,
+                DecisionKind.REINSTATE: provider.reinstate,
+                DecisionKind.WITHDRAW: provider.withdraw,
+            }[entry.decision]
+            command(
                 reason=reason,
                 decision_reference=reference,
                 actor=actor,
