@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx2
 
@@ -35,3 +37,27 @@ def wait_until_answering(
             msg = f"ledger serve did not answer {probe}:\n{output()}"
             raise RuntimeError(msg)
         time.sleep(0.1)
+
+
+def fast_checkpoints_env(tmp_path: Path) -> dict[str, str]:
+    """A ``ledger serve`` environment on a new SQLite file whose log signs a checkpoint
+    every 0.2 s while events arrive."""
+    return {
+        **os.environ,
+        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        "LEDGER_POLICY": "ireland",
+        "LEDGER_ACTOR": "authority:operator:test",
+        "LEDGER_ACCESS_LOG": "0",
+        "LEDGER_LOG_CHECKPOINT_SECONDS": "0.2",
+    }
+
+
+def signed_checkpoint(base: str, *, at_least: int, timeout: float = 20.0) -> str:
+    """The served checkpoint, once it signs a tree of at least ``at_least`` leaves."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = httpx2.get(f"{base}/v1/log/checkpoint", timeout=5)
+        if answer.status_code == 200 and int(answer.text.split("\n")[1]) >= at_least:
+            return answer.text
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.2)

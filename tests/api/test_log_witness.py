@@ -6,31 +6,22 @@ someone holding the authority's key), the next run refuses it."""
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from scripts.history_file import write_history
 from tests.api.test_serve_beside_cli import Server, ledger
 from tests.api.test_serve_process import LEDGER
+from tests.served import fast_checkpoints_env, signed_checkpoint
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        "LEDGER_POLICY": "ireland",
-        "LEDGER_ACTOR": "authority:operator:test",
-        "LEDGER_ACCESS_LOG": "0",
-        "LEDGER_LOG_CHECKPOINT_SECONDS": "0.2",
-    }
+    return fast_checkpoints_env(tmp_path)
 
 
 @pytest.fixture
@@ -56,13 +47,7 @@ def witness(
 
 
 def signed_size(base: str, at_least: int) -> int:
-    deadline = time.monotonic() + 20
-    while True:
-        answer = httpx2.get(f"{base}/v1/log/checkpoint", timeout=5)
-        if answer.status_code == 200 and (size := int(answer.text.split("\n")[1])) >= at_least:
-            return size
-        assert time.monotonic() < deadline, answer.text
-        time.sleep(0.2)
+    return int(signed_checkpoint(base, at_least=at_least).split("\n")[1])
 
 
 def test_a_witness_keeps_checkpoints_that_extend_and_refuses_a_rewritten_log(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import orjson
 import pytest
 
 from tests.api.test_serve_beside_cli import Server, ledger
+from tests.served import fast_checkpoints_env, signed_checkpoint
 
 GO_SOURCE = Path(__file__).parent / "tlog_check" / "main.go"
 GO_PATH = "/usr/share/gocode"
@@ -47,14 +47,7 @@ def tlog_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        "LEDGER_POLICY": "ireland",
-        "LEDGER_ACTOR": "authority:operator:test",
-        "LEDGER_ACCESS_LOG": "0",
-        "LEDGER_LOG_CHECKPOINT_SECONDS": "0.2",
-    }
+    return fast_checkpoints_env(tmp_path)
 
 
 @pytest.fixture
@@ -66,16 +59,6 @@ def server(env: dict[str, str]) -> Iterator[Server]:
         server.stop()
 
 
-def checkpoint_of_at_least(http: httpx2.Client, size: int) -> str:
-    deadline = time.monotonic() + 20
-    while True:
-        answer = http.get("/v1/log/checkpoint")
-        if answer.status_code == 200 and int(answer.text.split("\n")[1]) >= size:
-            return answer.text
-        assert time.monotonic() < deadline, answer.text
-        time.sleep(0.2)
-
-
 def test_go_opens_our_checkpoint_and_checks_our_proofs(
     tlog_check: Path, env: dict[str, str], server: Server
 ) -> None:
@@ -84,10 +67,10 @@ def test_go_opens_our_checkpoint_and_checks_our_proofs(
     award_id = next(word for word in seeded.split() if word.count("-") == 4)
     verifier_key = ledger(env, "log", "key").strip()
     with httpx2.Client(base_url=server.base, timeout=10) as http:
-        old_note = checkpoint_of_at_least(http, 1)
+        old_note = signed_checkpoint(server.base, at_least=1)
         old_size = int(old_note.split("\n")[1])
         ledger(env, "seed", "--awards", "42")  # more events: a larger tree
-        new_note = checkpoint_of_at_least(http, old_size + 1)
+        new_note = signed_checkpoint(server.base, at_least=old_size + 1)
         new_size = int(new_note.split("\n")[1])
         status = http.get(f"/v1/credentials/{award_id}/status", params={"log_proof": "true"})
         inclusion = status.json()["log_inclusion"]
