@@ -24,7 +24,7 @@ from ledger.transparency.checkpoint import (
     Checkpoint,
     NoteError,
     Verifier,
-    open_note,
+    open_note_by_any,
     parse_verifier_key,
 )
 from ledger.transparency.tree import verify_consistency
@@ -151,12 +151,10 @@ def _kept(state: Path, verifiers: list[Verifier]) -> list[Checkpoint]:
 
 
 def _opened(note: str, verifiers: list[Verifier]) -> Checkpoint:
-    for verifier in verifiers:
-        try:
-            return open_note(note, verifier)
-        except NoteError:
-            continue
-    fail("the ledger's checkpoint is not signed by any key this witness trusts")
+    try:
+        return open_note_by_any(note, verifiers)
+    except NoteError:
+        fail("the ledger's checkpoint is not signed by any key this witness trusts")
 
 
 def _check_extends(base: str, last: Checkpoint, new: Checkpoint) -> None:

@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -201,6 +202,18 @@ def open_note(
             f"the checkpoint is of {checkpoint.origin!r}, not of {expected!r}"
         )
     return checkpoint
+
+
+def open_note_by_any(note: str | bytes, verifiers: Sequence[Verifier]) -> Checkpoint:
+    """`open_note` with the first of ``verifiers`` that opens it (a log's checkpoints,
+    signed by whichever of its keys was current); the first key's NoteError if none."""
+    refusals: list[NoteError] = []
+    for verifier in verifiers:
+        try:
+            return open_note(note, verifier)
+        except NoteError as refusal:
+            refusals.append(refusal)
+    raise refusals[0] if refusals else UnknownKey("no key to check the note's signature with")
 
 
 def _split_note(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:

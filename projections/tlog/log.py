@@ -58,11 +58,11 @@ class TransparencyLog:
         return found
 
     def checkpoint_of_size(self, size: int) -> StoredCheckpoint:
-        for checkpoint in self.store.checkpoints():
-            if checkpoint.size == size:
-                return checkpoint
-        msg = f"no checkpoint was signed at {size} leaves"
-        raise errors.LogEntryNotFound(msg)
+        found = self.store.checkpoint_of_size(size)
+        if found is None:
+            msg = f"no checkpoint was signed at {size} leaves"
+            raise errors.LogEntryNotFound(msg)
+        return found
 
     def tile(self, path: str) -> bytes:
         """A tile of hashes by its C2SP path, as far as the latest checkpoint covers it

@@ -162,19 +162,25 @@ class LogStore:
         found = self._checkpoints(cursor, "ORDER BY size DESC LIMIT 1")
         return found[0] if found else None
 
+    def checkpoint_of_size(self, size: int) -> StoredCheckpoint | None:
+        found = self._checkpoints(None, "WHERE size = ?", (size,))
+        return found[0] if found else None
+
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Every checkpoint signed, smallest first."""
         return self._checkpoints(None, "ORDER BY size")
 
-    def _checkpoints(self, cursor: Any | None, tail: str) -> list[StoredCheckpoint]:
+    def _checkpoints(
+        self, cursor: Any | None, tail: str, params: Sequence[Any] = ()
+    ) -> list[StoredCheckpoint]:
         statement = self.d.q("SELECT size, root, note, signed_at FROM {s}tlog_checkpoints " + tail)
         if cursor is None:
             self.ensure_tables()
             with self.d.read() as own:
-                own.execute(statement)
+                own.execute(statement, params)
                 rows = own.fetchall()
         else:
-            cursor.execute(statement)
+            cursor.execute(statement, params)
             rows = cursor.fetchall()
         return [
             StoredCheckpoint(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.transparency.checkpoint import NoteError, Verifier, open_note
+from ledger.transparency.checkpoint import NoteError, Verifier, open_note_by_any
 from ledger.transparency.tree import MemoryTree, tree_root
 from projections.dialect import Dialect
 from projections.log_reader import log_reader
@@ -108,7 +108,7 @@ def _check_checkpoints(
         named = f"the checkpoint of {checkpoint.size} leaves"
         if verifiers is not None:
             try:
-                _open(checkpoint.note, verifiers)
+                open_note_by_any(checkpoint.note, verifiers)
             except NoteError as error:
                 report.findings.append(
                     Finding(None, f"the checkpoint of {checkpoint.size} leaves: {error}")
@@ -133,14 +133,3 @@ def _check_checkpoints(
                 continue
         if stored_root != checkpoint.root:
             report.findings.append(Finding(None, f"{named}: the stored tree has another root"))
-
-
-def _open(note: str, verifiers: list[Verifier]) -> None:
-    errors: list[NoteError] = []
-    for verifier in verifiers:
-        try:
-            open_note(note, verifier)
-            return
-        except NoteError as error:
-            errors.append(error)
-    raise errors[0] if errors else NoteError("no key to check its signature")

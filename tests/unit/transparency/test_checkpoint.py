@@ -18,6 +18,7 @@ from ledger.transparency.checkpoint import (
     checkpoint_text,
     key_id,
     open_note,
+    open_note_by_any,
     parse_checkpoint,
     parse_verifier_key,
     sign_note,
@@ -205,3 +206,19 @@ def test_a_verifier_key_id_in_upper_case_is_accepted_as_go_does() -> None:
     name, hex_id, key = vkey.split("+", 2)
     assert hex_id == "e4f2cd45"
     assert parse_verifier_key(f"{name}+E4F2CD45+{key}") == parse_verifier_key(vkey)
+
+
+def test_a_note_opens_with_whichever_of_the_logs_keys_signed_it() -> None:
+    """A rotated log: checkpoints signed by the old key and by the new one both open
+    with the list of its keys; a note none of them signed is refused."""
+    origin = "ledger.example.gov/log"
+    old, new, other = (Ed25519PrivateKey.generate() for _ in range(3))
+    keys = [parse_verifier_key(verifier_key(origin, k.public_key())) for k in (old, new)]
+    text = checkpoint_text(origin, 3, leaf_hash(b"x"))
+
+    for key in (old, new):
+        assert open_note_by_any(sign_note(text, origin, key), keys).size == 3
+    with pytest.raises(UnknownKey):
+        open_note_by_any(sign_note(text, origin, other), keys)
+    with pytest.raises(UnknownKey):
+        open_note_by_any(sign_note(text, origin, old), [])
