@@ -18,7 +18,7 @@ from projections.tlog.appender import (
     LogAppender,
     LogFollower,
 )
-from projections.tlog.store import LogStore, SqlHashes, StoredCheckpoint
+from projections.tlog.store import SqlHashes, StoredCheckpoint
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ class TransparencyLog:
         checkpoint_interval: timedelta = DEFAULT_CHECKPOINT_INTERVAL,
     ) -> None:
         self.d = d
-        self.store = LogStore(d)
         self.appender = LogAppender(
             recorder, d, signer=signer, checkpoint_interval=checkpoint_interval
         )
-        self.signer = signer
+        # One store for reads and appends: its tables are made sure of once.
+        self.store = self.appender.store
 
     def follower(self, poll_interval: float = 1.0) -> LogFollower:
         return LogFollower(self.appender, poll_interval=poll_interval)
