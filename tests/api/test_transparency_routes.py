@@ -80,8 +80,23 @@ def test_an_awards_issuance_is_proven_in_a_signed_checkpoint(
     assert "log_inclusion" not in plain
 
 
+def settled(client: TestClient) -> Checkpoint:
+    """The checkpoint once the log has every event and has signed them all: no later
+    checkpoint can move the size under the test's feet."""
+    deadline = time.monotonic() + 10
+    while True:
+        ready = ok(client.get("/readyz"))
+        _, checkpoint = signed(client)
+        last = client.get("/v1/log/inclusion", params={"position": ready["ledger_position"]})
+        covered = last.status_code == 200 and last.json()["tree_size"] == checkpoint.size
+        if not ready["log_lag"] and covered:
+            return checkpoint
+        assert time.monotonic() < deadline, (ready, checkpoint)
+        time.sleep(0.05)
+
+
 def test_the_tiles_rebuild_the_signed_root(client: TestClient, world: World) -> None:
-    _, checkpoint = signed(client, at_least=3)
+    checkpoint = settled(client)
     size = checkpoint.size
     assert size < 256  # one partial tile at level 0 holds every leaf hash
     tile = client.get(f"/v1/log/tile/0/000.p/{size}")
