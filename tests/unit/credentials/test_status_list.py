@@ -223,7 +223,8 @@ def test_position_of_inverts_index_of() -> None:
 
 
 def test_the_first_positions_do_not_come_out_in_order() -> None:
-    first = [IndexPermutation(KEY).index_of(position) for position in range(100)]
+    permutation = IndexPermutation(KEY)
+    first = [permutation.index_of(position) for position in range(100)]
     assert first != sorted(first)
     # Spread over the list, not clustered at its start.
     assert max(first) > LIST_LENGTH // 2
