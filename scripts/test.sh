@@ -47,6 +47,10 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
 
+# The npm packages of the independent credential verifier (@digitalbazaar/vc, tests/interop),
+# exactly as its package-lock.json pins them.
+(cd tests/interop/vc_js && npm ci --no-audit --no-fund --loglevel=error)
+
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== ruff format"; .venv/bin/ruff format --check .
