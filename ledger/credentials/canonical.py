@@ -13,6 +13,9 @@ passed over:
 - a context URL that is not bundled: `documents.UnknownDocumentError`;
 - a control character U+0000-U+001F or U+007F in any key or string (pyld 3.3.0 writes
   their N-Quads escapes wrongly, so JavaScript verifiers disagree): `ControlCharacterError`;
+  except, in a string value, the three that lay out prose (tab, line feed, carriage
+  return: `ledger.domain.text` accepts them in free text), which pyld escapes as
+  ``\\t``, ``\\n`` and ``\\r`` exactly as RDFC-1.0 and rdf-canonize do;
 - a document larger than `MAX_DOCUMENT_BYTES`, nested deeper than `MAX_DEPTH`, or with
   more than `MAX_BLANK_NODES` blank nodes: `DocumentTooLargeError`.
 
@@ -45,7 +48,10 @@ MAX_BLANK_NODES = 256
 """Blank nodes in the RDF dataset; an award has a handful (criteria, proof, alignments)."""
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_CONTROL_BUT_LAYOUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# What RFC 3987 leaves out of an IRI; N-Quads writers disagree on how to escape it.
+_NOT_IN_AN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 
 
 class CanonicalizationError(ValueError):
@@ -57,7 +63,8 @@ class UndefinedTermError(CanonicalizationError):
 
 
 class ControlCharacterError(CanonicalizationError):
-    """A string holds a control character (U+0000-U+001F or U+007F)."""
+    """A string holds a control character (U+0000-U+001F or U+007F) other than a tab or a
+    line break in a value."""
 
 
 class DocumentTooLargeError(CanonicalizationError):
@@ -95,18 +102,18 @@ def _check_tree(value: Any, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise DocumentTooLargeError(f"the document nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, str):
-        _check_text(value)
+        _check_text(value, _CONTROL_BUT_LAYOUT)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _check_text(str(key))
+            _check_text(str(key), _CONTROL)
             _check_tree(item, depth + 1)
     elif isinstance(value, list | tuple):
         for item in value:
             _check_tree(item, depth + 1)
 
 
-def _check_text(text: str) -> None:
-    found = _CONTROL.search(text)
+def _check_text(text: str, refused: re.Pattern[str]) -> None:
+    found = refused.search(text)
     if found is not None:
         raise ControlCharacterError(
             f"the text {text[:40]!r} holds the control character "
@@ -159,6 +166,11 @@ def _require_iri(value: Any, what: str, *, blank_allowed: bool = False) -> None:
         raise UndefinedTermError(
             f"the {what} {value!r} is neither a term a context defines nor an absolute IRI: "
             "it would be left out of what is signed"
+        )
+    found = _NOT_IN_AN_IRI.search(value)
+    if found is not None:
+        raise UndefinedTermError(
+            f"the {what} {value[:60]!r} is not an IRI: it holds U+{ord(found.group()):04X}"
         )
 
 
