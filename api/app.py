@@ -24,7 +24,16 @@ from api.cors import PublicCors
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimitConfig
-from api.routers import authority, dids, employers, log, operations, providers, registers
+from api.routers import (
+    authority,
+    credentials,
+    dids,
+    employers,
+    log,
+    operations,
+    providers,
+    registers,
+)
 from api.status_reads import AsyncStatusReader
 from composition import open_process
 from ledger.config import Settings
@@ -32,6 +41,7 @@ from ledger.config import Settings
 ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     employers.router,
+    credentials.router,
     registers.router,
     providers.router,
     authority.router,

@@ -9,6 +9,7 @@
 * the read model, `ReadModel`, over the views (made on first use, so that commands
   which never read a view do not create their tables);
 * in the embedded mode, the follower that keeps the views up to date in this process;
+* the awards as signed credentials and the issuers' status lists (`CredentialService`);
 * the tamper-evident log (`TransparencyLog`): its tables beside the events, signed with
   the authority's key, appended by a follower of its own (in the embedded mode, in this
   process too).
@@ -24,9 +25,11 @@ from datetime import timedelta
 
 from composition.log_signing import AuthorityLogSigner, authority_log_verifiers, log_origin
 from ledger.application import Ledger
+from ledger.application.credentials import CredentialService
 from ledger.config import Settings
 from ledger.infrastructure.did_web import DidWeb
 from ledger.infrastructure.idempotency import IdempotencyStore
+from ledger.infrastructure.issued_credentials import IssuedCredentialStore
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.infrastructure.signing_keys import SigningKeyStore, secret_source
@@ -50,6 +53,7 @@ class Process:
     _embedded: EmbeddedProjections | None = field(default=None, repr=False)
     _signing_keys: SigningKeyStore | None = field(default=None, repr=False)
     _transparency_log: TransparencyLog | None = field(default=None, repr=False)
+    _credentials: CredentialService | None = field(default=None, repr=False)
     _log_follower: LogFollower | None = field(default=None, repr=False)
     _log_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -89,6 +93,22 @@ class Process:
                 secret=secret_source(self.settings),
             )
         return self._signing_keys
+
+    @property
+    def credentials(self) -> CredentialService:
+        """Awards as signed credentials, and the issuers' status lists (made on first
+        use: their tables too)."""
+        if self._credentials is None:
+            signing = self.settings.signing
+            self._credentials = CredentialService(
+                self.ledger,
+                keys=self.signing_keys,
+                issued=IssuedCredentialStore(self.side_tables),
+                revoked_awards=self.read_model.revoked_awards,
+                public_url=signing.public_url,
+                status_list_ttl=timedelta(seconds=signing.status_list_ttl_seconds),
+            )
+        return self._credentials
 
     @property
     def transparency_log(self) -> TransparencyLog:

@@ -132,6 +132,10 @@ class AwardNotFound(NotFound):
     pass
 
 
+class StatusListNotFound(NotFound):
+    """No status list of that number for that issuer."""
+
+
 class LearnerNotFound(NotFound):
     pass
 

@@ -104,6 +104,11 @@ class ReadModel:
         ``ledger.errors.AwardNotFound`` for an unknown award."""
         return status_queries.credential_status_at(self, award_id, at)
 
+    def revoked_awards(self, provider_id: UUID, at: datetime | None = None) -> dict[UUID, datetime]:
+        """The provider's awards revoked by ``at`` (default: at all), and when: the bits
+        of its status lists."""
+        return status_queries.revoked_awards(self, provider_id, at)
+
     def status_statement(self, condition: str) -> str:
         """The status lookup's statement for this store, rows chosen by ``condition``
         (SQL with ``?`` placeholders, e.g. ``s.award_id = ANY(?)``), for a reader that

@@ -9,6 +9,12 @@
                                ``signing_keys`` table. Absent, an embedded (SQLite) store
                                keeps a generated one in a file beside the database; a
                                PostgreSQL store refuses to make or use a signing key.
+``LEDGER_STATUS_LIST_TTL_SECONDS``  how long a relying party may keep a fetched status
+                               list before fetching it again: the list's ``ttl`` and its
+                               ``Cache-Control: max-age``. The default, 1, is the status
+                               API's own bound (a revoked award is not reported valid for
+                               more than a second, cached copies included); a deployment
+                               that accepts older answers may raise it, up to a day.
 """
 
 from __future__ import annotations
@@ -43,8 +49,15 @@ class SigningSettings:
     public_url: str = DEFAULT_PUBLIC_URL
     # Never in a repr: settings are printed in logs and test failures.
     secret: bytes | None = field(default=None, repr=False)
+    status_list_ttl_seconds: int = 1
 
     def __post_init__(self) -> None:
+        if not 1 <= self.status_list_ttl_seconds <= 86_400:
+            msg = (
+                "LEDGER_STATUS_LIST_TTL_SECONDS is from 1 second to a day, got"
+                f" {self.status_list_ttl_seconds}"
+            )
+            raise ValueError(msg)
         parts = urlsplit(self.public_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             msg = (
@@ -65,4 +78,5 @@ class SigningSettings:
         return cls(
             public_url=env.text("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             secret=parse_secret("LEDGER_SIGNING_KEY_SECRET", raw) if raw else None,
+            status_list_ttl_seconds=env.whole_number("LEDGER_STATUS_LIST_TTL_SECONDS", 1),
         )

@@ -23,6 +23,8 @@ MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
 OB_V3P0_3_0_3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+EU_ELEMENTS_V1 = "https://w3id.org/micro-credential-ledger/eu-elements/v1"
+"""The ledger's own context: the EU standard elements that Open Badges 3.0 has no term for."""
 
 BUNDLED: Mapping[str, str] = {
     VC_V2: "credentials-v2.jsonld",
@@ -31,6 +33,7 @@ BUNDLED: Mapping[str, str] = {
     DID_V1: "did-v1.jsonld",
     STATUS_LIST_V1: "vc-bitstring-status-list-v1.jsonld",
     OB_V3P0_3_0_3: "ob-v3p0-context-3.0.3.json",
+    EU_ELEMENTS_V1: "eu-micro-credential-v1.jsonld",
 }
 """Every URL the loader serves, and the bundled file that answers it."""
 

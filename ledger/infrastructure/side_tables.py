@@ -9,7 +9,8 @@ them to psycopg and to the schema.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import Recorder
@@ -94,6 +95,18 @@ class SideTables:
                 )
         return rows
 
+    @contextmanager
+    def turn(self, table: str) -> Iterator[Turn]:
+        """One transaction (all or none) with every other write of ``table`` kept out
+        until it commits, as `execute_in_turn`, for writes that depend on what the
+        transaction reads first ("the next free slot")."""
+        with self._datastore.transaction(commit=True) as cursor:
+            if self.is_postgres:
+                cursor.execute(
+                    self.statement(f"LOCK TABLE {{t}}{table} IN SHARE ROW EXCLUSIVE MODE")
+                )
+            yield Turn(self, cursor)
+
     def add_column(self, table: str, column: str) -> bool:
         """Add ``column`` ("name TYPE") to a table made before it existed; whether it
         was missing. Processes starting together take turns, as in `create`."""
@@ -120,3 +133,18 @@ class SideTables:
         with datastore_setup(datastore), datastore.transaction(commit=True) as cursor:
             for template in templates:
                 cursor.execute(self.statement(template))
+
+
+class Turn:
+    """The statements of one `SideTables.turn` transaction."""
+
+    def __init__(self, tables: SideTables, cursor: Any) -> None:
+        self._tables = tables
+        self._cursor = cursor
+
+    def query(self, template: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(self._tables.statement(template), tuple(params))
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def execute(self, template: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._tables.statement(template), tuple(params))

@@ -68,6 +68,31 @@ def credential_statuses(
     return found
 
 
+def revoked_awards(
+    ctx: ReadContext, provider_id: UUID, at: datetime | None = None
+) -> dict[UUID, datetime]:
+    """The provider's awards revoked by ``at`` (or at all), with when; from the partial
+    index on revoked rows, so the cost follows the revocations, not the awards."""
+    d = ctx.d
+    statement = (
+        "SELECT award_id, revoked_at FROM {s}proj_credential_status "
+        "WHERE provider_id = ? AND revoked_at IS NOT NULL"
+    )
+    params: list[Any] = [d.to_uuid(provider_id)]
+    if at is not None:
+        statement += " AND revoked_at <= ?"
+        params.append(d.to_ts(at))
+    with d.read() as c:
+        c.execute(d.q(statement), params)
+        rows = c.fetchall()
+    revoked: dict[UUID, datetime] = {}
+    for row in rows:
+        award_id, revoked_at = d.from_uuid(row["award_id"]), d.from_ts(row["revoked_at"])
+        assert award_id is not None and revoked_at is not None
+        revoked[award_id] = revoked_at
+    return revoked
+
+
 def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> CredentialStatus:
     report = ctx.ledger.award_status(award_id, at=at)
     award, provider, credential = report.award, report.provider, report.credential

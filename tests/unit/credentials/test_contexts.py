@@ -31,6 +31,9 @@ PINNED = {
     "data-integrity-v2.jsonld": "0f77743daf5b4e8fc067fc5ba5b21044283053aa717fc6b0219843bed3b00363",
     "did-v1.jsonld": "62c1054bf404d6dd3a4b26b64f830fd72095f6a26edc4469908c94351352ce5f",
     "multikey-v1.jsonld": "c5f3806f8286920573221938917988a18a4cc5a09e968d29649613c7a1c2b1f6",
+    "eu-micro-credential-v1.jsonld": (
+        "ccd59199099c8e1727de043f4f7f4b79401fc83800534f57fd9a557c237af994"
+    ),
     "ob-v3p0-context-3.0.3.json": (
         "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"
     ),

@@ -26,6 +26,8 @@ ALLOWED = {
     "re",
     "threading",
     "typing",
+    "uuid",
+    "decimal",
     "zlib",
     "base58",
     "cryptography",
