@@ -23,7 +23,13 @@ from api.problems import problem_response
 
 # Every route under these prefixes is public and read-only (tests/api/test_cors.py
 # checks this against the OpenAPI document): a keyed route must not be added here.
-PUBLIC_PREFIXES = ("/v1/credentials/", "/v1/register/", "/v1/status-lists/", "/contexts/")
+PUBLIC_PREFIXES = (
+    "/v1/credentials/",
+    "/v1/register/",
+    "/v1/status-lists/",
+    "/v1/verifications",
+    "/contexts/",
+)
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")  # POST: status:batch, a read with a body
 ALLOWED_HEADERS = ("Content-Type", "If-None-Match", "X-Request-ID")

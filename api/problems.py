@@ -28,6 +28,7 @@ from ledger.errors import (
     LastAuthorityKey,
     LedgerError,
     StoreUnavailable,
+    VerifierBusy,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -227,8 +228,19 @@ async def _on_commit_outcome_unknown(_: Request, error: Exception) -> Response:
 
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
+
+async def _on_verifier_busy(_: Request, error: Exception) -> Response:
+    return problem_response(
+        503,
+        "verifier-busy",
+        f"{error}: every slot for checking a credential's signature is taken",
+        headers={"Retry-After": STORE_RETRY_AFTER},
+    )
+
+
 HANDLERS: tuple[tuple[type[Exception], ExceptionHandler], ...] = (
     (StoreUnavailable, _on_store_unavailable),
+    (VerifierBusy, _on_verifier_busy),
     (CommitOutcomeUnknown, _on_commit_outcome_unknown),
     (LedgerError, _on_ledger_error),
     (ApiProblem, _on_api_problem),

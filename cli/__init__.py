@@ -14,6 +14,7 @@ from cli import (  # noqa: F401  (registers its commands)
     projections,
     seed,
     serve,
+    verify,
 )
 from cli.app import app
 

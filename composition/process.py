@@ -26,7 +26,9 @@ from datetime import timedelta
 from composition.log_signing import AuthorityLogSigner, authority_log_verifiers, log_origin
 from ledger.application import Ledger
 from ledger.application.credentials import CredentialService
+from ledger.application.verification import CredentialVerifier
 from ledger.config import Settings
+from ledger.infrastructure.bounded_proofs import BoundedProofChecker
 from ledger.infrastructure.did_web import DidWeb
 from ledger.infrastructure.idempotency import IdempotencyStore
 from ledger.infrastructure.issued_credentials import IssuedCredentialStore
@@ -54,6 +56,7 @@ class Process:
     _signing_keys: SigningKeyStore | None = field(default=None, repr=False)
     _transparency_log: TransparencyLog | None = field(default=None, repr=False)
     _credentials: CredentialService | None = field(default=None, repr=False)
+    _verifier: CredentialVerifier | None = field(default=None, repr=False)
     _log_follower: LogFollower | None = field(default=None, repr=False)
     _log_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -109,6 +112,18 @@ class Process:
                 status_list_ttl=timedelta(seconds=signing.status_list_ttl_seconds),
             )
         return self._credentials
+
+    @property
+    def verifier(self) -> CredentialVerifier:
+        """Checks presented credentials (their proofs in bounded child processes)."""
+        if self._verifier is None:
+            self._verifier = CredentialVerifier(
+                self.ledger,
+                keys=self.signing_keys,
+                credentials=self.credentials,
+                proofs=BoundedProofChecker(),
+            )
+        return self._verifier
 
     @property
     def transparency_log(self) -> TransparencyLog:

@@ -34,6 +34,11 @@ class InvalidRequest(LedgerError):
     kind = "invalid"
 
 
+class NotACredential(InvalidRequest):
+    """A document presented for verification is not a verifiable credential (not JSON,
+    too large, or without an issuer, an id or a proof): there is nothing to check."""
+
+
 class MissingAssessment(InvalidRequest):
     """Rule 1: no micro-credential without an assessment."""
 
@@ -251,6 +256,10 @@ class LastAuthorityKey(LedgerError):
     """Revoking this key would leave no live authority key: the authority would be
     locked out of its own API (a new one can still be made on the server with
     ``ledger authority create-key``)."""
+
+
+class VerifierBusy(Exception):
+    """Every slot for checking an untrusted proof stayed taken: retry shortly."""
 
 
 class StoreUnavailable(Exception):

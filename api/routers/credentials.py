@@ -18,8 +18,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.models.common import Moment
+from api.models.verifications import VerificationAnswer
 from api.problems import problem_response, problem_responses
 from api.services import ServicesDep
+from ledger.credentials.canonical import MAX_DOCUMENT_BYTES
 from ledger.credentials.documents import EU_ELEMENTS_V1, bundled_bytes
 from ledger.domain import limits
 
@@ -141,3 +143,36 @@ async def status_list(
         else "public, max-age=86400"
     )
     return _vc_response(signed.document, request, cache)
+
+
+@router.post(
+    "/v1/verifications",
+    operation_id="verifyCredential",
+    summary="Check a presented credential: its signature, key, register entry, issuer's"
+    " accreditation, validity and revocation",
+    description=(
+        "The body is the credential as the learner gave it (JSON, as downloaded from"
+        " `/v1/credentials/{award_id}/credential`). The answer lists each check (passed,"
+        " failed, or not checked because an earlier one failed) in plain words; `verified`"
+        " is true when every check passed. A document that is not a credential at all (not"
+        " JSON, no issuer, no proof) is a 422 problem; a credential that fails a check is"
+        " a 200 answer saying which. The signature is checked with a bound on the work: a"
+        " document crafted to make canonicalization slow is refused within about a second."
+        " Nothing is written."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _JSON_LD_OBJECT},
+                VC_MEDIA_TYPE: {"schema": _JSON_LD_OBJECT},
+            },
+        },
+        "x-max-body-bytes": MAX_DOCUMENT_BYTES,
+    },
+    responses=problem_responses(413, 422, 503),
+)
+async def verify_credential(request: Request, services: ServicesDep) -> VerificationAnswer:
+    body = await request.body()
+    report = await run_in_threadpool(services.verifier.verify, body)
+    return VerificationAnswer.of(report)

@@ -14,6 +14,7 @@ from types import ModuleType
 from uuid import UUID
 
 import httpx2
+import orjson
 import pytest
 
 from tests.api.served_demo import ServedDemo, served_demo
@@ -119,3 +120,27 @@ def test_a_generated_client_reads_the_problem_and_field_errors_of_a_refusal(
     assert too_many.status_code == 422
     assert isinstance(too_many.parsed, models.Problem)
     assert [e.location for e in too_many.parsed.errors] == [["body", "award_ids"]]
+
+
+def test_a_generated_client_downloads_a_credential_and_has_it_verified(
+    served: ServedDemo, generated: Path
+) -> None:
+    client = module(generated, "client").Client(base_url=served.url, timeout=30)
+    get_credential = module(generated, "api.credentials.get_signed_credential")
+    verify = module(generated, "api.credentials.verify_credential")
+    models = module(generated, "models")
+
+    with client as http:
+        downloaded = get_credential.sync_detailed(award_id=served.demo.valid_award, client=http)
+        assert downloaded.status_code == 200
+        assert downloaded.headers["content-type"] == "application/vc"
+        credential = orjson.loads(downloaded.content)
+        body = models.VerifyCredentialJsonBody.from_dict(credential)
+        answer = verify.sync_detailed(client=http, body=body)
+
+    assert answer.status_code == 200, answer.content
+    assert isinstance(answer.parsed, models.VerificationAnswer)
+    assert answer.parsed.verified is True
+    assert [str(getattr(c.outcome, "value", c.outcome)) for c in answer.parsed.checks] == [
+        "passed"
+    ] * 7

@@ -68,6 +68,8 @@ def test_writes_document_idempotency_problems_and_example_bodies(client: TestCli
             continue
         if path.startswith("/v1/authority/keys/"):
             continue  # rotation and revocation of a key take no body and write no event
+        if path == "/v1/verifications":
+            continue  # a presented credential is open JSON-LD (the verifier judges it), no write
         body = resolve(document, op["requestBody"]["content"]["application/json"]["schema"])
         assert body.get("additionalProperties") is False, path  # unknown fields refused
         if path.endswith("/keys"):

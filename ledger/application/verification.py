@@ -1,0 +1,405 @@
+"""A presented credential checked against the register, in plain words (issue 20, item 4).
+
+An employer, a wallet or a border official holds a credential file and asks: is it
+genuine, and does it still hold? `CredentialVerifier.verify` answers with a list of
+checks, each passed, failed or not checked (an earlier failure makes it meaningless):
+
+1. **issuer**: the issuer is an awarding body in this register (a did:web name under the
+   ledger's public URL);
+2. **key**: the proof names a key the issuer publishes, and that key was the issuer's
+   current one when the proof was made;
+3. **signature**: the proof is valid for that key: the credential is exactly as signed.
+   Checked in a child process with a time bound (`BoundedProofChecker`): the document is
+   untrusted, and canonicalizing a crafted graph can take minutes;
+4. **register**: the register holds this award, made by this issuer;
+5. **accreditation**: the issuer was accredited on the day of issue;
+6. **validity period**: the credential is in force today (not before ``validFrom``, not
+   after ``validUntil``);
+7. **status**: the revocation bit the credential names, in its issuer's status list, is
+   not set (and it is the bit the register gave this award).
+
+The credential passes when every check passes. What it certifies is judged from the
+document only once the signature holds (before that, its words are anyone's).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from ledger.application import Ledger
+from ledger.application.credentials import CredentialService
+from ledger.application.results import AwardStatusReport
+from ledger.credentials.canonical import MAX_DOCUMENT_BYTES
+from ledger.domain import ids
+from ledger.domain.accreditation import ProviderStanding, Standing
+from ledger.domain.status import AwardStatus
+from ledger.errors import AwardNotFound, NotACredential, ProviderNotFound
+from ledger.infrastructure.bounded_proofs import BoundedProofChecker, ProofOutcome
+from ledger.infrastructure.did_web import AUTHORITY, public_key_from_multibase
+from ledger.infrastructure.issued_credentials import StatusSlot
+from ledger.infrastructure.signing_keys import PublishedKey, SigningKeyStore
+
+
+class CheckName(str, enum.Enum):
+    ISSUER = "issuer"
+    KEY = "key"
+    SIGNATURE = "signature"
+    REGISTER = "register"
+    ACCREDITATION = "accreditation"
+    VALIDITY_PERIOD = "validity_period"
+    STATUS = "status"
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: CheckName
+    outcome: Outcome
+    says: str
+    """What was found, in a sentence for a person."""
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    checks: tuple[Check, ...]
+    checked_at: datetime
+    award_id: UUID | None
+    issuer: str | None
+    """The issuer's DID, as the credential names it."""
+
+    @property
+    def verified(self) -> bool:
+        return all(check.outcome is Outcome.PASSED for check in self.checks)
+
+
+@dataclass(frozen=True)
+class PresentedCredential:
+    """A document presented for verification, read as far as the checks need."""
+
+    document: dict[str, Any]
+    award_id: UUID | None
+    issuer: str
+    proof: dict[str, Any]
+
+
+class CredentialVerifier:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        keys: SigningKeyStore,
+        credentials: CredentialService,
+        proofs: BoundedProofChecker,
+    ) -> None:
+        self.ledger = ledger
+        self.keys = keys
+        self.credentials = credentials
+        self.proofs = proofs
+
+    def verify(self, body: bytes) -> VerificationReport:
+        """The checks of the credential in ``body`` (JSON). `NotACredential` if there is
+        nothing to check; `VerifierBusy` if no proof-checking slot frees up."""
+        presented = read_presented(body)
+        run = _Run(self, presented)
+        run.all()
+        return VerificationReport(
+            checks=tuple(run.checks),
+            checked_at=run.now,
+            award_id=presented.award_id,
+            issuer=presented.issuer,
+        )
+
+
+class _Run:
+    """One verification: the checks in order, each recorded as it is made."""
+
+    def __init__(self, verifier: CredentialVerifier, presented: PresentedCredential) -> None:
+        self.v = verifier
+        self.p = presented
+        self.now = verifier.ledger.clock()
+        self.checks: list[Check] = []
+
+    def record(self, name: CheckName, passed: bool, says: str) -> bool:
+        self.checks.append(Check(name, Outcome.PASSED if passed else Outcome.FAILED, says))
+        return passed
+
+    def skip(self, *names: CheckName) -> None:
+        for name in names:
+            if all(check.name is not name for check in self.checks):
+                self.checks.append(
+                    Check(name, Outcome.NOT_CHECKED, "Not checked: an earlier check failed.")
+                )
+
+    def all(self) -> None:
+        code = self.issuer()
+        key = self.key(code) if code else None
+        if code is None or key is None or not self.signature(key):
+            self.skip(*CheckName)
+            return
+        report = self.register(code)
+        if report is None:
+            self.skip(*CheckName)
+            return
+        self.accreditation(report)
+        self.validity_period()
+        self.status(report)
+
+    # --- the checks ---------------------------------------------------------------------
+    def issuer(self) -> str | None:
+        named = self.v.keys.names.owner_of(f"{self.p.issuer}#issuer")
+        if named is None or named[0] == AUTHORITY:
+            self.record(
+                CheckName.ISSUER,
+                False,
+                f"The issuer {self.p.issuer} is not an awarding body of this register: the"
+                " credential cannot be checked here.",
+            )
+            return None
+        try:
+            provider = self.v.ledger.get_provider(ids.provider_id(named[0]))
+        except (ProviderNotFound, ValueError):
+            self.record(CheckName.ISSUER, False, f"No awarding body {named[0]} is in the register.")
+            return None
+        self.record(
+            CheckName.ISSUER, True, f"Issued by {provider.name} ({provider.code}), in the register."
+        )
+        return provider.code
+
+    def key(self, code: str) -> PublishedKey | None:
+        method = self.p.proof.get("verificationMethod")
+        key = self.v.keys.find(method) if isinstance(method, str) else None
+        if key is None or key.owner != code:
+            self.record(
+                CheckName.KEY, False, f"The proof does not name a key that {code} publishes."
+            )
+            return None
+        created = _moment(self.p.proof.get("created"))
+        if created is None or not _current_in_the_second(key, created) or created > self.now:
+            when = "an unreadable time" if created is None else created.isoformat()
+            self.record(
+                CheckName.KEY,
+                False,
+                f"The proof says it was made at {when}, when the key it names was not"
+                f" {code}'s signing key.",
+            )
+            return None
+        self.record(
+            CheckName.KEY,
+            True,
+            f"Signed on {created.date().isoformat()} with a key {code} publishes, its"
+            " signing key at that time.",
+        )
+        return key
+
+    def signature(self, key: PublishedKey) -> bool:
+        public = public_key_from_multibase(key.public_key_multibase).public_bytes_raw()
+        found = self.v.proofs.check(self.p.document, public)
+        says = {
+            ProofOutcome.VALID: "The signature is valid: the credential is exactly as it was"
+            " signed.",
+            ProofOutcome.INVALID: "The signature does not match: the credential was changed"
+            " after it was signed, or was not signed with this key.",
+            ProofOutcome.UNREADABLE: "The credential cannot be read as it would have been"
+            f" signed ({found.detail}).",
+            ProofOutcome.TOO_COSTLY: "The credential is built so that checking its signature"
+            f" would take too long ({found.detail}): refused.",
+        }[found.outcome]
+        return self.record(CheckName.SIGNATURE, found.outcome is ProofOutcome.VALID, says)
+
+    def register(self, code: str) -> AwardStatusReport | None:
+        award_id = self.p.award_id
+        report = None
+        if award_id is not None:
+            try:
+                report = self.v.ledger.award_status(award_id)
+            except AwardNotFound:
+                report = None
+        if report is None or report.provider.code != code:
+            self.record(
+                CheckName.REGISTER,
+                False,
+                f"The register holds no award {self.p.document.get('id')} made by {code}.",
+            )
+            return None
+        self.record(
+            CheckName.REGISTER,
+            True,
+            f"The register holds this award: {report.award.terms.title}, made by {code}.",
+        )
+        return report
+
+    def accreditation(self, report: AwardStatusReport) -> None:
+        issued_on = report.award.issued_on
+        standing = report.provider.standing_on(issued_on)
+        name = report.provider.name
+        if standing.accredited:
+            self.record(
+                CheckName.ACCREDITATION,
+                True,
+                f"{name} was accredited on {issued_on.isoformat()}, the day of issue.",
+            )
+        else:
+            self.record(
+                CheckName.ACCREDITATION,
+                False,
+                f"{name} was not accredited on {issued_on.isoformat()}, the day of issue:"
+                f" {_why_not(standing)}.",
+            )
+
+    def validity_period(self) -> None:
+        starts = _moment(self.p.document.get("validFrom"))
+        ends = _moment(self.p.document.get("validUntil"))
+        if starts is not None and starts > self.now:
+            self.record(
+                CheckName.VALIDITY_PERIOD,
+                False,
+                f"It is not in force before {starts.date().isoformat()}.",
+            )
+        elif ends is not None and ends <= self.now:
+            self.record(
+                CheckName.VALIDITY_PERIOD, False, f"It expired on {ends.date().isoformat()}."
+            )
+        else:
+            until = "" if ends is None else f", until {ends.date().isoformat()}"
+            self.record(CheckName.VALIDITY_PERIOD, True, f"It is in force today{until}.")
+
+    def status(self, report: AwardStatusReport) -> None:
+        code = report.provider.code
+        named = _status_entry(self.p.document.get("credentialStatus"))
+        kept = self.v.credentials.issued.find(report.award.award_id)
+        expected = None if kept is None else kept.slot
+        if named is None or expected is None or named != self._entry_of(expected):
+            self.record(
+                CheckName.STATUS,
+                False,
+                f"Its status entry is not the one the register gave this award in {code}'s"
+                " status list.",
+            )
+            return
+        assert expected is not None
+        if self.v.credentials.set_bit(expected):
+            self.record(
+                CheckName.STATUS,
+                False,
+                f"Revoked: its bit is set in {code}'s status list"
+                f" (list {expected.list_number}, entry {expected.index}).",
+            )
+        elif report.status in _NOT_IN_GOOD_STANDING:
+            self.record(CheckName.STATUS, False, _NOT_IN_GOOD_STANDING[report.status])
+        else:
+            self.record(
+                CheckName.STATUS,
+                True,
+                f"Not revoked: its bit in {code}'s status list (list {expected.list_number},"
+                f" entry {expected.index}) is clear.",
+            )
+
+    def _entry_of(self, slot: StatusSlot) -> tuple[str, int]:
+        return self.v.credentials.status_list_url(slot.issuer, slot.list_number), slot.index
+
+
+# What the register knows beyond the revocation bit (expiry is the validity check's).
+_NOT_IN_GOOD_STANDING = {
+    AwardStatus.ISSUER_WITHDRAWN: "Its awarding body has since been withdrawn from the"
+    " register: the credential no longer holds.",
+    AwardStatus.COMPONENT_REVOKED: "It was stacked from other awards, and one of them has"
+    " been revoked.",
+}
+
+
+def read_presented(body: bytes) -> PresentedCredential:
+    """The parts of a presented credential every check needs, or `NotACredential`."""
+    if len(body) > MAX_DOCUMENT_BYTES:
+        msg = (
+            f"the document is {len(body)} bytes, over the bound of {MAX_DOCUMENT_BYTES}:"
+            " a credential is a few kilobytes"
+        )
+        raise NotACredential(msg)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise NotACredential(f"the document is not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise NotACredential("the document is not a JSON object")
+    types = document.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise NotACredential('the document is not a credential: no type "VerifiableCredential"')
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise NotACredential("the credential names no issuer")
+    proof = _one_proof(document.get("proof"))
+    if proof is None:
+        raise NotACredential("the credential has no proof (or more than one): it is unsigned")
+    unsigned = {key: value for key, value in document.items() if key != "proof"}
+    return PresentedCredential(
+        document={**unsigned, "proof": proof},
+        award_id=_urn_uuid(document.get("id")),
+        issuer=issuer_id,
+        proof=proof,
+    )
+
+
+def _why_not(standing: ProviderStanding) -> str:
+    if standing.standing is Standing.NOT_ACCREDITED and standing.state is not None:
+        return f"it was {standing.state.value}"
+    return {
+        Standing.EXPIRED: "its accreditation had expired",
+        Standing.REGISTERED_ONLY: "it was registered, not yet accredited",
+        Standing.NOT_REGISTERED: "it was not yet in the register",
+    }.get(standing.standing, standing.standing.value)
+
+
+def _current_in_the_second(key: PublishedKey, created: datetime) -> bool:
+    """Was ``key`` current at some moment of the second ``created`` names? A proof's time
+    is written to the second, and an owner's first key is made the moment it first signs."""
+    return key.valid_from < created + timedelta(seconds=1) and (
+        key.valid_until is None or created < key.valid_until
+    )
+
+
+def _one_proof(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else None
+    return value if isinstance(value, dict) else None
+
+
+def _urn_uuid(value: Any) -> UUID | None:
+    if not isinstance(value, str) or not value.startswith("urn:uuid:"):
+        return None
+    try:
+        return UUID(value.removeprefix("urn:uuid:"))
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _status_entry(value: Any) -> tuple[str, int] | None:
+    entry = value[0] if isinstance(value, list) and len(value) == 1 else value
+    if not isinstance(entry, Mapping) or entry.get("statusPurpose") != "revocation":
+        return None
+    url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
+    if not isinstance(url, str) or not isinstance(index, str) or not index.isdigit():
+        return None
+    return url, int(index)
