@@ -33,6 +33,10 @@ class CredentialStatusView(View):
             "CREATE TABLE IF NOT EXISTS {s}proj_stack_components ("
             "component_id {uuid} NOT NULL, stacked_id {uuid} NOT NULL, "
             "PRIMARY KEY (component_id, stacked_id)) {without_rowid}",
+        ]
+
+    def index_statements(self) -> list[str]:
+        return [
             # The revoked awards of one issuer: the bits its status lists set (a small
             # part of the table, so a partial index).
             "CREATE INDEX IF NOT EXISTS proj_credential_status_revoked "
