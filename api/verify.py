@@ -12,6 +12,12 @@ assurance, the awarding body's country and accreditation) comes from the ledger'
 event-sourced state (`Ledger.award_status`), which also answers for an award issued a
 moment ago that the view has not applied yet. A revocation the ledger already holds
 always wins: the page never says "valid" about a revoked award.
+
+Every word the page shows (but what providers wrote: titles, outcomes, assessment
+methods) comes from the catalogue of the reader's language (`api.i18n`): ``?lang=``,
+then ``Accept-Language``, then English. An award's page answers first and offers the
+form after; it also gives a QR code of its own link (``LEDGER_PUBLIC_URL``) and a link to
+the signed credential.
 """
 
 from __future__ import annotations
@@ -22,19 +28,22 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from api.i18n import LANGUAGES, Catalogue, Choice, catalogue, choose_language, english
+from api.qr import qr_svg
 from api.services import Services
 from ledger.application import AwardStatusReport
 from ledger.domain import codes
 from ledger.domain.accreditation import Standing
 from ledger.domain.status import AwardStatus
-from ledger.domain.values import AwardRoute
+from ledger.domain.values import AwardRoute, RevocationReason
 from ledger.errors import NotFound
 
 HERE = Path(__file__).parent
@@ -51,55 +60,44 @@ PAGE_HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    # The words follow the reader's Accept-Language (`api.i18n`).
+    "Vary": "Accept-Language",
 }
+
+EXAMPLE_ID = "3f2a9c4e-1b7d-5e2a-9c4b-7d1e2f3a4b5c"
 
 _UUID_IN_TEXT = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
 
-# How each status is told: a word and a symbol, never colour alone.
-STATUS_TEXT = {
-    AwardStatus.VALID: ("valid", "✓", "This credential is valid."),
-    AwardStatus.REVOKED: ("revoked", "✗", "This credential has been revoked."),
-    AwardStatus.EXPIRED: ("expired", "!", "This credential has expired."),
-    AwardStatus.NOT_YET_ISSUED: ("not yet issued", "!", "This credential is not yet issued."),
-    AwardStatus.ISSUER_WITHDRAWN: (
-        "issuer withdrawn",
-        "!",
-        "This credential was issued, but its awarding body has since been withdrawn.",
-    ),
-    AwardStatus.COMPONENT_REVOKED: (
-        "component revoked",
-        "!",
-        "This credential was stacked from other awards, and one of them has been revoked.",
-    ),
-}
-
-# The same, for a check as of a past day ("was it valid when we hired her?").
-PAST_HEADLINE = {
-    AwardStatus.VALID: "At the end of {day}, this credential was valid.",
-    AwardStatus.REVOKED: "At the end of {day}, this credential had been revoked.",
-    AwardStatus.EXPIRED: "At the end of {day}, this credential had expired.",
-    AwardStatus.NOT_YET_ISSUED: "At the end of {day}, this credential had not yet been issued.",
-    AwardStatus.ISSUER_WITHDRAWN: "At the end of {day}, this credential's awarding body had"
-    " been withdrawn.",
-    AwardStatus.COMPONENT_REVOKED: "At the end of {day}, one of the awards this credential was"
-    " stacked from had been revoked.",
+# How each status is told: a word and a symbol, never colour alone. The words, the
+# headline and the point-in-time headline ("was it valid when we hired her?") are the
+# catalogue's ``status.{value}.word``, ``.headline`` and ``.past``.
+STATUS_SYMBOL = {
+    AwardStatus.VALID: "✓",
+    AwardStatus.REVOKED: "✗",
+    AwardStatus.EXPIRED: "!",
+    AwardStatus.NOT_YET_ISSUED: "!",
+    AwardStatus.ISSUER_WITHDRAWN: "!",
+    AwardStatus.COMPONENT_REVOKED: "!",
 }
 
 # How a past day is judged (`Ledger.award_status`), told on every point-in-time answer.
-PAST_BASIS = (
-    "Judged by the day the credential was issued and the days the authority's decisions "
-    "took effect, as the register knows them today; a revocation counts from the moment it "
-    "was entered in the register."
-)
+PAST_BASIS = "past.basis"
 
 ROUTE_TEXT = {
-    AwardRoute.COURSE: "Completion of the course and its assessment",
-    AwardRoute.PRIOR_LEARNING: "Recognition of prior learning (validation of non-formal or "
-    "informal learning)",
-    AwardRoute.STACKED: "Stacking of component micro-credentials",
+    AwardRoute.COURSE: "route.course",
+    AwardRoute.PRIOR_LEARNING: "route.prior_learning",
+    AwardRoute.STACKED: "route.stacked",
 }
+
+# The revocation's category as the public sees it (`RevocationReason.label` in English).
+REVOCATION_TEXT = {reason: f"revocation.{reason.value}" for reason in RevocationReason}
+
+
+def status_key(status: AwardStatus, part: str) -> str:
+    """The catalogue's key of a status's ``word``, ``headline`` or ``past`` headline."""
+    return f"status.{status.value}.{part}"
 
 
 def parse_award_id(text: str) -> UUID | None:
@@ -157,101 +155,117 @@ class Verification:
     """How a point-in-time answer is judged (``PAST_BASIS``)."""
 
 
-def _level(nqf: int | None, eqf: int | None) -> str | None:
+def _level(t: Catalogue, nqf: int | None, eqf: int | None) -> str | None:
     parts = []
     if nqf is not None:
-        parts.append(f"NQF level {nqf}")
+        parts.append(t.text("level.nqf", level=nqf))
     if eqf is not None:
-        parts.append(f"EQF level {eqf}")
+        parts.append(t.text("level.eqf", level=eqf))
     return " / ".join(parts) or None
 
 
-def _ects(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return f"{text} ECTS"
+def _ects(t: Catalogue, value: Decimal) -> str:
+    return t.text("workload.ects", ects=t.number(value))
 
 
 SUPERVISION_TEXT = {
-    "unsupervised": "Unsupervised",
-    "supervised_without_id_check": "Supervised, without identity verification",
-    "supervised_with_id_check": "Supervised, with identity verification",
+    "unsupervised": "supervision.unsupervised",
+    "supervised_without_id_check": "supervision.supervised_without_id_check",
+    "supervised_with_id_check": "supervision.supervised_with_id_check",
 }
 
 
-def _words(value: Any) -> str | None:
+def _participation(t: Catalogue, value: Any) -> str | None:
     if value is None:
         return None
     text = str(getattr(value, "value", value))
-    return text.replace("_", " ").capitalize()
+    key = f"participation.{text}"
+    if key in t.messages:
+        return t.text(key)
+    return text.replace("_", " ").capitalize()  # pragma: no cover - every form is listed
 
 
-def _provider_standing(report: AwardStatusReport) -> tuple[bool, str]:
+def _supervision(t: Catalogue, supervision: Any) -> str | None:
+    key = SUPERVISION_TEXT.get(supervision.value) if supervision else None
+    return t.text(key) if key else None
+
+
+def _provider_standing(t: Catalogue, report: AwardStatusReport) -> tuple[bool, str]:
     """The domain's standing of the awarding body on the report's day, in words."""
     found = report.standing
-    until = found.valid_until.isoformat() if found.valid_until else "-"
+    until = t.day(found.valid_until) if found.valid_until else "-"
     if found.standing is Standing.ACCREDITED:
-        return True, f"Accredited by the national authority until {until}"
+        return True, t.text("standing.accredited", until=until)
     if found.standing is Standing.EXPIRED:
-        return False, f"Not accredited: the accreditation expired on {until}"
+        return False, t.text("standing.expired", until=until)
     if found.standing is Standing.REGISTERED_ONLY:
-        return False, "Not accredited: registered with the national authority only"
+        return False, t.text("standing.registered_only")
     if found.standing is Standing.NOT_REGISTERED or found.state is None:
-        return False, "Not in the national register on that day: registered later"
-    reason = f" ({found.reason})" if found.reason else ""
-    return False, f"Not accredited: accreditation {found.state.value}{reason}"
+        return False, t.text("standing.not_registered")
+    state = t.text(f"provider_state.{found.state.value}")
+    if found.reason:
+        return False, t.text("standing.not_accredited_because", state=state, reason=found.reason)
+    return False, t.text("standing.not_accredited", state=state)
 
 
 def verification(
-    report: AwardStatusReport, status: AwardStatus | None = None, as_of: date | None = None
+    report: AwardStatusReport,
+    status: AwardStatus | None = None,
+    as_of: date | None = None,
+    t: Catalogue | None = None,
 ) -> Verification:
-    """The page's content for ``report``; ``status`` (from the status view) overrides
-    the report's unless the report knows of a revocation. ``as_of`` is the day of a
-    point-in-time check (the report is then as of the end of that day)."""
+    """The page's content for ``report``, in the words of ``t`` (English by default);
+    ``status`` (from the status view) overrides the report's unless the report knows of
+    a revocation. ``as_of`` is the day of a point-in-time check (the report is then as
+    of the end of that day)."""
+    t = t or english()
     award, credential, provider = report.award, report.credential, report.provider
     spec = credential.specification
     terms = award.terms
     if status is None or award.revoked_at is not None or award.components:
         status = report.status
-    word, symbol, headline = STATUS_TEXT[status]
+    headline = t.text(status_key(status, "headline"))
     if as_of is not None:
-        headline = PAST_HEADLINE[status].format(day=as_of.isoformat())
+        headline = t.text(status_key(status, "past"), day=t.day(as_of))
     revoked = status is AwardStatus.REVOKED
-    accredited, standing = _provider_standing(report)
+    accredited, standing = _provider_standing(t, report)
     assessment = award.assessment.method if award.assessment else spec.assessment_type
     supervision = award.assessment.supervision if award.assessment else spec.supervision
-    route = ROUTE_TEXT[award.route]
+    route = t.text(ROUTE_TEXT[award.route])
     if award.route is AwardRoute.STACKED:
-        route = f"{route} ({len(award.components)} components)"
-    country = codes.country_name(provider.country)
+        route = t.text("route.with_components", route=route, count=len(award.components))
+    country = t.country(provider.country, codes.country_name(provider.country))
     recorded = award.issued_at.date()
     entered_on = recorded.isoformat() if recorded != award.issued_on else None
     elements = [
-        Element("Title", terms.title),
-        Element("Awarding body", provider.name),
-        Element("Country of the awarding body", country),
-        Element("Date of issuing", award.issued_on.isoformat()),
-        Element("Entered in the register", entered_on),
-        Element("Learning outcomes", items=tuple(spec.learning_outcomes), skills=spec.esco_skills),
-        Element("Notional workload", _ects(terms.workload_ects)),
-        Element("Level", _level(terms.nqf_level, terms.eqf_level)),
-        Element("Type of assessment", assessment),
-        Element("Form of participation", _words(spec.participation_form)),
-        Element("Type of quality assurance", spec.quality_assurance),
-        Element("How it was awarded", route),
-        Element("Field of study", spec.field_of_study),
+        Element(t.text("element.title"), terms.title),
+        Element(t.text("element.awarding_body"), provider.name),
+        Element(t.text("element.country"), country),
+        Element(t.text("element.issued"), t.day(award.issued_on)),
+        Element(t.text("element.entered"), t.day(recorded) if entered_on else None),
         Element(
-            "Supervision and identity verification",
-            SUPERVISION_TEXT.get(supervision.value) if supervision else None,
+            t.text("element.learning_outcomes"),
+            items=tuple(spec.learning_outcomes),
+            skills=spec.esco_skills,
         ),
-        Element("Prerequisites", spec.prerequisites),
-        Element("Integration and stackability", spec.stackability),
-        Element("Further information", spec.further_information),
+        Element(t.text("element.workload"), _ects(t, terms.workload_ects)),
+        Element(t.text("element.level"), _level(t, terms.nqf_level, terms.eqf_level)),
+        Element(t.text("element.assessment"), assessment),
+        Element(t.text("element.participation"), _participation(t, spec.participation_form)),
+        Element(t.text("element.quality_assurance"), spec.quality_assurance),
+        Element(t.text("element.route"), route),
+        Element(t.text("element.field"), spec.field_of_study),
+        Element(t.text("element.supervision"), _supervision(t, supervision)),
+        Element(t.text("element.prerequisites"), spec.prerequisites),
+        Element(t.text("element.stackability"), spec.stackability),
+        Element(t.text("element.further"), spec.further_information),
     ]
+    category = award.revocation_category if revoked else None
     return Verification(
         award_id=award.award_id,
         status=status,
-        status_word=word,
-        status_symbol=symbol,
+        status_word=t.text(status_key(status, "word")),
+        status_symbol=STATUS_SYMBOL[status],
         headline=headline,
         checked_at=report.at,
         as_of=as_of,
@@ -261,18 +275,18 @@ def verification(
         issued_on=award.issued_on.isoformat(),
         expires_on=award.expires_on.isoformat() if award.expires_on else None,
         revoked_at=award.revoked_at if revoked else None,
-        revocation_reason=(
-            award.revocation_category.label if revoked and award.revocation_category else None
-        ),
+        revocation_reason=t.text(REVOCATION_TEXT[category]) if category else None,
         provider_accredited=accredited,
         provider_standing=standing,
         elements=tuple(e for e in elements if e.value or e.items),
         entered_on=entered_on,
-        basis=PAST_BASIS if as_of is not None else None,
+        basis=t.text(PAST_BASIS) if as_of is not None else None,
     )
 
 
-def lookup(request: Request, award_id: UUID, as_of: date | None = None) -> Verification | None:
+def lookup(
+    request: Request, award_id: UUID, as_of: date | None = None, t: Catalogue | None = None
+) -> Verification | None:
     """The award's verification, now or as of the end of the day ``as_of`` (UTC), or
     ``None`` when the ledger has no such award."""
     services: Services = request.app.state.services
@@ -281,31 +295,99 @@ def lookup(request: Request, award_id: UUID, as_of: date | None = None) -> Verif
             report = services.ledger.award_status(award_id, at=_end_of(as_of))
         except NotFound:
             return None
-        return verification(report, as_of=as_of)
+        return verification(report, as_of=as_of, t=t)
     view = services.read_model.credential_status(award_id)
     try:
         report = services.ledger.award_status(award_id)
     except NotFound:
         return None
-    return verification(report, AwardStatus(view.status) if view is not None else None)
+    return verification(report, AwardStatus(view.status) if view is not None else None, t=t)
 
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def parse_day(text: str | None, today: date) -> date | str | None:
+def parse_day(text: str | None, today: date, t: Catalogue | None = None) -> date | str | None:
     """The optional "valid on" day: ``None`` when not given, the date, or a message
     saying what is wrong with it."""
+    t = t or english()
     if text is None or not text.strip():
         return None
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        return f"“{text.strip()[:40]}” is not a date: use the form 2026-03-01."
+        return t.text("date_error.not_a_date", text=text.strip()[:40])
     if day > today:
-        return f"{day.isoformat()} is in the future: the register answers for today or a past day."
+        return t.text("date_error.future", day=t.day(day))
     return day
+
+
+@dataclass(frozen=True)
+class Language:
+    """One entry of the language switcher."""
+
+    lang: str
+    name: str
+    href: str
+    current: bool
+
+
+def language_of(request: Request) -> Choice:
+    return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def language_links(request: Request, current: str) -> tuple[Language, ...]:
+    """This page in each language: the same path and query, ``lang`` set."""
+    path = quote(request.url.path)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return tuple(
+        Language(
+            lang=lang,
+            name=catalogue(lang).name,
+            href=f"{path}?{urlencode([*kept, ('lang', lang)])}",
+            current=lang == current,
+        )
+        for lang in LANGUAGES
+    )
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page's template needs to speak the reader's language: ``t`` (the
+    catalogue), ``lang``, the switcher's links, and ``lang_query`` (``?lang=xx``, or
+    empty when the language was not asked for by ``?lang=``) for the page's own links."""
+    choice = language_of(request)
+    return {
+        "t": catalogue(choice.lang),
+        "lang": choice.lang,
+        "languages": language_links(request, choice.lang),
+        "lang_param": choice.lang if choice.explicit else None,
+        "lang_query": "?" + urlencode({"lang": choice.lang}) if choice.explicit else "",
+    }
+
+
+def verification_link(request: Request, award_id: UUID) -> str:
+    """The award's page at the ledger's public address (``LEDGER_PUBLIC_URL``)."""
+    services: Services = request.app.state.services
+    return f"{services.settings.signing.public_url.rstrip('/')}/verify/{award_id}"
+
+
+def _title(
+    t: Catalogue,
+    result: Verification | None,
+    not_found: UUID | None,
+    invalid: str | None,
+    date_error: str | None,
+) -> str:
+    if result is not None:
+        return t.text("title.result", status=result.status_word.capitalize(), title=result.title)
+    if not_found is not None:
+        return t.text("not_found.title")
+    if invalid is not None:
+        return t.text("invalid.title")
+    if date_error is not None:
+        return t.text("date_error.title")
+    return t.text("verify.heading")
 
 
 def _page(
@@ -318,21 +400,20 @@ def _page(
     invalid: str | None = None,
     on: str = "",
     date_error: str | None = None,
+    answer_first: bool = False,
 ) -> HTMLResponse:
-    title = "Verify a micro-credential"
-    if result is not None:
-        title = f"{result.status_word.capitalize()}: {result.title}"
-    elif not_found is not None:
-        title = "Not found"
-    elif invalid is not None:
-        title = "Not an award id"
-    elif date_error is not None:
-        title = "Not a day to check"
+    context = page_context(request)
+    t: Catalogue = context["t"]
+    link = verification_link(request, result.award_id) if result is not None else None
+    qr: Markup | None = None
+    if link is not None:
+        qr = qr_svg(link, label=t.text("keep.qr_label", url=link))
     response = templates.TemplateResponse(
         request,
         "verify.html",
         {
-            "page_title": title,
+            **context,
+            "page_title": _title(t, result, not_found, invalid, date_error),
             "query": query,
             "result": result,
             "not_found": not_found,
@@ -340,6 +421,10 @@ def _page(
             "on": on,
             "date_error": date_error,
             "today": datetime.now(UTC).date().isoformat(),
+            "example_id": EXAMPLE_ID,
+            "answer_first": answer_first,
+            "link": link,
+            "qr": qr,
         },
         status_code=status_code,
         headers=PAGE_HEADERS,
@@ -354,7 +439,7 @@ def verify_form(
     on: str | None = Query(None, description="Check as of the end of this day (YYYY-MM-DD)"),
 ) -> Response:
     """The form; submitted (GET ``?award_id=``), it sends the reader to the award's own
-    page, the link they can keep or share."""
+    page, the link they can keep or share (in the language asked for by ``?lang=``)."""
     if award_id is None or not award_id.strip():
         return _page(request)
     parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
@@ -363,8 +448,14 @@ def verify_form(
             request, status_code=400, query=award_id[:500], invalid=award_id[:500], on=on or ""
         )
     target = f"/verify/{parsed}"
+    params: dict[str, str] = {}
     if on and on.strip():
-        target += "?" + urlencode({"on": on.strip()[:40]})
+        params["on"] = on.strip()[:40]
+    choice = language_of(request)
+    if choice.explicit:
+        params["lang"] = choice.lang
+    if params:
+        target += "?" + urlencode(params)
     return RedirectResponse(target, status_code=303, headers=PAGE_HEADERS)
 
 
@@ -383,14 +474,37 @@ def verify_award(
     award_id: str,
     on: str | None = Query(None, description="Check as of the end of this day (YYYY-MM-DD)"),
 ) -> HTMLResponse:
-    """One award's status and what it certifies, now or as of a past day."""
+    """One award's status and what it certifies, now or as of a past day: the answer
+    first, then the form to check another."""
+    t = catalogue(language_of(request).lang)
     parsed = parse_award_id(award_id) if len(award_id) <= 500 else None
     if parsed is None:
-        return _page(request, status_code=400, query=award_id[:500], invalid=award_id[:500])
-    day = parse_day(on, datetime.now(UTC).date())
+        return _page(
+            request,
+            status_code=400,
+            query=award_id[:500],
+            invalid=award_id[:500],
+            answer_first=True,
+        )
+    day = parse_day(on, datetime.now(UTC).date(), t)
     if isinstance(day, str):
-        return _page(request, status_code=400, query=str(parsed), on=on or "", date_error=day)
-    result = lookup(request, parsed, day)
+        return _page(
+            request,
+            status_code=400,
+            query=str(parsed),
+            on=on or "",
+            date_error=day,
+            answer_first=True,
+        )
+    result = lookup(request, parsed, day, t)
     if result is None:
-        return _page(request, status_code=404, query=str(parsed), not_found=parsed)
-    return _page(request, query=str(parsed), result=result, on=day.isoformat() if day else "")
+        return _page(
+            request, status_code=404, query=str(parsed), not_found=parsed, answer_first=True
+        )
+    return _page(
+        request,
+        query=str(parsed),
+        result=result,
+        on=day.isoformat() if day else "",
+        answer_first=True,
+    )

@@ -194,3 +194,58 @@ def test_the_form_works_from_the_keyboard_alone(server: Server, browser: object)
     expect(page.locator("#outcome")).to_contain_text("Valid")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # no sideways scrolling on a phone
+
+
+def test_a_french_reader_reads_french_and_switches_language_by_keyboard(
+    server: Server, browser: object
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 900, "height": 1200})
+    page = context.new_page()  # Accept-Language: fr-FR
+
+    award = server.demo.valid_award
+    page.goto(f"{server.url}/verify/{award}")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page).to_have_title(re.compile("Valide"))
+    expect(page.locator("#outcome")).to_contain_text("Valide")
+    expect(page.locator(".headline")).to_have_text("Cette microcertification est valide.")
+    qr = page.get_by_role("img", name=re.compile("Code QR du lien de cette vérification"))
+    expect(qr).to_be_visible()
+    assert qr.bounding_box()["width"] >= 100  # type: ignore[index]
+
+    # By the keyboard alone: past the answer and the form, to the switcher.
+    passed_the_form = False
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "[document.activeElement.type || '', document.activeElement.hreflang || '']"
+        )
+        passed_the_form = passed_the_form or focused[0] == "submit"
+        if focused[1] == "en":
+            break
+    else:
+        raise AssertionError("the English link of the switcher was never focused")
+    assert passed_the_form  # the switcher comes after the form
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(f"{server.url}/verify/{award}?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#outcome")).to_contain_text("Valid")
+    context.close()
+
+
+def test_the_printed_page_is_the_answer_and_its_qr_code(server: Server, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+    page.goto(f"{server.url}/verify/{server.demo.revoked_award}")
+    page.emulate_media(media="print")
+
+    for hidden in (".lookup", ".languages", ".download", ".skip"):
+        expect(page.locator(hidden)).to_be_hidden()
+    for shown in ("#outcome", ".revocation", ".certifies", ".qr svg"):
+        expect(page.locator(shown)).to_be_visible()
+    assert len(page.pdf()) > 10_000
