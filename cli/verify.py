@@ -76,7 +76,7 @@ def _as_json(report: VerificationReport) -> dict[str, object]:
         "issuer": report.issuer,
         "checked_at": report.checked_at.isoformat(),
         "checks": [
-            {"check": c.name.value, "outcome": c.outcome.value, "says": c.says}
+            {"check": c.name.value, "outcome": c.outcome.value, "reason": c.reason, "says": c.says}
             for c in report.checks
         ],
     }

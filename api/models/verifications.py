@@ -20,6 +20,11 @@ class CheckAnswer(ResponseModel):
         description="passed, failed, or not_checked (an earlier check failed, so this one"
         " would mean nothing)."
     )
+    reason: str = Field(
+        description="What was found, as a stable code (`signature.changed`,"
+        " `status.revoked`, ...), for a program to act on.",
+        examples=["signature.valid"],
+    )
     says: str = Field(
         description="What was found, in a sentence for a person.",
         examples=["The signature is valid: the credential is exactly as it was signed."],
@@ -44,7 +49,9 @@ class VerificationAnswer(ResponseModel):
             issuer=report.issuer,
             checked_at=report.checked_at,
             checks=[
-                CheckAnswer(check=check.name, outcome=check.outcome, says=check.says)
+                CheckAnswer(
+                    check=check.name, outcome=check.outcome, reason=check.reason, says=check.says
+                )
                 for check in report.checks
             ],
         )

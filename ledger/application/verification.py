@@ -63,12 +63,68 @@ class Outcome(str, enum.Enum):
     NOT_CHECKED = "not_checked"
 
 
+FINDINGS: dict[str, str] = {
+    "issuer.in_register": "Issued by {name} ({code}), in the register.",
+    "issuer.foreign": "The issuer {issuer} is not an awarding body of this register: the"
+    " credential cannot be checked here.",
+    "issuer.unknown": "No awarding body {code} is in the register.",
+    "key.not_published": "The proof does not name a key that {code} publishes.",
+    "key.not_current": "The proof says it was made at {moment}, when the key it names was"
+    " not {code}'s signing key.",
+    "key.current": "Signed on {day} with a key {code} publishes, its signing key at that time.",
+    "signature.valid": "The signature is valid: the credential is exactly as it was signed.",
+    "signature.changed": "The signature does not match: the credential was changed after it"
+    " was signed, or was not signed with this key.",
+    "signature.unreadable": "The credential cannot be read as it would have been signed"
+    " ({detail}).",
+    "signature.too_costly": "The credential is built so that checking its signature would"
+    " take too long ({detail}): refused.",
+    "register.unknown": "The register holds no award {id} made by {code}.",
+    "register.held": "The register holds this award: {title}, made by {code}.",
+    "accreditation.accredited": "{name} was accredited on {day}, the day of issue.",
+    "accreditation.suspended": "{name} was not accredited on {day}, the day of issue: it was"
+    " suspended.",
+    "accreditation.withdrawn": "{name} was not accredited on {day}, the day of issue: it had"
+    " been withdrawn.",
+    "accreditation.expired": "{name} was not accredited on {day}, the day of issue: its"
+    " accreditation had expired.",
+    "accreditation.registered_only": "{name} was not accredited on {day}, the day of issue:"
+    " it was registered, not yet accredited.",
+    "accreditation.not_registered": "{name} was not accredited on {day}, the day of issue:"
+    " it was not yet in the register.",
+    "validity.not_yet": "It is not in force before {day}.",
+    "validity.expired": "It expired on {day}.",
+    "validity.in_force": "It is in force today.",
+    "validity.in_force_until": "It is in force today, until {day}.",
+    "status.other_entry": "Its status entry is not the one the register gave this award in"
+    " {code}'s status list.",
+    "status.revoked": "Revoked: its bit is set in {code}'s status list (list {list}, entry"
+    " {entry}).",
+    "status.issuer_withdrawn": "Its awarding body has since been withdrawn from the"
+    " register: the credential no longer holds.",
+    "status.component_revoked": "It was stacked from other awards, and one of them has been"
+    " revoked.",
+    "status.clear": "Not revoked: its bit in {code}'s status list (list {list}, entry"
+    " {entry}) is clear.",
+    "not_checked": "Not checked: an earlier check failed.",
+}
+"""What a check found, by reason, in English (the verification page has each in every
+language it speaks, with the same placeholders)."""
+
+
 @dataclass(frozen=True)
 class Check:
     name: CheckName
     outcome: Outcome
-    says: str
-    """What was found, in a sentence for a person."""
+    reason: str
+    """What was found, as a key of `FINDINGS`."""
+    facts: Mapping[str, str]
+    """The values its sentence names (days as ISO dates)."""
+
+    @property
+    def says(self) -> str:
+        """What was found, in a sentence for a person."""
+        return FINDINGS[self.reason].format(**self.facts)
 
 
 @dataclass(frozen=True)
@@ -131,16 +187,16 @@ class _Run:
         self.now = verifier.ledger.clock()
         self.checks: list[Check] = []
 
-    def record(self, name: CheckName, passed: bool, says: str) -> bool:
-        self.checks.append(Check(name, Outcome.PASSED if passed else Outcome.FAILED, says))
+    def record(self, check: CheckName, passed: bool, reason: str, /, **facts: object) -> bool:
+        outcome = Outcome.PASSED if passed else Outcome.FAILED
+        text = {key: str(value) for key, value in facts.items()}
+        self.checks.append(Check(check, outcome, reason, text))
         return passed
 
     def skip(self, *names: CheckName) -> None:
         for name in names:
             if all(check.name is not name for check in self.checks):
-                self.checks.append(
-                    Check(name, Outcome.NOT_CHECKED, "Not checked: an earlier check failed.")
-                )
+                self.checks.append(Check(name, Outcome.NOT_CHECKED, "not_checked", {}))
 
     def all(self) -> None:
         code = self.issuer()
@@ -160,20 +216,15 @@ class _Run:
     def issuer(self) -> str | None:
         named = self.v.keys.names.owner_of(f"{self.p.issuer}#issuer")
         if named is None or named[0] == AUTHORITY:
-            self.record(
-                CheckName.ISSUER,
-                False,
-                f"The issuer {self.p.issuer} is not an awarding body of this register: the"
-                " credential cannot be checked here.",
-            )
+            self.record(CheckName.ISSUER, False, "issuer.foreign", issuer=self.p.issuer)
             return None
         try:
             provider = self.v.ledger.get_provider(ids.provider_id(named[0]))
         except (ProviderNotFound, ValueError):
-            self.record(CheckName.ISSUER, False, f"No awarding body {named[0]} is in the register.")
+            self.record(CheckName.ISSUER, False, "issuer.unknown", code=named[0])
             return None
         self.record(
-            CheckName.ISSUER, True, f"Issued by {provider.name} ({provider.code}), in the register."
+            CheckName.ISSUER, True, "issuer.in_register", name=provider.name, code=provider.code
         )
         return provider.code
 
@@ -181,42 +232,29 @@ class _Run:
         method = self.p.proof.get("verificationMethod")
         key = self.v.keys.find(method) if isinstance(method, str) else None
         if key is None or key.owner != code:
-            self.record(
-                CheckName.KEY, False, f"The proof does not name a key that {code} publishes."
-            )
+            self.record(CheckName.KEY, False, "key.not_published", code=code)
             return None
         created = _moment(self.p.proof.get("created"))
         if created is None or not _current_in_the_second(key, created) or created > self.now:
-            when = "an unreadable time" if created is None else created.isoformat()
-            self.record(
-                CheckName.KEY,
-                False,
-                f"The proof says it was made at {when}, when the key it names was not"
-                f" {code}'s signing key.",
-            )
+            when = self.p.proof.get("created") if created is None else created.isoformat()
+            self.record(CheckName.KEY, False, "key.not_current", moment=when, code=code)
             return None
-        self.record(
-            CheckName.KEY,
-            True,
-            f"Signed on {created.date().isoformat()} with a key {code} publishes, its"
-            " signing key at that time.",
-        )
+        self.record(CheckName.KEY, True, "key.current", day=created.date().isoformat(), code=code)
         return key
 
     def signature(self, key: PublishedKey) -> bool:
         public = public_key_from_multibase(key.public_key_multibase).public_bytes_raw()
         found = self.v.proofs.check(self.p.document, public)
-        says = {
-            ProofOutcome.VALID: "The signature is valid: the credential is exactly as it was"
-            " signed.",
-            ProofOutcome.INVALID: "The signature does not match: the credential was changed"
-            " after it was signed, or was not signed with this key.",
-            ProofOutcome.UNREADABLE: "The credential cannot be read as it would have been"
-            f" signed ({found.detail}).",
-            ProofOutcome.TOO_COSTLY: "The credential is built so that checking its signature"
-            f" would take too long ({found.detail}): refused.",
+        reason = {
+            ProofOutcome.VALID: "signature.valid",
+            ProofOutcome.INVALID: "signature.changed",
+            ProofOutcome.UNREADABLE: "signature.unreadable",
+            ProofOutcome.TOO_COSTLY: "signature.too_costly",
         }[found.outcome]
-        return self.record(CheckName.SIGNATURE, found.outcome is ProofOutcome.VALID, says)
+        facts = {"detail": found.detail} if found.detail else {}
+        return self.record(
+            CheckName.SIGNATURE, found.outcome is ProofOutcome.VALID, reason, **facts
+        )
 
     def register(self, code: str) -> AwardStatusReport | None:
         award_id = self.p.award_id
@@ -227,96 +265,57 @@ class _Run:
             except AwardNotFound:
                 report = None
         if report is None or report.provider.code != code:
-            self.record(
-                CheckName.REGISTER,
-                False,
-                f"The register holds no award {self.p.document.get('id')} made by {code}.",
-            )
+            named = self.p.document.get("id")
+            self.record(CheckName.REGISTER, False, "register.unknown", id=named, code=code)
             return None
-        self.record(
-            CheckName.REGISTER,
-            True,
-            f"The register holds this award: {report.award.terms.title}, made by {code}.",
-        )
+        title = report.award.terms.title
+        self.record(CheckName.REGISTER, True, "register.held", title=title, code=code)
         return report
 
     def accreditation(self, report: AwardStatusReport) -> None:
         issued_on = report.award.issued_on
         standing = report.provider.standing_on(issued_on)
-        name = report.provider.name
-        if standing.accredited:
-            self.record(
-                CheckName.ACCREDITATION,
-                True,
-                f"{name} was accredited on {issued_on.isoformat()}, the day of issue.",
-            )
-        else:
-            self.record(
-                CheckName.ACCREDITATION,
-                False,
-                f"{name} was not accredited on {issued_on.isoformat()}, the day of issue:"
-                f" {_why_not(standing)}.",
-            )
+        self.record(
+            CheckName.ACCREDITATION,
+            standing.accredited,
+            f"accreditation.{_standing_word(standing)}",
+            name=report.provider.name,
+            day=issued_on.isoformat(),
+        )
 
     def validity_period(self) -> None:
         starts = _moment(self.p.document.get("validFrom"))
         ends = _moment(self.p.document.get("validUntil"))
+        name = CheckName.VALIDITY_PERIOD
         if starts is not None and starts > self.now:
-            self.record(
-                CheckName.VALIDITY_PERIOD,
-                False,
-                f"It is not in force before {starts.date().isoformat()}.",
-            )
+            self.record(name, False, "validity.not_yet", day=starts.date().isoformat())
         elif ends is not None and ends <= self.now:
-            self.record(
-                CheckName.VALIDITY_PERIOD, False, f"It expired on {ends.date().isoformat()}."
-            )
+            self.record(name, False, "validity.expired", day=ends.date().isoformat())
+        elif ends is not None:
+            self.record(name, True, "validity.in_force_until", day=ends.date().isoformat())
         else:
-            until = "" if ends is None else f", until {ends.date().isoformat()}"
-            self.record(CheckName.VALIDITY_PERIOD, True, f"It is in force today{until}.")
+            self.record(name, True, "validity.in_force")
 
     def status(self, report: AwardStatusReport) -> None:
         code = report.provider.code
         named = _status_entry(self.p.document.get("credentialStatus"))
         kept = self.v.credentials.issued.find(report.award.award_id)
-        expected = None if kept is None else kept.slot
-        if named is None or expected is None or named != self._entry_of(expected):
-            self.record(
-                CheckName.STATUS,
-                False,
-                f"Its status entry is not the one the register gave this award in {code}'s"
-                " status list.",
-            )
+        if kept is None or named != self._entry_of(kept.slot):
+            self.record(CheckName.STATUS, False, "status.other_entry", code=code)
             return
-        assert expected is not None
-        if self.v.credentials.set_bit(expected):
-            self.record(
-                CheckName.STATUS,
-                False,
-                f"Revoked: its bit is set in {code}'s status list"
-                f" (list {expected.list_number}, entry {expected.index}).",
-            )
-        elif report.status in _NOT_IN_GOOD_STANDING:
-            self.record(CheckName.STATUS, False, _NOT_IN_GOOD_STANDING[report.status])
+        slot = kept.slot
+        where = {"code": code, "list": slot.list_number, "entry": slot.index}
+        if self.v.credentials.set_bit(slot):
+            self.record(CheckName.STATUS, False, "status.revoked", **where)
+        elif report.status is AwardStatus.ISSUER_WITHDRAWN:
+            self.record(CheckName.STATUS, False, "status.issuer_withdrawn")
+        elif report.status is AwardStatus.COMPONENT_REVOKED:
+            self.record(CheckName.STATUS, False, "status.component_revoked")
         else:
-            self.record(
-                CheckName.STATUS,
-                True,
-                f"Not revoked: its bit in {code}'s status list (list {expected.list_number},"
-                f" entry {expected.index}) is clear.",
-            )
+            self.record(CheckName.STATUS, True, "status.clear", **where)
 
     def _entry_of(self, slot: StatusSlot) -> tuple[str, int]:
         return self.v.credentials.status_list_url(slot.issuer, slot.list_number), slot.index
-
-
-# What the register knows beyond the revocation bit (expiry is the validity check's).
-_NOT_IN_GOOD_STANDING = {
-    AwardStatus.ISSUER_WITHDRAWN: "Its awarding body has since been withdrawn from the"
-    " register: the credential no longer holds.",
-    AwardStatus.COMPONENT_REVOKED: "It was stacked from other awards, and one of them has"
-    " been revoked.",
-}
 
 
 def read_presented(body: bytes) -> PresentedCredential:
@@ -352,14 +351,11 @@ def read_presented(body: bytes) -> PresentedCredential:
     )
 
 
-def _why_not(standing: ProviderStanding) -> str:
+def _standing_word(standing: ProviderStanding) -> str:
+    """The `FINDINGS` suffix of an accreditation check: accredited, or why not."""
     if standing.standing is Standing.NOT_ACCREDITED and standing.state is not None:
-        return f"it was {standing.state.value}"
-    return {
-        Standing.EXPIRED: "its accreditation had expired",
-        Standing.REGISTERED_ONLY: "it was registered, not yet accredited",
-        Standing.NOT_REGISTERED: "it was not yet in the register",
-    }.get(standing.standing, standing.standing.value)
+        return standing.state.value  # suspended or withdrawn
+    return standing.standing.value
 
 
 def _current_in_the_second(key: PublishedKey, created: datetime) -> bool:

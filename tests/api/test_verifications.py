@@ -108,6 +108,7 @@ def test_a_revoked_award_fails_the_status_check(client: TestClient, world: World
 
     assert answer["verified"] is False
     assert outcomes(answer)["status"] == "failed"
+    assert [c["reason"] for c in answer["checks"]][-1] == "status.revoked"
     assert says(answer, "status").startswith("Revoked: its bit is set")
     assert "plagiarism" not in orjson.dumps(answer).decode()
 
