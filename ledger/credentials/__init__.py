@@ -8,6 +8,8 @@ No database, no HTTP, no network: every JSON-LD context is bundled (``contexts/`
 - `data_integrity`: the ``eddsa-rdfc-2022`` cryptosuite, creating and verifying proofs;
 - `status_list`: W3C Bitstring Status List v1.0: the bounded ``encodedList`` codec, the keyed
   permutation that hands out list indexes, and the status list credential.
+- `europass`: an award as a Europass Digital Credential (ELM 3), the unsigned export in the
+  EDC's own VC 1.1-based context, a document separate from the signed VC 2.0 one.
 
 Checked byte for byte against the W3C vc-di-eddsa vectors and the Open Badges 3.0
 specification's signed example in tests/unit/credentials.
