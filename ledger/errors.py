@@ -146,6 +146,11 @@ class LearnerNotFound(NotFound):
 
 
 # --- forbidden ------------------------------------------------------------------------
+class NotExportable(LedgerError):
+    """The award cannot be written in a requested format (its issuer's country or its
+    language has no concept in that format's vocabularies)."""
+
+
 class NotYourObject(LedgerError):
     """A provider tried to act on another provider's credential or award, or to do what
     only the authority does."""

@@ -13,6 +13,7 @@ import hashlib
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -66,7 +67,47 @@ def _vc_response(body: bytes, request: Request, cache_control: str) -> Response:
 async def signed_credential(award_id: UUID, request: Request, services: ServicesDep) -> Response:
     # Signing is CPU work (about 11 ms): off the event loop.
     document = await run_in_threadpool(services.credentials.credential, award_id)
-    return _vc_response(document.encode("utf-8"), request, CREDENTIAL_CACHE_CONTROL)
+    response = _vc_response(document.encode("utf-8"), request, CREDENTIAL_CACHE_CONTROL)
+    # The file a learner keeps, named for what it is when a browser saves it.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="micro-credential-{award_id}.json"'
+    )
+    return response
+
+
+ELM_MEDIA_TYPE = "application/ld+json"
+
+
+@router.get(
+    "/v1/credentials/{award_id}/europass",
+    operation_id="getEuropassCredential",
+    summary="The award as a Europass Digital Credential (European Learning Model 3)",
+    description=(
+        "The same award in the European Learning Model 3 (`EuropeanDigitalCredential`,"
+        " the EDC application profile context on VC 1.1), for the Europass wallet and"
+        " the Europass Digital Credentials infrastructure. A separate document from the"
+        " signed Open Badges credential (the EDC context cannot be combined with VC 2.0)"
+        " and unsigned: the EDC seals credentials with a qualified e-seal (JAdES), which"
+        " the issuer applies. 409 `not-exportable` for an awarding body outside the EU"
+        " and EEA, whose country ELM's vocabulary does not list."
+    ),
+    responses={
+        200: {"content": {ELM_MEDIA_TYPE: {"schema": _JSON_LD_OBJECT}}, "description": "OK"},
+        **problem_responses(404, 409, 422, 503),
+    },
+    response_class=Response,
+)
+async def europass_credential(award_id: UUID, services: ServicesDep) -> Response:
+    document = await run_in_threadpool(services.credentials.europass, award_id)
+    return Response(
+        orjson.dumps(document),
+        media_type=ELM_MEDIA_TYPE,
+        headers={
+            # What the award certifies does not change, but its awarding body's name may.
+            "Cache-Control": "public, max-age=3600",
+            "Content-Disposition": f'attachment; filename="europass-{award_id}.jsonld"',
+        },
+    )
 
 
 EU_ELEMENTS_PATH = "/contexts/eu-elements/v1"

@@ -6,6 +6,9 @@ key, and serves the kept document ever after. A provider that may not sign today
 accredited, suspended, withdrawn) gets nothing new signed: `signing.signer_for` asks the
 domain first; what it signed before is still served.
 
+`CredentialService.europass` is the same award as a Europass Digital Credential (ELM 3),
+unsigned, for the Europass wallet and the EDC infrastructure.
+
 `CredentialService.status_list` is an issuer's W3C Bitstring Status List: the bits of its
 revoked awards (read from the credential-status view, so a revocation shows within the
 status API's own bound), signed by the issuer, who must be the credential's issuer for a
@@ -30,6 +33,7 @@ from ledger.application import Ledger
 from ledger.application.results import AwardStatusReport
 from ledger.application.signing import owner_of, signer_for
 from ledger.credentials.data_integrity import create_proof
+from ledger.credentials.europass import ElmExportError, elm_credential
 from ledger.credentials.open_badge import (
     AssessmentFacts,
     AwardFacts,
@@ -38,7 +42,7 @@ from ledger.credentials.open_badge import (
 )
 from ledger.credentials.status_list import encode_list, status_entry, status_list_credential
 from ledger.domain import ids
-from ledger.errors import StatusListNotFound
+from ledger.errors import NotExportable, StatusListNotFound
 from ledger.infrastructure.issued_credentials import IssuedCredentialStore, StatusSlot
 from ledger.infrastructure.signing_keys import SigningKeyStore
 
@@ -102,6 +106,16 @@ class CredentialService:
         # The Open Badges 3.0 schema wants the proof as an array (a set of one).
         signed["proof"] = [signed["proof"]]
         return self.issued.save_signed(award_id, orjson.dumps(signed).decode("utf-8"))
+
+    def europass(self, award_id: UUID) -> dict[str, Any]:
+        """The award as a Europass Digital Credential (ELM 3), unsigned: a document of
+        its own, as the EDC context cannot be combined with VC 2.0. `AwardNotFound`, or
+        `NotExportable` for an award ELM's vocabularies cannot express."""
+        facts = self.award_facts(self.ledger.award_status(award_id))
+        try:
+            return elm_credential(facts)
+        except ElmExportError as error:
+            raise NotExportable(f"award {award_id} cannot be written in ELM 3: {error}") from None
 
     def award_facts(self, report: AwardStatusReport) -> AwardFacts:
         award, provider = report.award, report.provider

@@ -71,6 +71,7 @@ class Settings:
         "LEDGER_WORKERS",
         "LEDGER_PUBLIC_URL",
         "LEDGER_SIGNING_KEY_SECRET",
+        "LEDGER_STATUS_LIST_TTL_SECONDS",
     )
     """Every variable `from_env` reads."""
 

@@ -397,3 +397,46 @@ def test_a_wallet_in_a_browser_may_read_lists_and_credentials(
         response = client.get(path, headers=origin)
         assert response.status_code == 200, path
         assert response.headers["access-control-allow-origin"] == "*", path
+
+
+def test_the_europass_export_of_a_served_award_meets_the_edc_shapes(
+    client: TestClient, world: World
+) -> None:
+    from tests.unit.credentials.test_europass import KNOWN_GAPS, shacl_violations, triples
+
+    award_id = issue(client, world, "2026-DA-0014")
+    response = client.get(f"/v1/credentials/{award_id}/europass")
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/ld+json"
+    assert f'filename="europass-{award_id}.jsonld"' in response.headers["content-disposition"]
+    document = orjson.loads(response.content)
+    assert "EuropeanDigitalCredential" in document["type"]
+    assert triples(document)  # every term defined by the EDC context (none dropped)
+    assert shacl_violations(document) <= KNOWN_GAPS
+    assert "pseudonym-0815" not in response.text
+
+
+def test_a_downloaded_credential_is_named_for_what_it_is(client: TestClient, world: World) -> None:
+    award_id = issue(client, world, "2026-DA-0015")
+    response = client.get(f"/v1/credentials/{award_id}/credential")
+    disposition = response.headers["content-disposition"]
+    assert disposition == f'attachment; filename="micro-credential-{award_id}.json"'
+
+
+def test_an_awarding_body_outside_the_eea_has_no_europass_export(
+    client: TestClient, authority: Headers, world: World
+) -> None:
+    swiss = accredited_provider(client, authority, "EPFL", country="CH")
+    credential_id = accredited_credential(client, authority, swiss, "CH-1")
+    issued = ok(
+        client.post(
+            swiss.path("/awards"),
+            json=award("pseudonym-0815", "CH-2026-1", credential_id),
+            headers=swiss.headers,
+        ),
+        201,
+    )
+    response = client.get(f"/v1/credentials/{issued['awards'][0]['award_id']}/europass")
+    assert response.status_code == 409, response.text
+    assert response.json()["type"].endswith("/not-exportable")
