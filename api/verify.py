@@ -39,6 +39,7 @@ from markupsafe import Markup
 from api.i18n import LANGUAGES, Catalogue, Choice, catalogue, choose_language, english
 from api.qr import qr_svg
 from api.services import Services
+from api.verify_checks import SignedChecks, signed_checks
 from ledger.application import AwardStatusReport
 from ledger.domain import codes
 from ledger.domain.accreditation import Standing
@@ -401,6 +402,7 @@ def _page(
     on: str = "",
     date_error: str | None = None,
     answer_first: bool = False,
+    checks: SignedChecks | None = None,
 ) -> HTMLResponse:
     context = page_context(request)
     t: Catalogue = context["t"]
@@ -425,6 +427,7 @@ def _page(
             "answer_first": answer_first,
             "link": link,
             "qr": qr,
+            "checks": checks,
         },
         status_code=status_code,
         headers=PAGE_HEADERS,
@@ -501,10 +504,14 @@ def verify_award(
         return _page(
             request, status_code=404, query=str(parsed), not_found=parsed, answer_first=True
         )
+    # Today's answer also shows the checks of the signed credential (a past day's
+    # does not: they say whether it holds now).
+    checks = signed_checks(request, parsed, t) if day is None else None
     return _page(
         request,
         query=str(parsed),
         result=result,
         on=day.isoformat() if day else "",
         answer_first=True,
+        checks=checks,
     )

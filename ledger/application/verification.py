@@ -25,23 +25,28 @@ document only once the signature holds (before that, its words are anyone's).
 from __future__ import annotations
 
 import enum
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.application import Ledger
 from ledger.application.credentials import CredentialService
 from ledger.application.results import AwardStatusReport
 from ledger.credentials.canonical import MAX_DOCUMENT_BYTES
+from ledger.credentials.data_integrity import verify_proof
 from ledger.domain import ids
 from ledger.domain.accreditation import ProviderStanding, Standing
 from ledger.domain.status import AwardStatus
-from ledger.errors import AwardNotFound, NotACredential, ProviderNotFound
-from ledger.infrastructure.bounded_proofs import BoundedProofChecker, ProofOutcome
+from ledger.errors import AwardNotFound, NotACredential, ProviderNotAccredited, ProviderNotFound
+from ledger.infrastructure.bounded_proofs import ProofCheck, ProofOutcome
 from ledger.infrastructure.did_web import AUTHORITY, public_key_from_multibase
 from ledger.infrastructure.issued_credentials import StatusSlot
 from ledger.infrastructure.signing_keys import PublishedKey, SigningKeyStore
@@ -150,6 +155,39 @@ class PresentedCredential:
     proof: dict[str, Any]
 
 
+class ProofChecker(Protocol):
+    def check(self, document: dict[str, Any], public_key: bytes) -> ProofCheck: ...
+
+
+class KeptProofChecker:
+    """Proofs of the credentials the ledger signed and keeps, checked in this process:
+    their bytes are the ledger's own, not a stranger's upload, and a document and a key
+    never change, so each answer is kept (the verification page asks on every view)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._answers: OrderedDict[bytes, ProofCheck] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def check(self, document: dict[str, Any], public_key: bytes) -> ProofCheck:
+        key = hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS) + public_key)
+        digest = key.digest()
+        with self._lock:
+            if digest in self._answers:
+                self._answers.move_to_end(digest)
+                return self._answers[digest]
+        try:
+            valid = verify_proof(document, Ed25519PublicKey.from_public_bytes(public_key))
+            found = ProofCheck(ProofOutcome.VALID if valid else ProofOutcome.INVALID)
+        except ValueError as error:
+            found = ProofCheck(ProofOutcome.UNREADABLE, str(error)[:300])
+        with self._lock:
+            self._answers[digest] = found
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return found
+
+
 class CredentialVerifier:
     def __init__(
         self,
@@ -157,18 +195,32 @@ class CredentialVerifier:
         *,
         keys: SigningKeyStore,
         credentials: CredentialService,
-        proofs: BoundedProofChecker,
+        proofs: ProofChecker,
+        kept_proofs: ProofChecker | None = None,
     ) -> None:
         self.ledger = ledger
         self.keys = keys
         self.credentials = credentials
         self.proofs = proofs
+        self.kept_proofs = kept_proofs or KeptProofChecker()
 
     def verify(self, body: bytes) -> VerificationReport:
         """The checks of the credential in ``body`` (JSON). `NotACredential` if there is
         nothing to check; `VerifierBusy` if no proof-checking slot frees up."""
-        presented = read_presented(body)
-        run = _Run(self, presented)
+        return self._report(read_presented(body), self.proofs)
+
+    def verify_kept(self, award_id: UUID) -> VerificationReport | None:
+        """The checks of the award's own signed credential, as the ledger serves it
+        (signed now if it never was); ``None`` when it has none and its awarding body may
+        not sign one now. `AwardNotFound` for an unknown award."""
+        try:
+            document = self.credentials.credential(award_id)
+        except ProviderNotAccredited:
+            return None
+        return self._report(read_presented(document.encode("utf-8")), self.kept_proofs)
+
+    def _report(self, presented: PresentedCredential, proofs: ProofChecker) -> VerificationReport:
+        run = _Run(self, presented, proofs)
         run.all()
         return VerificationReport(
             checks=tuple(run.checks),
@@ -181,9 +233,12 @@ class CredentialVerifier:
 class _Run:
     """One verification: the checks in order, each recorded as it is made."""
 
-    def __init__(self, verifier: CredentialVerifier, presented: PresentedCredential) -> None:
+    def __init__(
+        self, verifier: CredentialVerifier, presented: PresentedCredential, proofs: ProofChecker
+    ) -> None:
         self.v = verifier
         self.p = presented
+        self.proofs = proofs
         self.now = verifier.ledger.clock()
         self.checks: list[Check] = []
 
@@ -244,7 +299,7 @@ class _Run:
 
     def signature(self, key: PublishedKey) -> bool:
         public = public_key_from_multibase(key.public_key_multibase).public_bytes_raw()
-        found = self.v.proofs.check(self.p.document, public)
+        found = self.proofs.check(self.p.document, public)
         reason = {
             ProofOutcome.VALID: "signature.valid",
             ProofOutcome.INVALID: "signature.changed",

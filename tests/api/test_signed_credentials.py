@@ -305,6 +305,8 @@ def test_a_suspended_provider_signs_nothing_new_and_its_old_credentials_still_ve
 
     refused = client.get(f"/v1/credentials/{unsigned}/credential")
     assert refused.status_code == 409
+    page = client.get(f"/verify/{unsigned}").text
+    assert "No signed credential is available for this award" in page
     assert refused.json()["type"].endswith("/provider-not-accredited")
     assert fetch_credential(client, signed_before) == old
     assert verifies_with_published_key(client, old)

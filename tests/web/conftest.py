@@ -7,6 +7,7 @@ the tests of a module read, or measure differences, so they can share them.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from cli.demo import DemoSummary, seed_demo
 from ledger.application import Ledger
-from ledger.config import DatabaseSettings, Settings
+from ledger.config import DatabaseSettings, Settings, SigningSettings
 from ledger.policy import IRELAND
 
 
@@ -33,7 +34,12 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     schema = f"w_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    return Settings(database=DatabaseSettings(url=url, schema=schema, pool_size=4), policy=IRELAND)
+    # A signing key secret, as production has: the page checks the signed credential.
+    return Settings(
+        database=DatabaseSettings(url=url, schema=schema, pool_size=4),
+        policy=IRELAND,
+        signing=SigningSettings(secret=os.urandom(32)),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from api.verify import (
     verification_link,
 )
 from cli.demo import DemoSummary
+from ledger.application.verification import FINDINGS, CheckName, Outcome
 from ledger.config import Settings
 from ledger.domain.accreditation import ProviderState
 from ledger.domain.status import AwardStatus
@@ -290,11 +291,22 @@ def test_every_key_the_page_uses_is_in_every_catalogue_and_no_other() -> None:
     used |= {f"participation.{form.value}" for form in ParticipationForm}
     used |= {f"provider_state.{state.value}" for state in ProviderState}
     used |= {f"month.{n}" for n in range(1, 13)} | {"language.name", "past.basis"}
+    # The checks of the signed credential, by check, outcome and finding.
+    used |= {f"check.name.{name.value}" for name in CheckName}
+    used |= {f"check.outcome.{outcome.value}" for outcome in Outcome}
+    used |= {f"check.{reason}" for reason in FINDINGS}
+    used |= {"checks.verified", "checks.not_verified"}
 
     for lang in i18n.LANGUAGES:
         assert used <= set(catalogue_file(lang)), (lang, used - set(catalogue_file(lang)))
     assert set(catalogue_file("en")) - used == set()  # no message left behind
     assert set(REVOCATION_TEXT) == set(RevocationReason)
+
+
+def test_the_english_checks_say_what_the_verification_api_says() -> None:
+    english = catalogue_file("en")
+    for reason, sentence in FINDINGS.items():
+        assert english[f"check.{reason}"] == sentence, reason
 
 
 def test_english_revocation_reasons_say_what_the_status_api_says() -> None:
