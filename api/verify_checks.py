@@ -17,7 +17,7 @@ from ledger.infrastructure.signing_keys import SigningSecretError
 
 log = logging.getLogger("api.verify")
 
-SYMBOL = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.NOT_CHECKED: "–"}
+SYMBOL = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.NOT_CHECKED: "\u2013"}  # an en dash
 
 
 @dataclass(frozen=True)

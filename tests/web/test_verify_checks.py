@@ -48,9 +48,7 @@ def test_a_revoked_award_fails_its_status_check_in_words(
     assert "Not every check passed." in text
 
 
-def test_the_checks_are_in_french_on_the_french_page(
-    client: TestClient, demo: DemoSummary
-) -> None:
+def test_the_checks_are_in_french_on_the_french_page(client: TestClient, demo: DemoSummary) -> None:
     html = client.get(f"/verify/{demo.valid_award}", params={"lang": "fr"}).text
     text = text_of(checks_section(html))
     assert "Vérifications de la certification signée" in text
