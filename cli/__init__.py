@@ -7,6 +7,7 @@ from cli import (  # noqa: F401  (registers its commands)
     audit,
     authority,
     backups,
+    credentials,
     history_import,
     keys,
     learners,

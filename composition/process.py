@@ -108,6 +108,7 @@ class Process:
                 keys=self.signing_keys,
                 issued=IssuedCredentialStore(self.side_tables),
                 revoked_awards=self.read_model.revoked_awards,
+                award_pages=self.read_model.awards_after,
                 public_url=signing.public_url,
                 status_list_ttl=timedelta(seconds=signing.status_list_ttl_seconds),
             )

@@ -109,6 +109,10 @@ class ReadModel:
         of its status lists."""
         return status_queries.revoked_awards(self, provider_id, at)
 
+    def awards_after(self, after: UUID | None, limit: int) -> list[tuple[UUID, str | None]]:
+        """Every award in pages by id, with its provider's code (see the query)."""
+        return status_queries.awards_after(self, after, limit)
+
     def status_statement(self, condition: str) -> str:
         """The status lookup's statement for this store, rows chosen by ``condition``
         (SQL with ``?`` placeholders, e.g. ``s.award_id = ANY(?)``), for a reader that

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -31,7 +31,7 @@ import orjson
 
 from ledger.application import Ledger
 from ledger.application.results import AwardStatusReport
-from ledger.application.signing import owner_of, signer_for
+from ledger.application.signing import check_may_sign, owner_of, signer_for
 from ledger.credentials.data_integrity import create_proof
 from ledger.credentials.europass import ElmExportError, elm_credential
 from ledger.credentials.open_badge import (
@@ -42,12 +42,27 @@ from ledger.credentials.open_badge import (
 )
 from ledger.credentials.status_list import encode_list, status_entry, status_list_credential
 from ledger.domain import ids
-from ledger.errors import NotExportable, StatusListNotFound
+from ledger.errors import NotExportable, ProviderNotAccredited, StatusListNotFound
 from ledger.infrastructure.issued_credentials import IssuedCredentialStore, StatusSlot
 from ledger.infrastructure.signing_keys import SigningKeyStore
 
 RevokedAwards = Callable[[UUID, datetime | None], dict[UUID, datetime]]
 """A provider's awards revoked by a moment (``None``: at all), and when."""
+AwardPages = Callable[[UUID | None, int], list[tuple[UUID, str | None]]]
+"""Every award by id in pages after an id, each with its provider's code."""
+SIGNING_PAGE = 500
+
+
+@dataclass
+class SigningSummary:
+    """What `CredentialService.sign_outstanding` did."""
+
+    signed: int = 0
+    already: int = 0
+    """Awards whose credential was signed before."""
+    refused: dict[str, int] = field(default_factory=dict)
+    """Per provider that may not sign now, the awards left unsigned."""
+
 
 CACHED_LISTS = 256
 
@@ -68,6 +83,7 @@ class CredentialService:
         keys: SigningKeyStore,
         issued: IssuedCredentialStore,
         revoked_awards: RevokedAwards,
+        award_pages: AwardPages | None = None,
         public_url: str,
         status_list_ttl: timedelta,
     ) -> None:
@@ -75,6 +91,7 @@ class CredentialService:
         self.keys = keys
         self.issued = issued
         self._revoked_awards = revoked_awards
+        self._award_pages = award_pages
         self.public_url = public_url.rstrip("/")
         self.status_list_ttl = status_list_ttl
         self._lists: OrderedDict[tuple[str, int, datetime | None], tuple[tuple[int, ...], bytes]]
@@ -106,6 +123,46 @@ class CredentialService:
         # The Open Badges 3.0 schema wants the proof as an array (a set of one).
         signed["proof"] = [signed["proof"]]
         return self.issued.save_signed(award_id, orjson.dumps(signed).decode("utf-8"))
+
+    def sign_outstanding(
+        self,
+        providers: set[str] | None = None,
+        *,
+        progress: Callable[[SigningSummary], None] | None = None,
+    ) -> SigningSummary:
+        """Sign every award (of ``providers``, or of all) that has no signed credential
+        yet and whose provider may sign now: what an operator runs before the authority
+        suspends a provider, so that its learners keep credentials for what it awarded
+        while accredited. Awards are walked in pages by id, from the credential-status
+        view; a provider that may not sign is passed over (counted in ``refused``)."""
+        assert self._award_pages is not None, "made without the award pages"
+        summary = SigningSummary()
+        after: UUID | None = None
+        may_sign: dict[str, bool] = {}
+        while page := self._award_pages(after, SIGNING_PAGE):
+            after = page[-1][0]
+            wanted = [
+                (a, code) for a, code in page if code and (not providers or code in providers)
+            ]
+            signed = self.issued.signed_among([award_id for award_id, _ in wanted])
+            for award_id, code in wanted:
+                if award_id in signed:
+                    summary.already += 1
+                elif may_sign.setdefault(code, self._may_sign(code)):
+                    self.credential(award_id)
+                    summary.signed += 1
+                else:
+                    summary.refused[code] = summary.refused.get(code, 0) + 1
+            if progress is not None:
+                progress(summary)
+        return summary
+
+    def _may_sign(self, code: str) -> bool:
+        try:
+            check_may_sign(self.ledger, code)
+        except ProviderNotAccredited:
+            return False
+        return True
 
     def europass(self, award_id: UUID) -> dict[str, Any]:
         """The award as a Europass Digital Credential (ELM 3), unsigned: a document of

@@ -114,6 +114,20 @@ class IssuedCredentialStore:
         assert kept is not None and kept.document is not None, "saved before it was reserved"
         return kept.document
 
+    def signed_among(self, award_ids: list[UUID]) -> set[UUID]:
+        """Those of ``award_ids`` whose credential is signed and kept."""
+        signed: set[UUID] = set()
+        for start in range(0, len(award_ids), 500):
+            chunk = [str(award_id) for award_id in award_ids[start : start + 500]]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._tables.query(
+                "SELECT award_id FROM {t}issued_credentials"
+                f" WHERE document IS NOT NULL AND award_id IN ({marks})",
+                tuple(chunk),
+            )
+            signed.update(UUID(row["award_id"]) for row in rows)
+        return signed
+
     def list_numbers(self, issuer: str) -> list[int]:
         rows = self._tables.query(
             "SELECT list_number FROM {t}status_lists WHERE issuer = ? ORDER BY list_number",

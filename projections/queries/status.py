@@ -93,6 +93,31 @@ def revoked_awards(
     return revoked
 
 
+def awards_after(ctx: ReadContext, after: UUID | None, limit: int) -> list[tuple[UUID, str | None]]:
+    """The next ``limit`` awards by id after ``after`` (from the first when ``None``),
+    each with its provider's code: a walk over every award in pages, by the primary key."""
+    d = ctx.d
+    statement = (
+        "SELECT s.award_id, p.code FROM {s}proj_credential_status s "
+        "LEFT JOIN {s}proj_providers p ON p.provider_id = s.provider_id "
+    )
+    params: list[Any] = []
+    if after is not None:
+        statement += "WHERE s.award_id > ? "
+        params.append(d.to_uuid(after))
+    statement += "ORDER BY s.award_id LIMIT ?"
+    params.append(limit)
+    with d.read() as c:
+        c.execute(d.q(statement), params)
+        rows = c.fetchall()
+    found: list[tuple[UUID, str | None]] = []
+    for row in rows:
+        award_id = d.from_uuid(row["award_id"])
+        assert award_id is not None
+        found.append((award_id, row["code"]))
+    return found
+
+
 def credential_status_at(ctx: ReadContext, award_id: UUID, at: datetime) -> CredentialStatus:
     report = ctx.ledger.award_status(award_id, at=at)
     award, provider, credential = report.award, report.provider, report.credential
