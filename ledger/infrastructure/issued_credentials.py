@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -94,7 +95,7 @@ class IssuedCredentialStore:
             )
             if taken:  # reserved by another process meanwhile: that position stays unused
                 return _issued(taken[0]).slot
-            index = IndexPermutation(bytes.fromhex(key)).index_of(position)
+            index = _permutation(key).index_of(position)
             turn.execute(
                 "INSERT INTO {t}issued_credentials (award_id, issuer, list_number,"
                 " status_index, reserved_at) VALUES (?, ?, ?, ?, ?)",
@@ -181,6 +182,12 @@ class IssuedCredentialStore:
             (issuer, list_number, key, moment),
         )
         return list_number, 0, key
+
+
+@lru_cache(maxsize=256)
+def _permutation(key_hex: str) -> IndexPermutation:
+    """A list's permutation, made once per process (it tabulates its rounds: ~10 ms)."""
+    return IndexPermutation(bytes.fromhex(key_hex))
 
 
 def _issued(row: Row) -> IssuedCredential:
