@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
@@ -29,9 +30,9 @@ app.add_typer(credentials_app)
 
 @credentials_app.command("sign")
 def sign(
-    providers: list[str] = typer.Argument(
-        None, help="Provider codes (all providers when none is given)."
-    ),
+    providers: Annotated[
+        list[str] | None, typer.Argument(help="Provider codes (all providers when none is given).")
+    ] = None,
 ) -> None:
     """Sign the awards (of these providers, or all) that have no signed credential yet."""
     wanted = {limits.provider_code(code) for code in providers} if providers else None

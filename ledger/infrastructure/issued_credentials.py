@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from uuid import UUID
 
 from ledger.credentials.status_list import LIST_LENGTH, IndexPermutation
