@@ -35,6 +35,9 @@ fi
 missing=""
 command -v chromium >/dev/null || missing="$missing chromium"
 command -v wrk >/dev/null || missing="$missing wrk"
+# jq and curl: docs/credentials.md's offline verification, run as written by tests/docs.
+command -v jq >/dev/null || missing="$missing jq"
+command -v curl >/dev/null || missing="$missing curl"
 command -v go >/dev/null || missing="$missing golang-go"
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing="$missing golang-golang-x-mod-dev"
 if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -29,7 +29,12 @@ class ServedDemo:
 
 
 @contextmanager
-def served_demo(folder: Path, **environment: str) -> Iterator[ServedDemo]:
+def served_demo(
+    folder: Path, *, public_url_is_served: bool = False, **environment: str
+) -> Iterator[ServedDemo]:
+    """The demo country served by ``ledger serve`` in a process of its own. With
+    ``public_url_is_served``, ``LEDGER_PUBLIC_URL`` is the address it serves on, so the
+    names in its credentials (did:web, status lists) resolve to it."""
     database = DatabaseSettings(url=f"sqlite:///{folder / 'ledger.sqlite3'}")
     ledger = Ledger(Settings(database=database, policy=IRELAND))
     try:
@@ -49,6 +54,8 @@ def served_demo(folder: Path, **environment: str) -> Iterator[ServedDemo]:
         **environment,
     }
     port = free_port()
+    if public_url_is_served:
+        env["LEDGER_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     log = folder / "serve.log"  # a file, not a pipe nobody reads that could fill up
     with log.open("wb") as output:
         server = subprocess.Popen(
