@@ -245,6 +245,22 @@ def measure_status(
     return constant, status
 
 
+def measure_plain(env: dict[str, str], opts: Options, workdir: Path, label: str) -> serving.Load:
+    """The plain FastAPI constant route, served alone in the same uvicorn setup, under
+    the same load (the API is not running meanwhile: the two do not share the cores)."""
+    with serving.ApiServer(env, workdir / "plain.log", app=serving.PLAIN_APP) as plain:
+        for seconds in (opts.warmup, opts.seconds):
+            load = serving.run_load(
+                plain.base_url,
+                path="/bench/constant",
+                seconds=seconds,
+                connections=opts.connections,
+                threads=opts.threads,
+            )
+    log(f"{label}: plain FastAPI constant {load.requests_per_second:,.0f} req/s")
+    return load
+
+
 LIGHT_WINDOWS = 3
 
 
@@ -505,6 +521,7 @@ def run(opts: Options, command: str) -> Report:
         )
 
         ids_small = sample_award_ids(url, opts.status_ids)
+        plain_small = measure_plain(env, opts, workdir, "small")
         with (
             projection_worker(env) as worker,
             serving.ApiServer(env, workdir / "api.log") as server,
@@ -526,6 +543,7 @@ def run(opts: Options, command: str) -> Report:
 
         ids_large = sample_award_ids(url, opts.status_ids)
         awards_total = count_rows(url, "award_index")
+        plain_large = measure_plain(env, opts, workdir, "large")
         with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
             constant_large, status_large = measure_status(server, ids_large, opts, workdir, "large")
             light_windows_large = measure_light_latency(server, ids_large, opts, workdir, "large")
@@ -610,6 +628,22 @@ def run(opts: Options, command: str) -> Report:
                 rss_large <= rss_small * 1.25,
             )
         )
+        report.add(
+            Figure(
+                "Issuance against eventsourcing's own batched save of new aggregates",
+                issue_rate,
+                "awards/s",
+                library_rate,
+                "`Application.save`, 100 new aggregates per call, nothing else",
+                "aggregates/s",
+                "≥ 0.75, ≤ 250 µs CPU per award",
+                (issue_rate / library_rate >= 0.75) and issue_cpu.total <= 250,
+                f"CPU per award {issue_cpu.total:,.0f} µs (API {issue_cpu.api:,.0f}, worker "
+                f"{issue_cpu.worker:,.0f}, PostgreSQL {issue_cpu.postgres:,.0f})",
+            )
+        )
+        report.add(plain_figure(small_n, plain_small, status_small))
+        report.add(plain_figure(large_n, plain_large, status_large))
         issuance, status_s, status_l, _, rebuild = report.figures[:5]
         issuance.met = (issuance.ratio or 0) >= 0.25
         status_s.met = (status_s.ratio or 0) >= 0.8 and status_small.p99_ms <= 20
@@ -662,6 +696,23 @@ def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> 
         None,
         f"{status.tool}; p50 {status.p50_ms:.1f} ms, p99 {status.p99_ms:.1f} ms; "
         f"the constant route's own p99 {constant.p99_ms:.1f} ms",
+    )
+
+
+def plain_figure(awards: str, plain: serving.Load, status: serving.Load) -> Figure:
+    ratio = (
+        status.requests_per_second / plain.requests_per_second if plain.requests_per_second else 0
+    )
+    return Figure(
+        f"Status checks against a plain FastAPI constant route, {awards} awards",
+        status.requests_per_second,
+        "req/s",
+        plain.requests_per_second,
+        "plain FastAPI app, one constant route, no middleware, same uvicorn setup",
+        "req/s",
+        "≥ 1.0",
+        ratio >= 1.0,
+        f"{status.tool}; the plain route's p99 {plain.p99_ms:.1f} ms",
     )
 
 

@@ -45,11 +45,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PLAIN_APP = "scripts.bench.plain:create_plain_app"
+
+
 class ApiServer:
     """`uvicorn scripts.bench.server:create_bench_app` on loopback: the API as
-    `ledger serve` runs it (one worker, no access log) plus the constant route."""
+    `ledger serve` runs it (one worker, no access log) plus the constant route; or, with
+    ``app=PLAIN_APP``, the plain FastAPI application of the second denominator."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, *, workers: int = 1) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        *,
+        workers: int = 1,
+        app: str = "scripts.bench.server:create_bench_app",
+    ) -> None:
+        self.app = app
         self.log_path = log_path
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -62,7 +74,7 @@ class ApiServer:
             sys.executable,
             "-m",
             "uvicorn",
-            "scripts.bench.server:create_bench_app",
+            self.app,
             "--factory",
             "--host",
             "127.0.0.1",

@@ -25,6 +25,10 @@ MEASURES = (
     "Rebuild",
     "Scale: status p50 / p99",
     "Scale: API process RSS",
+    # Issue 22's denominators: the library's own save, a plain FastAPI constant route.
+    "Issuance against eventsourcing's own batched save",
+    "Status checks against a plain FastAPI constant route, 150 awards",
+    "Status checks against a plain FastAPI constant route",
 )
 NUMBER = re.compile(r"^[\d,]+(\.\d+)? ")
 
