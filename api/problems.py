@@ -30,6 +30,7 @@ from ledger.errors import (
     StoreUnavailable,
     VerifierBusy,
 )
+from ledger.infrastructure.signing_keys import SigningSecretError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -229,6 +230,16 @@ async def _on_commit_outcome_unknown(_: Request, error: Exception) -> Response:
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+async def _on_signing_unavailable(_: Request, error: Exception) -> Response:
+    log.error("signing refused: %s", error)
+    return problem_response(
+        503,
+        "signing-unavailable",
+        "this register cannot sign or read signing keys now: its operator has not set"
+        " the key-encryption secret (LEDGER_SIGNING_KEY_SECRET). Nothing was signed",
+    )
+
+
 async def _on_verifier_busy(_: Request, error: Exception) -> Response:
     return problem_response(
         503,
@@ -241,6 +252,7 @@ async def _on_verifier_busy(_: Request, error: Exception) -> Response:
 HANDLERS: tuple[tuple[type[Exception], ExceptionHandler], ...] = (
     (StoreUnavailable, _on_store_unavailable),
     (VerifierBusy, _on_verifier_busy),
+    (SigningSecretError, _on_signing_unavailable),
     (CommitOutcomeUnknown, _on_commit_outcome_unknown),
     (LedgerError, _on_ledger_error),
     (ApiProblem, _on_api_problem),

@@ -42,6 +42,12 @@ PUBLIC = {
     "/.well-known/did.json",
     "/did.json",
     "/providers/{code}/did.json",
+    # Portable credentials: anyone downloads, checks and reads revocations (issue 20).
+    "/v1/credentials/{award_id}/credential",
+    "/v1/credentials/{award_id}/europass",
+    "/v1/status-lists/{issuer}/{list_number}",
+    "/v1/verifications",
+    "/contexts/eu-elements/v1",
     # The tamper-evident log: anyone checks that the register was only appended to.
     "/v1/log/checkpoint",
     "/v1/log/key",

@@ -27,6 +27,7 @@ from ledger.config import DatabaseSettings, Settings, SigningSettings
 from ledger.credentials.data_integrity import verify_proof
 from ledger.credentials.documents import EU_ELEMENTS_V1, bundled_bytes
 from ledger.credentials.status_list import LIST_LENGTH, read_status_list_credential
+from ledger.domain.principal import Role
 from ledger.infrastructure.did_web import public_key_from_multibase
 from ledger.policy import IRELAND
 from tests.api.conftest import (
@@ -438,3 +439,31 @@ def test_an_awarding_body_outside_the_eea_has_no_europass_export(
     response = client.get(f"/v1/credentials/{issued['awards'][0]['award_id']}/europass")
     assert response.status_code == 409, response.text
     assert response.json()["type"].endswith("/not-exportable")
+
+
+@pytest.mark.postgres
+def test_without_a_signing_secret_on_postgresql_signing_is_a_clear_503(
+    postgres_database: str,
+) -> None:
+    from tests.conftest import new_postgres_schema
+
+    settings = Settings(database=new_postgres_schema(postgres_database), policy=IRELAND)
+    with TestClient(create_app(settings)) as bare:
+        keys = bare.app.state.services.keys  # type: ignore[attr-defined]
+        authority = {
+            "Authorization": "Bearer "
+            + keys.create(role=Role.AUTHORITY, name="r", created_by="cli:t").secret
+        }
+        setu = accredited_provider(bare, authority, "SETU")
+        world = World(setu, setu, accredited_credential(bare, authority, setu, "DA-1"))
+        award_id = issue(bare, world, "NO-SECRET-1")
+
+        response = bare.get(f"/v1/credentials/{award_id}/credential")
+
+        assert response.status_code == 503, response.text
+        assert response.json()["type"].endswith("/signing-unavailable")
+        assert "LEDGER_SIGNING_KEY_SECRET" in response.json()["detail"]
+        # The page still answers, without the checks it cannot make.
+        page = bare.get(f"/verify/{award_id}")
+        assert page.status_code == 200
+        assert 'class="checks"' not in page.text
