@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from api import docs, observability, openapi, pages, ratelimit, verify
 from api.cors import PublicCors
@@ -34,6 +35,7 @@ from api.routers import (
     providers,
     registers,
 )
+from api.status_lane import StatusLane
 from api.status_reads import AsyncStatusReader
 from composition import open_process
 from ledger.config import Settings
@@ -73,8 +75,13 @@ OPENAPI_TAGS = [
 
 
 def create_app(
-    settings: Settings | None = None, *, rate_limits: RateLimitConfig | None = None
+    settings: Settings | None = None,
+    *,
+    rate_limits: RateLimitConfig | None = None,
+    status_lane: bool = True,
 ) -> FastAPI:
+    """The API. ``status_lane=False`` leaves the status route to the routed endpoint
+    alone (tests compare the two)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -129,4 +136,11 @@ def create_app(
     ratelimit.install(
         app, rate_limits or RateLimitConfig.of(settings.rate_limits)
     )  # per-client limits on the public routes
+    if status_lane:  # outermost: the plain status check skips the stack it reproduces
+        build_inner = app.build_middleware_stack
+
+        def build_with_lane() -> ASGIApp:
+            return StatusLane(build_inner(), app, cors=bool(settings.cors.origins))
+
+        app.build_middleware_stack = build_with_lane  # type: ignore[method-assign]
     return app

@@ -24,6 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import Token
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -252,6 +253,21 @@ def watch_ledger(ledger: Any, metrics: Metrics) -> None:
 
 
 # --- the middleware -----------------------------------------------------------------------
+def begin_request(scope: Scope) -> tuple[Token[str | None], tuple[bytes, bytes]]:
+    """The request's id (the client's ``X-Request-ID`` if sane, else a new one), set for
+    its log lines and in ``scope["state"]``; the context token to reset, and the response
+    header that carries it."""
+    incoming = None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            break
+    request_id = sane_request_id(incoming)
+    token = request_id_var.set(request_id)
+    scope.setdefault("state", {})["request_id"] = request_id
+    return token, (b"x-request-id", request_id.encode("latin-1"))
+
+
 class ObservabilityMiddleware:
     """Request id, timing, counting and one access-log line per HTTP request."""
 
@@ -275,15 +291,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
 
-        incoming = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value.decode("latin-1")
-                break
-        request_id = sane_request_id(incoming)
-        token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode("latin-1"))
+        token, header = begin_request(scope)
         status = 500
         started = time.perf_counter()
 
@@ -300,31 +308,35 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "<unmatched>"
-            method = scope["method"]
-            self.metrics.observe_request(method, template, status, elapsed)
-            if self.access_log_enabled:
-                access_log.info(
-                    "%s %s %d",
-                    method,
-                    template,
-                    status,
-                    extra={
-                        "fields": {
-                            "method": method,
-                            "route": template,
-                            "path": scope["path"],
-                            "status": status,
-                            "client": client_address(scope),
-                            # The acting key's actor as events record it (set by
-                            # api.auth once the key is known), never the secret.
-                            "actor": scope.get("state", {}).get("actor"),
-                            "duration_ms": round(elapsed * 1000, 3),
-                        }
-                    },
-                )
+            self.record(scope, template, status, elapsed)
         # Not reached when the app raised: the server's own error line then still
         # carries the request id (each request runs in a task of its own).
         request_id_var.reset(token)
+
+    def record(self, scope: Scope, template: str, status: int, elapsed: float) -> None:
+        """Count and log one served request (its route template, status and time)."""
+        method = scope["method"]
+        self.metrics.observe_request(method, template, status, elapsed)
+        if self.access_log_enabled:
+            access_log.info(
+                "%s %s %d",
+                method,
+                template,
+                status,
+                extra={
+                    "fields": {
+                        "method": method,
+                        "route": template,
+                        "path": scope["path"],
+                        "status": status,
+                        "client": client_address(scope),
+                        # The acting key's actor as events record it (set by api.auth
+                        # once the key is known), never the secret.
+                        "actor": scope.get("state", {}).get("actor"),
+                        "duration_ms": round(elapsed * 1000, 3),
+                    }
+                },
+            )
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:
@@ -385,12 +397,14 @@ def install(
     build_inner = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
-        return ObservabilityMiddleware(
+        observed = ObservabilityMiddleware(
             build_inner(),
             metrics=metrics,
             on_startup=on_startup,
             access_log_enabled=logs.access_log,
         )
+        app.state.observability = observed
+        return observed
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 

@@ -45,6 +45,7 @@ from fastapi import FastAPI
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.problems import ApiProblem, problem_response
@@ -264,6 +265,11 @@ class RateLimiter:
             self.refused[group] += 1
 
 
+def refusal(wait: float) -> Response:
+    """The 429 problem of a request refused by the middleware's token."""
+    return problem_response(429, "too-many-requests", _detail(wait), headers=_retry_after(wait))
+
+
 def _retry_after(wait: float) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(wait))), "Cache-Control": "no-store"}
 
@@ -293,10 +299,7 @@ class RateLimitMiddleware:
                 if wait:
                     group = next(name for prefix, name in LIMITED if path.startswith(prefix))
                     self.limiter.count_refusal(group)
-                    response = problem_response(
-                        429, "too-many-requests", _detail(wait), headers=_retry_after(wait)
-                    )
-                    await response(scope, receive, send)
+                    await refusal(wait)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
