@@ -189,6 +189,33 @@ def count_rows(url: str, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+def database_bytes(url: str) -> int:
+    """The whole database's size on disk (events, indexes, views, side tables)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(row[0]) if row else 0
+
+
+NATIONAL = 100_000_000
+"""The brief's national figure: awards a national register holds after some decades."""
+
+
+def national_projection(
+    awards: int, events: int, size: int, seed_rate: float, rebuild_rate: float
+) -> str:
+    """What the run's per-award figures say about `NATIONAL` awards (linear: the
+    status read is a primary-key lookup, the log is appended, rebuild and seed stream)."""
+    scale = NATIONAL / awards if awards else 0
+    days = 86_400
+    return (
+        f"{size / awards / 1024:,.2f} KiB per award on disk ({size / 2**30:,.2f} GiB for"
+        f" {awards:,} awards, all tables and indexes); at {NATIONAL:,} awards, linearly:"
+        f" {size * scale / 2**40:,.2f} TiB, seeding at this run's rate"
+        f" {NATIONAL / seed_rate / days:,.1f} days, a rebuild of every view from"
+        f" {events * scale:,.0f} events {events * scale / rebuild_rate / 3600:,.1f} h"
+    )
+
+
 # --- seeding ---------------------------------------------------------------------------
 def seed_step(env: dict[str, str], plan: seeding.SeedPlan, quiet: bool) -> seeding.SeedReport:
     from ledger.application import Ledger
@@ -543,6 +570,7 @@ def run(opts: Options, command: str) -> Report:
 
         ids_large = sample_award_ids(url, opts.status_ids)
         awards_total = count_rows(url, "award_index")
+        size_total = database_bytes(url)
         plain_large = measure_plain(env, opts, workdir, "large")
         with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
             constant_large, status_large = measure_status(server, ids_large, opts, workdir, "large")
@@ -658,6 +686,16 @@ def run(opts: Options, command: str) -> Report:
                 f"{small_plan.providers} providers, {small_plan.learners:,} learners planned",
             ),
             ("average stored event state", f"{state_size} bytes"),
+            (
+                "size and the national projection",
+                national_projection(
+                    awards_total,
+                    events,
+                    size_total,
+                    (grown or seeded).awards_per_second,
+                    rebuild_rate,
+                ),
+            ),
             (
                 "reference, not a goal",
                 f"eventsourcing's own `Application.save` of new aggregates, 100 per call, "

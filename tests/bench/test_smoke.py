@@ -103,3 +103,6 @@ def test_the_harness_writes_a_complete_table_of_figures(
     )
     assert library is not None, "no reference figure of eventsourcing's own save"
     assert float(library.group(2)) > 0
+    national = re.search(r"([\d.,]+) KiB per award on disk .*?at 100,000,000 awards", text)
+    assert national is not None, "no size per award and national projection"
+    assert float(national.group(1).replace(",", "")) > 0
