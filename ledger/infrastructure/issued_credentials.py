@@ -117,17 +117,22 @@ class IssuedCredentialStore:
 
     def signed_among(self, award_ids: list[UUID]) -> set[UUID]:
         """Those of ``award_ids`` whose credential is signed and kept."""
-        signed: set[UUID] = set()
+        rows = self._rows_among(
+            award_ids, "SELECT award_id FROM {t}issued_credentials WHERE document IS NOT NULL"
+        )
+        return {UUID(row["award_id"]) for row in rows}
+
+    def _rows_among(
+        self, award_ids: list[UUID], select: str, params: tuple[object, ...] = ()
+    ) -> list[Row]:
+        """The rows of ``select`` (a statement ending in its WHERE conditions) whose award
+        is one of ``award_ids``, read 500 ids at a time."""
+        rows: list[Row] = []
         for start in range(0, len(award_ids), 500):
             chunk = [str(award_id) for award_id in award_ids[start : start + 500]]
             marks = ", ".join("?" for _ in chunk)
-            rows = self._tables.query(
-                "SELECT award_id FROM {t}issued_credentials"
-                f" WHERE document IS NOT NULL AND award_id IN ({marks})",
-                tuple(chunk),
-            )
-            signed.update(UUID(row["award_id"]) for row in rows)
-        return signed
+            rows += self._tables.query(f"{select} AND award_id IN ({marks})", (*params, *chunk))
+        return rows
 
     def list_numbers(self, issuer: str) -> list[int]:
         rows = self._tables.query(
@@ -148,17 +153,12 @@ class IssuedCredentialStore:
     ) -> dict[UUID, StatusSlot]:
         """The slots in list ``list_number`` of ``issuer`` of those of ``award_ids``
         that have one there (the revoked awards of a provider, say)."""
-        found: dict[UUID, StatusSlot] = {}
-        for start in range(0, len(award_ids), 500):
-            chunk = [str(award_id) for award_id in award_ids[start : start + 500]]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._tables.query(
-                "SELECT * FROM {t}issued_credentials"
-                f" WHERE issuer = ? AND list_number = ? AND award_id IN ({marks})",
-                (issuer, list_number, *chunk),
-            )
-            found.update({UUID(row["award_id"]): _issued(row).slot for row in rows})
-        return found
+        rows = self._rows_among(
+            award_ids,
+            "SELECT * FROM {t}issued_credentials WHERE issuer = ? AND list_number = ?",
+            (issuer, list_number),
+        )
+        return {UUID(row["award_id"]): _issued(row).slot for row in rows}
 
     def _next_position(self, turn: Turn, issuer: str, moment: str) -> tuple[int, int, str]:
         rows = turn.query(

@@ -8,6 +8,7 @@ HTTP, as a user would.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.config import DatabaseSettings, Settings
+from ledger.config import DatabaseSettings, Settings, SigningSettings
 from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 
@@ -27,6 +28,16 @@ Headers = dict[str, str]
 @pytest.fixture
 def client(database: DatabaseSettings) -> Iterator[TestClient]:
     app = create_app(Settings(database=database, policy=IRELAND))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def signing_client(database: DatabaseSettings) -> Iterator[TestClient]:
+    """The API with a signing key secret, as a production deployment has one (on
+    PostgreSQL no key is made or used without it): for what the ledger signs."""
+    signing = SigningSettings(secret=os.urandom(32))
+    app = create_app(Settings(database=database, policy=IRELAND, signing=signing))
     with TestClient(app) as test_client:
         yield test_client
 

@@ -3,32 +3,23 @@ at /.well-known/did.json, each provider's at /providers/{code}/did.json."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from composition import Process
 from ledger.application.signing import rotate, signer_for
-from ledger.config import DatabaseSettings, Settings, SigningSettings
 from ledger.infrastructure.did_web import public_key_from_multibase
-from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, ok
 
 CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 
 
 @pytest.fixture
-def client(database: DatabaseSettings) -> Iterator[TestClient]:
-    """The API with a signing key secret (PostgreSQL makes no key without one)."""
-    signing = SigningSettings(secret=os.urandom(32))
-    app = create_app(Settings(database=database, policy=IRELAND, signing=signing))
-    with TestClient(app) as test_client:
-        yield test_client
+def client(signing_client: TestClient) -> TestClient:
+    return signing_client
 
 
 def services(client: TestClient) -> Process:

@@ -10,8 +10,6 @@ reads the revocation bit from the status list the ledger serves.
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +21,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from composition import Process
 from ledger.application.signing import rotate
-from ledger.config import DatabaseSettings, Settings, SigningSettings
+from ledger.config import Settings
 from ledger.credentials.data_integrity import verify_proof
 from ledger.credentials.documents import EU_ELEMENTS_V1, bundled_bytes
 from ledger.credentials.status_list import LIST_LENGTH, read_status_list_credential
@@ -45,12 +43,8 @@ VC_MEDIA_TYPE = "application/vc"
 
 
 @pytest.fixture
-def client(database: DatabaseSettings) -> Iterator[TestClient]:
-    """The API with a signing key secret (PostgreSQL makes no key without one)."""
-    signing = SigningSettings(secret=os.urandom(32))
-    app = create_app(Settings(database=database, policy=IRELAND, signing=signing))
-    with TestClient(app) as test_client:
-        yield test_client
+def client(signing_client: TestClient) -> TestClient:
+    return signing_client
 
 
 def services(client: TestClient) -> Process:

@@ -4,20 +4,15 @@ by check, in plain words, on both stores (issue 20, item 4)."""
 from __future__ import annotations
 
 import copy
-import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from ledger.application.signing import rotate, signer_for
-from ledger.config import DatabaseSettings, Settings, SigningSettings
 from ledger.credentials.data_integrity import create_proof
-from ledger.policy import IRELAND
 from tests.api.conftest import Headers, World, event_count, ok
 from tests.api.test_signed_credentials import fetch_credential, issue, revoke, services
 
@@ -33,11 +28,8 @@ CHECKS = [
 
 
 @pytest.fixture
-def client(database: DatabaseSettings) -> Iterator[TestClient]:
-    signing = SigningSettings(secret=os.urandom(32))
-    app = create_app(Settings(database=database, policy=IRELAND, signing=signing))
-    with TestClient(app) as test_client:
-        yield test_client
+def client(signing_client: TestClient) -> TestClient:
+    return signing_client
 
 
 def verify(client: TestClient, credential: Any) -> dict[str, Any]:
