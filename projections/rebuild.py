@@ -33,7 +33,7 @@ from projections.dialect import Dialect
 from projections.follower import Follower
 from projections.pages import ViewFailed
 from projections.pipeline import ProgressCallback
-from projections.schema import SHADOW_SUFFIX, make_views, reset_view
+from projections.schema import SHADOW_SUFFIX, make_views, remember_layout, reset_view
 from projections.store import ViewStore
 from projections.views import View
 
@@ -89,6 +89,15 @@ def rebuild(
                 shadow.create_indexes(c)
         follower.catch_up()  # what came while the indexes were made
     return _switch(follower, live)
+
+
+def rebuild_changed(store: ViewStore, views: list[str]) -> None:
+    """Rebuild ``views``, whose tables' layout changed with this version of the code,
+    beside the tables in use (:class:`ViewStore`'s ``rebuild``, made by the
+    composition root): the process of the new version that starts first does it,
+    while the processes of the old one go on serving; in this process (the setup lock
+    is held) with no worker processes."""
+    rebuild(store.ledger, views, store=store)
 
 
 def _switch(follower: Follower, live: list[View]) -> dict[str, int]:
@@ -168,6 +177,7 @@ def _put_in_place(d: Dialect, cursor: Any, view: View, shadow: View, position: i
                 cursor.execute(d.q("DROP INDEX {s}" + index))
     if not d.renames_indexes:
         view.create_indexes(cursor)
+    remember_layout(d, cursor, view)  # a rebuild for a new layout puts the new one in place
     cursor.execute(
         d.q("UPDATE {tracking} SET notification_id = ? WHERE application_name = ?"),
         (position, view.tracking_name),

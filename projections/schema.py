@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from ledger.infrastructure.store_setup import datastore_setup
@@ -57,7 +58,7 @@ def shadow_views(d: Dialect, names: Sequence[str] | None = None) -> list[View]:
     return shadows
 
 
-def ensure_views(d: Dialect) -> None:
+def ensure_views(d: Dialect, *, keep: Sequence[str] = (), setup_lock: bool = True) -> None:
     """Create the views' tables and indexes and their tracking rows, if missing (a
     process does it once, through its :class:`projections.store.ViewStore`).
 
@@ -71,11 +72,13 @@ def ensure_views(d: Dialect) -> None:
     Each view's table layout is remembered (``proj_views``). A view whose indexes alone
     changed with a new version of this code gets the new indexes on the rows it has
     (the old ones dropped); a view whose tables changed is dropped and starts again
-    from position 0, so the follower rebuilds it from the log."""
-    views = make_views(d)
+    from position 0, so the follower rebuilds it from the log (unless named in
+    ``keep``: then it is left as it is, for a rebuild beside it, ``tables_changed``).
+    ``setup_lock``: take the store's setup lock (``False``: the caller holds it)."""
+    views = [view for view in make_views(d) if view.name not in keep]
     if _all_made(d, views):
         return
-    with datastore_setup(d.datastore), d.write() as c:
+    with datastore_setup(d.datastore) if setup_lock else nullcontext(), d.write() as c:
         d.lock_schema(c)
         existing = d.relations(c)
         if "proj_views" not in existing:
@@ -101,8 +104,29 @@ def ensure_views(d: Dialect) -> None:
                     log.warning("the %s view changed layout; rebuilding it", view.name)
                 reset_view(d, c, view, indexes=True)
             if known.get(view.name) != layout or known.get(view.name + PARTS) != _text(parts):
-                _remember(d, c, view.name, layout)
-                _remember(d, c, view.name + PARTS, _text(parts))
+                remember_layout(d, c, view)
+
+
+def tables_changed(d: Dialect) -> list[str]:
+    """The views whose tables' layout changed with this version of the code (their
+    rows cannot be kept: they are rebuilt), as remembered in ``proj_views``; reads only."""
+    with d.read() as c:
+        if "proj_views" not in d.relations(c):
+            return []
+        known = _known_layouts(d, c)
+    return [
+        view.name
+        for view in make_views(d)
+        if view.name in known
+        and known[view.name] != view.layout()
+        and not _indexes_alone_changed(known.get(view.name + PARTS), view.layout_parts())
+    ]
+
+
+def remember_layout(d: Dialect, cursor: Any, view: View) -> None:
+    """Record in ``proj_views`` that ``view``'s tables are as this code makes them."""
+    _remember(d, cursor, view.name, view.layout())
+    _remember(d, cursor, view.name + PARTS, _text(view.layout_parts()))
 
 
 def _text(parts: dict[str, Any]) -> str:

@@ -195,7 +195,11 @@ def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
     Follower(ledger, page_size=PAGE).catch_up()
     caught_up = snapshot(ledger)
     assert caught_up == rows_rebuilt_here(ledger)
-    assert not execute(database, f"SELECT * FROM pg_tables WHERE tablename LIKE '%{SHADOW_SUFFIX}'")
+    assert not execute(
+        database,
+        "SELECT * FROM pg_tables WHERE schemaname = current_schema() "
+        f"AND tablename LIKE '%{SHADOW_SUFFIX}'",
+    )
 
 
 def test_a_worker_following_meanwhile_never_makes_a_row_twice(

@@ -182,11 +182,14 @@ def test_writes_during_a_rebuild_beside_a_following_worker_are_all_in_the_view(
     written: list[UUID] = []
     failed: list[BaseException] = []
 
+    # An API process of its own issuing awards all along.
+    issuer = World(make_ledger(), world.provider_id, world.credential_id)
+
     def write() -> None:
         try:
             n = 0
-            while not writing.is_set():
-                written.append(world.issue(f"learner-w{n}", f"R-w{n}"))
+            while not writing.wait(0.005):
+                written.append(issuer.issue(f"learner-w{n}", f"R-w{n}"))
                 n += 1
         except BaseException as error:
             failed.append(error)
@@ -351,3 +354,75 @@ def test_a_process_that_finds_the_views_made_does_not_wait_for_a_page(
         release.set()
         worker.join(30)
     assert took < 3, took
+
+
+def test_a_new_version_whose_tables_changed_rebuilds_them_beside_the_old_ones(
+    make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = make_ledger()
+    world = make_world(ledger)
+    awards = issue_awards(world, 60)
+    Follower(ledger).catch_up()
+    before = snapshot(ledger)
+    log = ReadModel(ledger).log_position()
+    statements = CredentialStatusView.create_statements
+
+    def one_more_column(view: CredentialStatusView) -> list[str]:
+        first, *rest = statements(view)
+        return [
+            first.replace("position {bigint} NOT NULL)", "position {bigint} NOT NULL, note TEXT)"),
+            *rest,
+        ]
+
+    # The processes of the old version answer throughout (their store made sure of the
+    # views before); the first process of the new one rebuilds before it serves.
+    switched = slow_switch(monkeypatch)
+    with StatusReader(make_ledger(), awards).running() as reader:
+        time.sleep(0.05)
+        monkeypatch.setattr(CredentialStatusView, "create_statements", one_more_column)
+        store = ViewStore(make_ledger(), rebuild=rebuild_module.rebuild_changed)
+        store.ensure_views()
+        time.sleep(0.05)
+
+    assert reader.wrong == []
+    assert switched == [log]
+    read = ReadModel(store.ledger, store=store)
+    assert read.positions()["credential_status"] == log
+    assert read.credential_status(awards[0]) is not None
+    d = store.dialect
+    with d.read() as c:
+        c.execute(d.q("SELECT note FROM {s}proj_credential_status"))
+        assert len(c.fetchall()) == len(awards)
+    after = snapshot(store.ledger)
+    assert {t: rows for t, rows in after.items() if t != "proj_credential_status"} == {
+        t: rows for t, rows in before.items() if t != "proj_credential_status"
+    }
+    assert [row[:-1] for row in after["proj_credential_status"]] == before["proj_credential_status"]
+    assert shadow_tables(ledger) == []
+    # The next process of the new version finds it done.
+    ViewStore(make_ledger(), rebuild=rebuild_module.rebuild_changed).ensure_views()
+    assert switched == [log]
+    assert snapshot(store.ledger) == after
+
+
+def test_the_composition_root_rebuilds_changed_tables_beside_the_old_ones(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    from composition.process import open_process
+
+    ledger = make_ledger()
+    world = make_world(ledger)
+    Follower(ledger).catch_up()
+    before = snapshot(ledger)
+    d = ViewStore(ledger).dialect
+    with d.write() as c:  # as if an older version of the code had made the table
+        c.execute(d.q("UPDATE {s}proj_views SET layout = 'old' WHERE view_name = 'providers'"))
+    process = open_process(ledger.settings)
+    try:
+        read = process.read_model  # a process of the new version starts
+        # Rebuilt before use, not emptied for the follower to refill.
+        assert read.positions()["providers"] == read.log_position()
+        assert read.provider(world.provider_id) is not None
+    finally:
+        process.close()
+    assert snapshot(ledger) == before
