@@ -246,6 +246,14 @@ class SQLiteDialect(Dialect):
     def rowcount(self, cursor: Any) -> int:
         return int(cursor.sqlite_cursor.rowcount)
 
+    def lock_schema(self, cursor: Any) -> None:
+        # SQLite's one write lock, taken by the transaction's first statement (an
+        # UPDATE of no row takes it, waiting out the busy timeout): a transaction whose
+        # first statements only read (DROP TABLE IF EXISTS of a missing table, the
+        # catalogue) would answer "database is locked" at once when it comes to write
+        # after another connection has committed.
+        cursor.execute(self.q("UPDATE {tracking} SET notification_id = notification_id WHERE 0"))
+
     def relations(self, cursor: Any) -> set[str]:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
         return {row["name"] for row in cursor.fetchall()}

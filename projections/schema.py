@@ -150,6 +150,8 @@ def _known_layouts(d: Dialect, cursor: Any) -> dict[str, str]:
 
 def _tracked(d: Dialect, cursor: Any, views: Sequence[View]) -> set[str]:
     names = [v.tracking_name for v in views]
+    if not names:
+        return set()
     cursor.execute(
         d.q(
             "SELECT application_name FROM {tracking} "
