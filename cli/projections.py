@@ -130,7 +130,11 @@ def rebuild(
         show_default="the number of CPUs",
     ),
 ) -> None:
-    """Drop a view (or all) and rebuild it from the whole event log, with progress."""
+    """Rebuild a view (or all) from the whole event log, with progress.
+
+    The view is built again beside the one in use, which keeps answering (and
+    following the log) meanwhile; then the new one takes its place in one transaction.
+    A rebuild that stops leaves the view in use as it was."""
     from projections.follower import ProjectionStalled
     from projections.rebuild import rebuild as rebuild_views
     from projections.schema import make_views
@@ -167,7 +171,7 @@ def rebuild(
                         store=process.view_store,
                     )
                 except ProjectionStalled as stalled:
-                    fail(f"the rebuild stopped: {stalled}")
+                    fail(f"the rebuild stopped: {stalled}; the views in use are unchanged")
                 bar.update(task, completed=max(total, 1))
         for name, position in positions.items():
             console.print(f"{name}: rebuilt up to position {position}", highlight=False)

@@ -38,6 +38,7 @@ from ledger.infrastructure.signing_keys import SigningKeyStore, secret_source
 from ledger.transparency.checkpoint import Verifier
 from projections.embedded import EmbeddedProjections, save_listeners
 from projections.read import ReadModel
+from projections.rebuild import rebuild_changed
 from projections.store import ViewStore
 from projections.tlog.appender import CheckpointSigner, LogFollower
 from projections.tlog.log import TransparencyLog
@@ -64,7 +65,9 @@ class Process:
     def view_store(self) -> ViewStore:
         """The views' store of this process (made on first use)."""
         if self._view_store is None:
-            self._view_store = ViewStore(self.ledger)
+            # A view whose tables changed with this version is rebuilt beside the
+            # tables in use before this process uses it (no downtime for the others).
+            self._view_store = ViewStore(self.ledger, rebuild=rebuild_changed)
         return self._view_store
 
     @property

@@ -11,7 +11,9 @@ microseconds, so text order is time order) and integers for booleans.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -28,6 +30,8 @@ class Dialect:
     name = "abstract"
     placeholder = "?"
     types: dict[str, str] = {}
+    renames_indexes = False
+    """Whether ``ALTER INDEX ... RENAME TO`` exists (PostgreSQL; not SQLite)."""
 
     def __init__(self, datastore: Any, tracking_recorder: TrackingRecorder, tracking_table: str):
         self.datastore = datastore
@@ -35,6 +39,8 @@ class Dialect:
         self.prefix = ""
         self.tracking_table = tracking_table
         self._cache: dict[str, str] = {}
+        self._renames: dict[str, str] = {}
+        self._rename: re.Pattern[str] | None = None
 
     # --- SQL --------------------------------------------------------------------------
     def q(self, statement: str) -> str:
@@ -42,11 +48,35 @@ class Dialect:
         done = self._cache.get(statement)
         if done is None:
             tracking = self.prefix + self.tracking_table
-            done = statement.format(s=self.prefix, tracking=tracking, **self.types)
+            template = statement
+            if self._rename is not None:
+                renames = self._renames
+                template = self._rename.sub(lambda m: renames[m.group(0)], template)
+            done = template.format(s=self.prefix, tracking=tracking, **self.types)
             if self.placeholder != "?":
                 done = done.replace("?", self.placeholder)
             self._cache[statement] = done
         return done
+
+    def renamed(self, renames: Mapping[str, str]) -> Dialect:
+        """This dialect (the same store and connections) whose statements name other
+        tables and indexes: each name in ``renames`` (a whole word of the statement's
+        text, before the schema is put in) becomes its value. A rebuild's views write
+        to tables beside the live ones this way (``projections.schema.shadow_views``)."""
+        other = copy.copy(self)
+        other._cache = {}
+        other._renames = dict(renames)
+        words = sorted(renames, key=len, reverse=True)
+        other._rename = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+        other._renamed()
+        return other
+
+    def name_of(self, name: str) -> str:
+        """A table's or index's name as this dialect's statements give it."""
+        return self._renames.get(name, name)
+
+    def _renamed(self) -> None:
+        """A copy was made by :meth:`renamed`: forget what was derived from statements."""
 
     # --- transactions -----------------------------------------------------------------
     @contextmanager
@@ -68,6 +98,15 @@ class Dialect:
 
     def lock_schema(self, cursor: Any) -> None:
         """Serialise changes to the views' tables between processes (this transaction)."""
+
+    def relations(self, cursor: Any) -> set[str]:
+        """The names of the tables and indexes in the views' schema (the catalogue)."""
+        raise NotImplementedError
+
+    def indexes_of(self, cursor: Any, table: str) -> list[str]:
+        """The names of ``table``'s indexes (those statements made, and on PostgreSQL
+        also the one of its primary key)."""
+        raise NotImplementedError
 
     def bulk_insert(self, cursor: Any, statement: str, rows: list[Any]) -> None:
         """Insert many rows with one ``INSERT ... VALUES (?, ...)`` statement."""
@@ -207,10 +246,33 @@ class SQLiteDialect(Dialect):
     def rowcount(self, cursor: Any) -> int:
         return int(cursor.sqlite_cursor.rowcount)
 
+    def lock_schema(self, cursor: Any) -> None:
+        # SQLite's one write lock, taken by the transaction's first statement (an
+        # UPDATE of no row takes it, waiting out the busy timeout): a transaction whose
+        # first statements only read (DROP TABLE IF EXISTS of a missing table, the
+        # catalogue) would answer "database is locked" at once when it comes to write
+        # after another connection has committed.
+        cursor.execute(self.q("UPDATE {tracking} SET notification_id = notification_id WHERE 0"))
+
+    def relations(self, cursor: Any) -> set[str]:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+        return {row["name"] for row in cursor.fetchall()}
+
+    def indexes_of(self, cursor: Any, table: str) -> list[str]:
+        # Without the automatic indexes of constraints (``sql`` is NULL for them): they
+        # are named after their table and renamed with it.
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL ORDER BY name",
+            (table,),
+        )
+        return [row["name"] for row in cursor.fetchall()]
+
 
 class PostgresDialect(Dialect):
     name = "postgres"
     placeholder = "%s"
+    renames_indexes = True
     types = {
         "uuid": "uuid",
         "ts": "timestamptz",
@@ -237,8 +299,28 @@ class PostgresDialect(Dialect):
         self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
         self._copies: dict[str, str] = {}
 
+    def _renamed(self) -> None:
+        self._copies = {}
+
     def lock_schema(self, cursor: Any) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (0x1ED6E7,))
+
+    def relations(self, cursor: Any) -> set[str]:
+        cursor.execute(
+            "SELECT c.relname AS name FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'i', 'I')",
+            (self.datastore.schema,),
+        )
+        return {row["name"] for row in cursor.fetchall()}
+
+    def indexes_of(self, cursor: Any, table: str) -> list[str]:
+        cursor.execute(
+            "SELECT indexname AS name FROM pg_catalog.pg_indexes "
+            "WHERE schemaname = %s AND tablename = %s ORDER BY indexname",
+            (self.datastore.schema, table),
+        )
+        return [row["name"] for row in cursor.fetchall()]
 
     def begin_page(self, cursor: Any) -> None:
         # A view is derived from the log and its tracking record commits with it: a

@@ -82,10 +82,11 @@ def reason_of(error: BaseException) -> str:
 
 
 def report(
-    d: Dialect, views: Sequence[str], position: int, error: BaseException
+    d: Dialect, views: Sequence[str], position: int, error: BaseException, *, record: bool = True
 ) -> ProjectionStalled:
     """Say that ``views`` cannot apply the event at ``position``: an ERROR log line and
-    the table's row (when the database takes it); the exception for the caller."""
+    (with ``record``) the table's row, when the database takes it; the exception for
+    the caller."""
     reason = reason_of(error)
     log.error(
         "view %s cannot apply the event at log position %d: %s; it stays behind "
@@ -95,8 +96,10 @@ def report(
         reason,
         exc_info=error,
     )
+    if not record:
+        return ProjectionStalled(views, position, reason)
     try:
-        record(d, dict.fromkeys(views, position), reason)
+        _record(d, dict.fromkeys(views, position), reason)
     except Exception:  # the database itself may be what failed
         log.warning("could not record the projection failure", exc_info=True)
     return ProjectionStalled(views, position, reason)
@@ -106,7 +109,7 @@ def create_table(d: Dialect, cursor: Any) -> None:
     cursor.execute(d.q(TABLE_STATEMENT))
 
 
-def record(d: Dialect, views: dict[str, int], reason: str) -> None:
+def _record(d: Dialect, views: dict[str, int], reason: str) -> None:
     """Record (or count again) each view's failure at its position; own transaction."""
     now = d.to_ts(datetime.now(UTC))
     with d.write() as c:

@@ -38,7 +38,7 @@ from projections.listener import PostgresListener
 from projections.log_reader import LogReader, log_reader
 from projections.pages import PagePreparer, PreparedPage, ViewFailed
 from projections.pipeline import PageWriter, ProgressCallback, ReadAhead, feed
-from projections.schema import ensure_tracking_row, make_views, read_positions
+from projections.schema import ensure_tracking_row, make_views, read_positions, shadow_views
 from projections.store import ViewStore
 from projections.views import LogRecord
 
@@ -66,6 +66,7 @@ class Follower:
         processes: int = 0,
         exact_decoding: bool = False,
         store: ViewStore | None = None,
+        shadow: bool = False,
     ) -> None:
         """``store``: the views' store this process shares with its read model and
         other followers (default: one of this follower's own). ``exact_decoding``:
@@ -79,7 +80,8 @@ class Follower:
         self.store = store or ViewStore(ledger)
         self.d = self.store.dialect
         self.store.ensure_views()
-        self.views = make_views(self.d, views)
+        self.shadow = shadow
+        self.views = shadow_views(self.d, views) if shadow else make_views(self.d, views)
         self.page_size = page_size
         self.poll_interval = poll_interval
         self.recorder: Any = ledger.recorder
@@ -101,11 +103,15 @@ class Follower:
         self.failure_counts: dict[str, int] = {}
         """Failed attempts to apply an event, per view, in this process."""
         mine = {view.name for view in self.views}
-        self._failed: dict[str, int] = {
-            name: found.position
-            for name, found in failures.read_all(self.d).items()
-            if name in mine
-        }
+        self._failed: dict[str, int] = (
+            {}
+            if shadow
+            else {
+                name: found.position
+                for name, found in failures.read_all(self.d).items()
+                if name in mine
+            }
+        )
         """The position each view of ours is recorded as stalled at."""
 
     # --- control -----------------------------------------------------------------------
@@ -180,11 +186,18 @@ class Follower:
         finally:
             self.page_size, self.processes = size, processes
 
+    def report_failure(self, failed: ViewFailed) -> ProjectionStalled:
+        """Report a failure raised by :meth:`apply_to_end` (as :meth:`catch_up` does its
+        own); the exception to raise."""
+        return self._report(failed)
+
     def _report(self, failed: ViewFailed) -> ProjectionStalled:
         for view in failed.views:
             self.failure_counts[view] = self.failure_counts.get(view, 0) + 1
             self._failed[view] = failed.first
-        return failures.report(self.d, failed.views, failed.first, failed.error)
+        return failures.report(
+            self.d, failed.views, failed.first, failed.error, record=not self.shadow
+        )
 
     def _catch_up(
         self, progress: ProgressCallback | None = None, max_pages: int | None = None
@@ -279,6 +292,7 @@ class Follower:
                     processes=self.processes,
                     page_size=self.page_size,
                     exact_decoding=self.exact_decoding,
+                    shadow=self.shadow,
                 )
             return self._workers.pages(planned, first.last + 1, end), True
         return self._pages_after(first.last + 1, planned), False
@@ -305,31 +319,47 @@ class Follower:
     def _commit(self, page: PreparedPage) -> None:
         """One transaction: lock and check each view's tracking row, the views' SQL,
         the tracking records."""
+        with self.d.write() as c:
+            self._apply(c, page)
+        self._applied(page)
+
+    def apply_to_end(self, cursor: Any) -> None:
+        """Apply the pages up to the log's end in the caller's transaction (``cursor``,
+        which must commit or be thrown away with this follower: the positions here are
+        moved before it commits). A rebuild's last pages, in its switch."""
+        if not self.positions:
+            self.refresh_positions()
+        while (page := self._next_page(self.positions)) is not None:
+            self._apply(cursor, page)
+            self._applied(page)
+
+    def _apply(self, c: Any, page: PreparedPage) -> None:
         d = self.d
         lock = d.q(
             "UPDATE {tracking} SET notification_id = notification_id "
             "WHERE application_name = ? AND notification_id = ?"
         )
-        with d.write() as c:
-            d.begin_page(c)
-            for view, _ in sorted(page.work, key=lambda w: w[0].tracking_name):
-                c.execute(lock, (view.tracking_name, page.expected[view.name]))
-                if d.rowcount(c) != 1:
-                    raise PositionConflict(view.name)
-            for view, ops in page.work:
-                try:
-                    ops.run(c, d)
-                except Exception as error:
-                    start = page.expected[view.name]
-                    first = next((n.id for n in page.notifications if n.id > start), start + 1)
-                    raise ViewFailed([view.name], first, page.last, error) from error
-            if self.before_commit is not None:
-                self.before_commit(list(page.notifications))
-            for view, _ in page.work:
-                d.insert_tracking(c, Tracking(view.tracking_name, page.last))
-            if self._failed:
-                past = [v.name for v, _ in page.work if self._failed.get(v.name, 0) <= page.last]
-                failures.clear(d, c, [name for name in past if name in self._failed])
+        d.begin_page(c)
+        for view, _ in sorted(page.work, key=lambda w: w[0].tracking_name):
+            c.execute(lock, (view.tracking_name, page.expected[view.name]))
+            if d.rowcount(c) != 1:
+                raise PositionConflict(view.name)
+        for view, ops in page.work:
+            try:
+                ops.run(c, d)
+            except Exception as error:
+                start = page.expected[view.name]
+                first = next((n.id for n in page.notifications if n.id > start), start + 1)
+                raise ViewFailed([view.name], first, page.last, error) from error
+        if self.before_commit is not None:
+            self.before_commit(list(page.notifications))
+        for view, _ in page.work:
+            d.insert_tracking(c, Tracking(view.tracking_name, page.last))
+        if self._failed:
+            past = [v.name for v, _ in page.work if self._failed.get(v.name, 0) <= page.last]
+            failures.clear(d, c, [name for name in past if name in self._failed])
+
+    def _applied(self, page: PreparedPage) -> None:
         for view, _ in page.work:
             self.positions[view.name] = page.last
             if view.name in self._failed and self._failed[view.name] <= page.last:

@@ -35,7 +35,7 @@ from projections.decoding import event_decoder
 from projections.dialect import make_dialect
 from projections.log_reader import LogReader, log_reader
 from projections.pages import PagePreparer, PreparedPage
-from projections.schema import make_views
+from projections.schema import make_views, shadow_views
 from projections.views import Ops, View
 
 MIN_BACKLOG_PAGES = 8
@@ -75,7 +75,10 @@ class WorkerPool:
         processes: int,
         page_size: int,
         exact_decoding: bool = False,
+        shadow: bool = False,
     ) -> None:
+        """``shadow``: the views are a rebuild's (``projections.schema.shadow_views``):
+        the workers' SQL names the same tables."""
         self.processes = processes
         self.page_size = page_size
         self.views = {view.name: view for view in views}
@@ -88,6 +91,7 @@ class WorkerPool:
                 dict(ledger.env),
                 list(self.views),
                 exact_decoding,
+                shadow,
             ),
         )
 
@@ -150,7 +154,7 @@ _worker: dict[str, _Worker] = {}
 
 
 def _start_worker(
-    settings: Settings, env: dict[str, str], views: list[str], exact_decoding: bool
+    settings: Settings, env: dict[str, str], views: list[str], exact_decoding: bool, shadow: bool
 ) -> None:
     # A worker makes millions of short-lived objects without reference cycles; the
     # cyclic collector would only walk them (as in the follower's own backlog).
@@ -161,7 +165,8 @@ def _start_worker(
     d = make_dialect(ledger)
     decode = event_decoder(ledger.mapper, wire=not exact_decoding)
     read = log_reader(ledger.recorder, d, exact=exact_decoding)
-    _worker["worker"] = _Worker(read, PagePreparer(ledger, make_views(d, views), decode))
+    made = shadow_views(d, views) if shadow else make_views(d, views)
+    _worker["worker"] = _Worker(read, PagePreparer(ledger, made, decode))
 
 
 def _prepare_range(expected: dict[str, int], first: int, last: int) -> Prepared:

@@ -4,6 +4,7 @@ context handlers see, the tracking positions, and the base class :class:`View`."
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -13,6 +14,21 @@ import orjson
 from projections.dialect import Dialect
 
 TRACKING_PREFIX = "projections."
+
+_INDEX_NAME = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+def index_name(statement: str) -> str:
+    """The name of the index a ``CREATE INDEX`` statement makes."""
+    found = _INDEX_NAME.match(statement.strip())
+    if found is None:
+        msg = f"not a CREATE INDEX statement with a name: {statement!r}"
+        raise ValueError(msg)
+    return found.group(1)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class Ops:
@@ -133,6 +149,8 @@ class View:
     def __init__(self, dialect: Dialect) -> None:
         self.d = dialect
         self.tracking_name = TRACKING_PREFIX + self.name
+        self.shadow = False
+        """A view of a rebuild, on tables beside the live ones (``schema.shadow_views``)."""
         self.handlers: dict[type, Handler] = self.build_handlers()
 
     # --- schema ------------------------------------------------------------------------
@@ -145,8 +163,18 @@ class View:
     def layout(self) -> str:
         """A fingerprint of the view's tables and indexes as this code creates them."""
         statements = (*self.create_statements(), *self.index_statements())
-        text = "\n".join(self.d.q(statement) for statement in statements)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _digest("\n".join(self.d.q(statement) for statement in statements))
+
+    def layout_parts(self) -> dict[str, Any]:
+        """The fingerprint of the tables alone and of each index by name: a change of
+        the indexes alone is made on the tables as they are, without a rebuild."""
+        tables = _digest("\n".join(self.d.q(s) for s in self.create_statements()))
+        indexes = {index_name(self.d.q(s)): _digest(self.d.q(s)) for s in self.index_statements()}
+        return {"tables": tables, "indexes": indexes}
+
+    def index_names(self) -> list[str]:
+        """The names of the view's secondary indexes (as this view's statements say)."""
+        return [index_name(self.d.q(statement)) for statement in self.index_statements()]
 
     def create(self, cursor: Any, *, indexes: bool = True) -> None:
         for statement in self.create_statements():
@@ -157,6 +185,29 @@ class View:
     def create_indexes(self, cursor: Any) -> None:
         for statement in self.index_statements():
             cursor.execute(self.d.q(statement))
+
+    def missing(self, existing: set[str]) -> bool:
+        """Whether a table or index of the view is not among ``existing`` relations."""
+        names = (*self.tables, *(index_name(s) for s in self.index_statements()))
+        return any(self.d.name_of(n) not in existing for n in names)
+
+    def create_missing(self, cursor: Any, existing: set[str]) -> None:
+        """Create the tables and indexes of the view not among ``existing`` relations
+        (the catalogue's, read in this transaction). What exists is not touched: on
+        PostgreSQL even ``CREATE INDEX IF NOT EXISTS`` of an index that exists locks
+        its table against writes (SHARE), which a follower's page, holding its
+        tracking rows, may be waiting to make."""
+        if any(self._name(t) not in existing for t in self.tables):
+            for statement in self.create_statements():
+                cursor.execute(self.d.q(statement))
+        for statement in self.index_statements():
+            sql = self.d.q(statement)
+            if index_name(sql) not in existing:
+                cursor.execute(sql)
+
+    def _name(self, table: str) -> str:
+        """A table's name as this view's statements make it (renamed, for a shadow)."""
+        return self.d.name_of(table)
 
     def drop(self, cursor: Any) -> None:
         for table in self.tables:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings, Settings
 from ledger.policy import IRELAND
+from projections.follower import Follower
 from projections.rebuild import rebuild
 from projections.store import ViewStore
 from projections.views import View
@@ -104,3 +106,50 @@ def test_a_ledger_makes_sure_of_the_views_while_a_rebuild_makes_their_indexes(
     finally:
         fresh.close()
         rebuilding.close()
+
+
+def test_processes_starting_together_beside_a_following_worker_neither_wait_nor_deadlock(
+    database: DatabaseSettings,
+) -> None:
+    # Processes that start while the worker applies pages find the views made: they
+    # only read the catalogue (before, each took the schema's lock, then a SHARE lock
+    # on every view table for CREATE INDEX IF NOT EXISTS, then waited for the tracking
+    # rows a page held, while the page waited for the table: a deadlock).
+    ledger = Ledger(Settings(database=database, policy=IRELAND))
+    world = make_world(ledger)
+    follower = Follower(ledger, page_size=1)
+    follower.catch_up()
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def issue_and_follow() -> None:
+        n = 0
+        try:
+            while not stop.is_set():
+                world.issue(f"learner-{n}", f"R-{n}")
+                follower.catch_up()
+                n += 1
+        except BaseException as error:
+            failed.append(error)
+
+    worker = threading.Thread(target=issue_and_follow)
+    worker.start()
+    try:
+        for _ in range(5):
+            ledgers = [Ledger(Settings(database=database, policy=IRELAND)) for _ in range(THREADS)]
+            try:
+                started = time.monotonic()
+                errors = run_together(
+                    *(lambda ledger=ledger: ViewStore(ledger).ensure_views() for ledger in ledgers)
+                )
+                took = time.monotonic() - started
+            finally:
+                for opened in ledgers:
+                    opened.close()
+            assert errors == []
+            assert took < 5, took
+    finally:
+        stop.set()
+        worker.join(30)
+        ledger.close()
+    assert failed == []

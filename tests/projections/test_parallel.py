@@ -21,9 +21,12 @@ from cli import app
 from ledger.application import Ledger
 from ledger.config import DatabaseSettings
 from projections import parallel
+from projections.dialect import make_dialect
 from projections.follower import Follower, ProjectionStalled
 from projections.read import ReadModel
 from projections.rebuild import rebuild
+from projections.schema import SHADOW_SUFFIX, make_views, reset_view
+from projections.views import VIEW_NAMES
 from tests.conftest import Clock, new_postgres_schema
 from tests.projections.conftest import RANDOM_POLICY, RandomCommands, snapshot
 from tests.projections.test_cli import env_for
@@ -69,6 +72,16 @@ def execute(database: DatabaseSettings, statement: str) -> Any:
         conn.execute(f'SET search_path TO "{database.schema}"')
         cursor = conn.execute(statement)
         return cursor.fetchall() if cursor.description else []
+
+
+def start_again(ledger: Ledger, view: str) -> None:
+    """Empty one view and put it back at position 0 (as a new version whose layout
+    changed does)."""
+    d = make_dialect(ledger)
+    with d.write() as c:
+        d.lock_schema(c)
+        (made,) = make_views(d, [view])
+        reset_view(d, c, made, indexes=True)
 
 
 def rows_rebuilt_here(ledger: Ledger) -> dict[str, list[tuple[str, ...]]]:
@@ -132,7 +145,7 @@ def test_views_at_different_positions_each_take_up_where_they_are(
     for _ in range(150):
         commands.step()
     Follower(ledger, ["audit"], page_size=PAGE).catch_up()  # one view ahead of the rest
-    rebuild(ledger, ["credential_status"], page_size=PAGE)  # one from the start
+    start_again(ledger, "credential_status")  # one from the start
 
     Follower(ledger, page_size=PAGE, processes=2).catch_up()
 
@@ -161,18 +174,32 @@ def test_a_range_that_fails_stops_the_backlog_after_the_ranges_before_it(
     with pytest.raises(ProjectionStalled, match="Failed to deserialise state") as stalled:
         rebuild(ledger, page_size=PAGE, processes=2)
 
-    # The failure names the broken event, and every view applied every event before
-    # it (the ranges were applied whole, then the failing one an event at a time).
+    # The failure names the broken event, and every view's new tables took every event
+    # before it (the ranges were applied whole, then the failing one an event at a
+    # time). The live views were left as they were (nothing had followed the log).
     assert stalled.value.position == broken
     ((before,),) = execute(
         database, f"SELECT max(notification_id) FROM ledger_events WHERE notification_id < {broken}"
     )
-    assert set(ReadModel(ledger).positions().values()) == {before}
+    rebuilt = execute(
+        database,
+        "SELECT notification_id FROM projection_tracking "
+        f"WHERE application_name LIKE 'projections.%{SHADOW_SUFFIX}'",
+    )
+    assert len(rebuilt) == len(VIEW_NAMES)
+    assert {position for (position,) in rebuilt} == {before}
+    assert set(ReadModel(ledger).positions().values()) == {0}
+    assert ReadModel(ledger).projection_failures() == {}  # the rebuild's, not the views'
     assert ranges_prepared
     execute(database, f"DELETE FROM ledger_events WHERE notification_id = {broken}")
     Follower(ledger, page_size=PAGE).catch_up()
     caught_up = snapshot(ledger)
     assert caught_up == rows_rebuilt_here(ledger)
+    assert not execute(
+        database,
+        "SELECT * FROM pg_tables WHERE schemaname = current_schema() "
+        f"AND tablename LIKE '%{SHADOW_SUFFIX}'",
+    )
 
 
 def test_a_worker_following_meanwhile_never_makes_a_row_twice(
@@ -182,11 +209,15 @@ def test_a_worker_following_meanwhile_never_makes_a_row_twice(
     random_log(ledger, clock, 300, seed=17)
     here = rows_rebuilt_here(ledger)
     done = threading.Event()
+    failed: list[BaseException] = []
 
     def follow() -> None:  # the `ledger project` worker, as during a real rebuild
-        follower = Follower(make_ledger(RANDOM_POLICY), page_size=PAGE)
-        while not done.is_set():
-            follower.catch_up()
+        try:
+            follower = Follower(make_ledger(RANDOM_POLICY), page_size=PAGE)
+            while not done.is_set():
+                follower.catch_up()
+        except BaseException as error:  # the test fails on it, not the thread alone
+            failed.append(error)
 
     worker = threading.Thread(target=follow)
     worker.start()
@@ -194,7 +225,9 @@ def test_a_worker_following_meanwhile_never_makes_a_row_twice(
         rebuild(ledger, page_size=PAGE, processes=2)
     finally:
         done.set()
-        worker.join()
+        worker.join(60)
+    assert not worker.is_alive()
+    assert failed == []
     Follower(ledger, page_size=PAGE).catch_up()
 
     assert ranges_prepared
