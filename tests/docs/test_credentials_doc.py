@@ -67,8 +67,6 @@ def test_the_documented_offline_check_verifies_a_valid_award(
     }
 
 
-def test_the_documented_offline_check_sees_a_revocation(
-    served: ServedDemo, tmp_path: Path
-) -> None:
+def test_the_documented_offline_check_sees_a_revocation(served: ServedDemo, tmp_path: Path) -> None:
     answer = run_documented(served, served.demo.revoked_award, tmp_path)
     assert answer["status"] == {"checked": True, "verified": True, "revoked": True}

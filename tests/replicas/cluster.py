@@ -136,6 +136,14 @@ class Replicated:
                 raise RuntimeError(msg)
             time.sleep(0.05)
 
+    def standby_ready(self) -> None:
+        """The standby running, replaying and streaming (whatever a test did to it)."""
+        if not self.standby.running():
+            self.standby.start()
+        self.wait_streaming()
+        if self.standby.scalar("SELECT pg_is_wal_replay_paused()") is True:
+            self.standby.execute("SELECT pg_wal_replay_resume()")
+
     def wait_replayed(self, timeout: float = 30) -> None:
         """Until the standby has replayed everything the primary has written so far."""
         target = str(self.primary.scalar("SELECT pg_current_wal_insert_lsn()"))
