@@ -42,6 +42,12 @@ PUBLIC = {
     "/.well-known/did.json",
     "/did.json",
     "/providers/{code}/did.json",
+    # Portable credentials (api/routers/credentials.py): public, no key, by design.
+    "/v1/credentials/{award_id}/credential",
+    "/v1/credentials/{award_id}/europass",
+    "/contexts/eu-elements/v1",
+    "/v1/status-lists/{issuer}/{list_number}",
+    "/v1/verifications",
     # The tamper-evident log: anyone checks that the register was only appended to.
     "/v1/log/checkpoint",
     "/v1/log/key",
