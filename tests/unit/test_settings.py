@@ -154,7 +154,7 @@ def test_read_replicas_are_a_comma_separated_list_of_postgresql_urls() -> None:
 
 
 def test_read_replicas_are_refused_with_an_sqlite_store() -> None:
-    with pytest.raises(ValueError, match="LEDGER_READ_DATABASE_URL .* SQLite"):
+    with pytest.raises(ValueError, match=r"LEDGER_READ_DATABASE_URL .* SQLite"):
         Settings.from_env({"LEDGER_READ_DATABASE_URL": "postgresql://u@r1/ledger"})
 
 
