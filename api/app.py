@@ -36,7 +36,7 @@ from api.routers import (
     registers,
 )
 from api.status_lane import StatusLane
-from api.status_reads import AsyncStatusReader
+from api.status_reads import AsyncStatusReader, ReplicatedStatusReader
 from composition import open_process
 from ledger.config import Settings
 
@@ -87,7 +87,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         process = open_process(settings)
-        status_reader: AsyncStatusReader | None = None
+        status_reader: AsyncStatusReader | ReplicatedStatusReader | None = None
         try:
             # Built now, not on first use: a request should not pay for creating tables.
             _ = process.read_model, process.keys, process.idempotency
@@ -95,6 +95,9 @@ def create_app(
             if settings.database.is_postgres:
                 # The status route's reads, off the event loop's critical path.
                 status_reader = AsyncStatusReader(process.read_model, settings)
+                replicas = process.replicas  # LEDGER_READ_DATABASE_URL's, watched
+                if replicas is not None:
+                    status_reader = ReplicatedStatusReader(status_reader, replicas, settings)
                 await status_reader.open()
             app.state.status_reader = status_reader
             if settings.projections.embedded:

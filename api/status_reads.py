@@ -19,6 +19,11 @@ restart, say) fails its read; the pool is then checked (broken connections repla
 and the read retried once. All of it within ``LEDGER_DB_TIMEOUT_SECONDS``: past it, or
 while the store's monitor says the server is away, the check fails with
 `StoreUnavailable` (503) instead of waiting (`ledger.infrastructure.reliability`).
+
+With read replicas (`projections.replicas`), `ReplicatedStatusReader` holds one such
+reader per replica beside the primary's: a check goes to the reader of the next usable
+replica, and to the primary's when none is usable or the replica's read fails (the
+replica is then passed over): same statement, same conversion, same answer.
 """
 
 from __future__ import annotations
@@ -32,27 +37,45 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from ledger.config import Settings
+from ledger.config import DatabaseSettings, Settings
 from ledger.errors import StoreUnavailable
 from ledger.infrastructure.reliability import (
     RECONNECT_GIVE_UP,
     GuardedAsyncConnection,
     NoAnswer,
+    StoreMonitor,
     answer_within,
     libpq_options,
 )
 from projections.read import CredentialStatus, ReadModel
+from projections.replicas import REPLICA_ERRORS, Replica, ReplicaSet
 
 MAX_IDS_PER_READ = 500
 
 
 class AsyncStatusReader:
-    def __init__(self, read_model: ReadModel, settings: Settings) -> None:
+    def __init__(
+        self,
+        read_model: ReadModel,
+        settings: Settings,
+        *,
+        database: DatabaseSettings | None = None,
+        monitor: StoreMonitor | None = None,
+        timeout: float | None = None,
+        retry: bool = True,
+    ) -> None:
+        """Reads for ``read_model`` on the store of ``settings``, or on ``database``
+        (a read replica's, watched by ``monitor``), each within ``timeout`` seconds
+        (default ``LEDGER_DB_TIMEOUT_SECONDS``). ``retry``: a read that meets a broken
+        connection is made once more (a replica's is not: the primary makes it)."""
         self.read_model = read_model
-        conninfo = make_conninfo(**settings.database.connect_kwargs())
-        size = max(1, settings.database.pool_size)
-        self.timeout = settings.database.timeout
-        self.monitor = read_model.ledger.store_monitor
+        if database is None:
+            database, monitor = settings.database, read_model.ledger.store_monitor
+        conninfo = make_conninfo(**database.connect_kwargs())
+        size = max(1, database.pool_size)
+        self.timeout = database.timeout if timeout is None else timeout
+        self.monitor = monitor
+        self.retry = retry
         self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             connection_class=GuardedAsyncConnection,
@@ -75,8 +98,10 @@ class AsyncStatusReader:
         self._flush_scheduled = False
         self._reads: set[asyncio.Task[None]] = set()
 
-    async def open(self) -> None:
-        await self.pool.open(wait=True, timeout=30)
+    async def open(self, *, wait: bool = True) -> None:
+        """Open the pool; ``wait``: until its connections are made (a replica's pool
+        does not wait: a replica that is down must not hold the start-up)."""
+        await self.pool.open(wait=wait, timeout=30)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -132,6 +157,9 @@ class AsyncStatusReader:
                 except (PoolTimeout, NoAnswer):
                     raise
                 except psycopg.OperationalError:
+                    if not self.retry:
+                        self._check_pool_later()
+                        raise
                     if self.monitor is not None:
                         self.monitor.check()
                     await self.pool.check()  # replace the connections that broke
@@ -142,7 +170,60 @@ class AsyncStatusReader:
         except psycopg.OperationalError as error:
             raise StoreUnavailable(f"the status read failed: {error}") from error
 
+    def _check_pool_later(self) -> None:
+        """Replace the pool's broken connections in the background (not in the read's
+        time: the caller asks elsewhere)."""
+        task = asyncio.get_running_loop().create_task(self.pool.check())
+        self._reads.add(task)
+        task.add_done_callback(self._reads.discard)
+
     async def _fetch_once(self, award_ids: list[UUID], timeout: float) -> dict[UUID, Any]:
         async with self.pool.connection(timeout=timeout) as conn:
             cursor = await conn.execute(self.statement, (award_ids,), prepare=True)
             return {row["award_id"]: row for row in await cursor.fetchall()}
+
+
+class ReplicatedStatusReader:
+    """`AsyncStatusReader.credential_status` on the read replicas, else the primary."""
+
+    def __init__(self, primary: AsyncStatusReader, replicas: ReplicaSet, settings: Settings):
+        self.primary = primary
+        self.replicas = replicas
+        self.pool = primary.pool  # the primary's, for /metrics
+        self.readers: dict[int, AsyncStatusReader] = {
+            id(replica): AsyncStatusReader(
+                replica.read_model,
+                settings,
+                database=replica.database,
+                monitor=replica.monitor,
+                timeout=replicas.read_timeout,
+                retry=False,
+            )
+            for replica in replicas.replicas
+        }
+
+    async def open(self) -> None:
+        await self.primary.open()
+        for reader in self.readers.values():
+            await reader.open(wait=False)
+
+    async def close(self) -> None:
+        for reader in self.readers.values():
+            await reader.close()
+        await self.primary.close()
+
+    def reader_of(self, replica: Replica) -> AsyncStatusReader:
+        return self.readers[id(replica)]
+
+    async def credential_status(self, award_id: UUID) -> CredentialStatus | None:
+        replica = self.replicas.choose()
+        if replica is not None:
+            try:
+                found = await self.reader_of(replica).credential_status(award_id)
+            except REPLICA_ERRORS as error:
+                self.replicas.failed(replica, error)
+            else:
+                replica.served += 1
+                return found
+        self.replicas.primary_served += 1
+        return await self.primary.credential_status(award_id)

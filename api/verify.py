@@ -297,7 +297,7 @@ def lookup(
         except NotFound:
             return None
         return verification(report, as_of=as_of, t=t)
-    view = services.read_model.credential_status(award_id)
+    view = services.public_read(lambda read: read.credential_status(award_id))
     try:
         report = services.ledger.award_status(award_id)
     except NotFound:

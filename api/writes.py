@@ -6,13 +6,16 @@
    and become problems in `api.problems`.
 3. The answer waits (bounded) until the status view has applied the command's events,
    so that an employer checking right after a revocation sees it, and carries the log
-   position in ``Ledger-Position``.
+   position in ``Ledger-Position``. With read replicas, within the same bound, until the
+   usable replicas' views have them too; a replica that has not is passed over until it
+   has (`projections.replicas`), so the next public read is answered where the write is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -219,10 +222,17 @@ def _run(command: Callable[[], Written], status_code: int) -> StoredAnswer:
 
 
 def _views_reached(services: Services, position: int) -> bool:
+    deadline = time.monotonic() + VIEW_WAIT_SECONDS
     try:
-        return services.read_model.wait_for(position, timeout=VIEW_WAIT_SECONDS)
+        reached = services.read_model.wait_for(position, timeout=VIEW_WAIT_SECONDS)
     except (StoreUnavailable, PersistenceError):
-        return False  # written before the database went: the answer stands, views lag
+        reached = False  # written before the database went: the answer stands, views lag
+    replicas = services.replicas
+    if replicas is not None:
+        # What is left of the same bound; the replicas that do not show the write in it
+        # are passed over until they do (the primary answers the public reads meanwhile).
+        replicas.wait_for(position, max(deadline - time.monotonic(), 0.0))
+    return reached
 
 
 def _answer(services: Services, answer: StoredAnswer, *, replayed: bool = False) -> Response:

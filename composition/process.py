@@ -12,7 +12,10 @@
 * the awards as signed credentials and the issuers' status lists (`CredentialService`);
 * the tamper-evident log (`TransparencyLog`): its tables beside the events, signed with
   the authority's key, appended by a follower of its own (in the embedded mode, in this
-  process too).
+  process too);
+* with ``LEDGER_READ_DATABASE_URL``, the read replicas (`ReplicaSet`): a read-only read
+  model on each PostgreSQL hot standby, watched by a thread, that `public_read` sends
+  the public reads to.
 
 `close` releases them in the reverse order.
 """
@@ -20,8 +23,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from composition.log_signing import AuthorityLogSigner, authority_log_verifiers, log_origin
 from ledger.application import Ledger
@@ -43,6 +48,11 @@ from projections.store import ViewStore
 from projections.tlog.appender import CheckpointSigner, LogFollower
 from projections.tlog.log import TransparencyLog
 
+if TYPE_CHECKING:
+    from projections.replicas import ReplicaSet
+
+T = TypeVar("T")
+
 
 @dataclass
 class Process:
@@ -60,6 +70,7 @@ class Process:
     _verifier: CredentialVerifier | None = field(default=None, repr=False)
     _log_follower: LogFollower | None = field(default=None, repr=False)
     _log_thread: threading.Thread | None = field(default=None, repr=False)
+    _replicas: ReplicaSet | None = field(default=None, repr=False)
 
     @property
     def view_store(self) -> ViewStore:
@@ -75,6 +86,22 @@ class Process:
         if self._read_model is None:
             self._read_model = ReadModel(self.ledger, store=self.view_store)
         return self._read_model
+
+    @property
+    def replicas(self) -> ReplicaSet | None:
+        """The read replicas ``LEDGER_READ_DATABASE_URL`` names, watched (made and
+        started on first use), or ``None`` without any."""
+        if self._replicas is None and self.settings.database.read_urls:
+            self._replicas = open_replicas(self.ledger, self.read_model)
+        return self._replicas
+
+    def public_read(self, query: Callable[[ReadModel], T]) -> T:
+        """``query`` (a public read: status, registers) on a usable read replica's read
+        model, else on the primary's."""
+        replicas = self.replicas
+        if replicas is None:
+            return query(self.read_model)
+        return replicas.read(query)
 
     @property
     def keys(self) -> KeyStore:
@@ -176,9 +203,40 @@ class Process:
         if self._embedded is not None:
             self._embedded.stop()
             self._embedded = None
+        if self._replicas is not None:
+            self._replicas.close()
+            self._replicas = None
         if self._read_model is not None:
             self._read_model.close()
         self.ledger.close()
+
+
+def open_replicas(ledger: Ledger, primary: ReadModel) -> ReplicaSet:
+    """A read-only read model on each read replica of the ledger's settings, and the
+    thread watching them (started). Nothing is created on a replica."""
+    # psycopg and eventsourcing's PostgreSQL module: only where replicas are used.
+    from ledger.infrastructure.postgres import replica_datastore
+    from projections.replicas import Replica, ReplicaSet
+
+    database = ledger.settings.database
+    replicas: list[Replica] = []
+    try:
+        for settings in database.replicas():
+            datastore, monitor = replica_datastore(settings)
+
+            def close(datastore: Any = datastore, monitor: Any = monitor) -> None:
+                datastore.close()
+                monitor.release()
+
+            read_model = ReadModel(ledger, store=ViewStore.on_replica(ledger, datastore))
+            replicas.append(
+                Replica(settings.describe(), read_model, settings, monitor, close=close)
+            )
+        return ReplicaSet(primary, replicas, max_lag=database.replica_max_lag).start()
+    except BaseException:
+        for replica in replicas:
+            replica.close()
+        raise
 
 
 def open_process(settings: Settings) -> Process:

@@ -362,6 +362,17 @@ def make_dialect(ledger: Any) -> Dialect:
     return _make_dialect(ledger.recorder.datastore)
 
 
+def replica_dialect(datastore: Any) -> Dialect:
+    """The PostgreSQL dialect on a read replica's datastore (a hot standby): the same
+    statements and value adapters as the primary's, and nothing created (the tracking
+    and failures tables are the primary's, replicated)."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
+
+    table = "projection_tracking"
+    tracking = PostgresTrackingRecorder(datastore, tracking_table_name=table)
+    return PostgresDialect(datastore, tracking, table)
+
+
 def _make_dialect(datastore: Any) -> Dialect:
     from ledger.infrastructure.store_setup import datastore_setup
 

@@ -67,13 +67,16 @@ class ReadModel:
         awards of a withdrawn provider read ``issuer_withdrawn``; ``clock`` (default:
         the ledger's) decides what has expired. ``store``: the views' store this
         process shares with its followers (default: one of this read model's own,
-        whose :meth:`wait_for` then wakes no follower)."""
+        whose :meth:`wait_for` then wakes no follower). A read replica's store
+        (`ViewStore.on_replica`) is only read: its views are the primary's, replicated
+        by PostgreSQL; the rest (``ledger``, the policy, the clock) is the primary's."""
         self.ledger = ledger
         self.policy = policy or ledger.policy
         self.clock = clock or ledger.clock
         self.store = store or ViewStore(ledger)
         self.d: Dialect = self.store.dialect
-        self.store.ensure_views()
+        if not self.store.read_only:
+            self.store.ensure_views()
         self._owns_ledger = False
 
     @classmethod

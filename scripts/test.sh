@@ -39,6 +39,10 @@ command -v wrk >/dev/null || missing="$missing wrk"
 command -v jq >/dev/null || missing="$missing jq"
 command -v curl >/dev/null || missing="$missing curl"
 command -v go >/dev/null || missing="$missing golang-go"
+# The PostgreSQL server tools (initdb, pg_ctl, pg_basebackup): tests/replicas makes a primary
+# and a streaming standby of its own with them (never skipped: missing tools fail them).
+ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || command -v pg_basebackup >/dev/null \
+    || missing="$missing postgresql"
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing="$missing golang-golang-x-mod-dev"
 if [ -n "$missing" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "installing$missing"

@@ -32,7 +32,7 @@ from api.problems import problem_response, problem_responses
 from api.ratelimit import charge
 from api.routers.log import inclusion_view
 from api.services import Services
-from api.status_reads import AsyncStatusReader
+from api.status_reads import AsyncStatusReader, ReplicatedStatusReader
 from ledger.domain.values import RevocationReason
 from ledger.errors import LogEntryNotFound
 from projections.read import CredentialStatus as StatusRecord
@@ -187,8 +187,9 @@ async def credential_status(request: Request) -> Response:
     read_model: ReadModel = request.app.state.services.read_model
     if at is None:
         # On PostgreSQL an asyncio read (api/status_reads.py): the loop serves other
-        # requests during the round trip. SQLite's read is in-process and quick.
-        reader: AsyncStatusReader | None = request.app.state.status_reader
+        # requests during the round trip (on a read replica, when there are any).
+        # SQLite's read is in-process and quick.
+        reader: AsyncStatusReader | ReplicatedStatusReader | None = request.app.state.status_reader
         if reader is not None:
             record = await reader.credential_status(award_id)
         else:
@@ -222,8 +223,8 @@ async def credential_status(request: Request) -> Response:
 def credential_statuses(body: StatusBatchRequest, request: Request) -> Response:
     # A batch answers one question per id; the middleware took one token already.
     charge(request, len(body.award_ids), "credentials", paid=1)
-    read_model: ReadModel = request.app.state.services.read_model
-    found = read_model.credential_statuses(body.award_ids)
+    services: Services = request.app.state.services
+    found = services.public_read(lambda read: read.credential_statuses(body.award_ids))
     results = []
     for award_id in body.award_ids:
         record = found.get(award_id)

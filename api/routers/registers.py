@@ -1,5 +1,6 @@
 """Public registers from the read views: which providers are accredited, and which
-micro-credentials exist, with their standard elements and state. No key."""
+micro-credentials exist, with their standard elements and state. No key. Read from a
+read replica when there are any (`Services.public_read`)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def list_providers(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> ProviderPage:
-    page = services.read_model.providers(state=state, offset=offset, limit=limit)
+    page = services.public_read(
+        lambda read: read.providers(state=state, offset=offset, limit=limit)
+    )
     return ProviderPage(
         items=[ProviderEntryView.model_validate(p) for p in page.items],
         offset=page.offset,
@@ -82,15 +85,18 @@ def search_catalogue(
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> CataloguePage:
-    page = services.read_model.catalogue(
-        provider_id=None if provider_code is None else ids.provider_id(provider_code),
-        level=level,
-        field_of_study=field_of_study,
-        text=text,
-        state=state,
-        skill=skill,
-        offset=offset,
-        limit=limit,
+    provider_id = None if provider_code is None else ids.provider_id(provider_code)
+    page = services.public_read(
+        lambda read: read.catalogue(
+            provider_id=provider_id,
+            level=level,
+            field_of_study=field_of_study,
+            text=text,
+            state=state,
+            skill=skill,
+            offset=offset,
+            limit=limit,
+        )
     )
     return CataloguePage(
         items=[CatalogueEntryView.model_validate(c) for c in page.items],

@@ -7,6 +7,11 @@
 ``LEDGER_DB_POOL_SIZE``  PostgreSQL connections per process (default 5).
 ``LEDGER_DB_TIMEOUT_SECONDS`` how long a request waits for an absent PostgreSQL before
                          it is answered 503 (default 2; see docs/reliability.md).
+``LEDGER_READ_DATABASE_URL`` PostgreSQL hot standbys of the primary (comma-separated
+                         URLs) that answer the public reads (docs/operations.md);
+                         refused with an SQLite store.
+``LEDGER_READ_REPLICA_MAX_LAG_SECONDS`` a replica further behind the primary's views
+                         than this is passed over (default 1).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ class DatabaseSettings:
     pool_size: int = 5
     timeout: float = 2.0
     """Seconds a request waits for a PostgreSQL server that does not answer."""
+    read_urls: tuple[str, ...] = ()
+    """PostgreSQL hot standbys of this store that answer the public reads."""
+    replica_max_lag: float = 1.0
+    """Seconds a replica's views may be behind the primary's and still answer."""
 
     def __post_init__(self) -> None:
         # A PostgreSQL URL may name its schema (``?schema=name``); it is the schema the
@@ -48,6 +57,38 @@ class DatabaseSettings:
         if not 0 < self.timeout <= 600:
             msg = f"the database timeout must be between 0 and 600 seconds, got {self.timeout}"
             raise ValueError(msg)
+        self._check_replicas()
+
+    def _check_replicas(self) -> None:
+        if self.read_urls and not self.is_postgres:
+            msg = (
+                "LEDGER_READ_DATABASE_URL names PostgreSQL read replicas, but the store is "
+                "SQLite (LEDGER_DATABASE_URL): replicas need a PostgreSQL primary; unset it"
+            )
+            raise ValueError(msg)
+        for url in self.read_urls:
+            if not url.startswith(("postgresql://", "postgres://")):
+                msg = (
+                    "LEDGER_READ_DATABASE_URL must be PostgreSQL URLs (postgresql://...), "
+                    f"comma-separated; got one starting {url.split(':')[0]!r}"
+                )
+                raise ValueError(msg)
+        if not 0 < self.replica_max_lag <= 3600:
+            msg = (
+                "LEDGER_READ_REPLICA_MAX_LAG_SECONDS must be between 0 and 3600 seconds, "
+                f"got {self.replica_max_lag}"
+            )
+            raise ValueError(msg)
+
+    def replicas(self) -> tuple[DatabaseSettings, ...]:
+        """The read replicas' settings: this store's schema, pool size and timeout on
+        each replica's server."""
+        return tuple(
+            DatabaseSettings(
+                url=url, schema=self.schema, pool_size=self.pool_size, timeout=self.timeout
+            )
+            for url in self.read_urls
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -128,4 +169,8 @@ def database_from_env(env: Environment) -> DatabaseSettings:
         schema=env.text("LEDGER_DATABASE_SCHEMA", "public"),
         pool_size=env.whole_number("LEDGER_DB_POOL_SIZE", 5),
         timeout=env.number("LEDGER_DB_TIMEOUT_SECONDS", 2.0),
+        read_urls=tuple(
+            u.strip() for u in env.text("LEDGER_READ_DATABASE_URL", "").split(",") if u.strip()
+        ),
+        replica_max_lag=env.number("LEDGER_READ_REPLICA_MAX_LAG_SECONDS", 1.0),
     )

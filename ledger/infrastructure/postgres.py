@@ -230,3 +230,25 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_key, (learner_record_id,))
             return curs.fetchone() is not None
+
+
+def replica_datastore(database: DatabaseSettings) -> tuple[PostgresDatastore, StoreMonitor]:
+    """A datastore on a read replica (a hot standby) of the store, hardened as the
+    primary's (`harden`: fail fast while it is away, reconnect when it is back), and
+    its monitor (`StoreMonitor.release` it when done). Nothing is created on it: a
+    standby is read-only, and its tables are the primary's, replicated. Its pool opens
+    on first use, so a replica that is down does not hold the process's start-up."""
+    kwargs = database.connect_kwargs()
+    datastore = PostgresDatastore(
+        dbname=kwargs["dbname"],
+        host=kwargs["host"],
+        port=kwargs["port"],
+        user=kwargs["user"],
+        password=kwargs["password"],
+        connect_timeout=database.timeout,
+        pool_size=database.pool_size,
+        max_overflow=database.pool_size,
+        pre_ping=True,
+        schema=database.schema,
+    )
+    return datastore, harden(datastore, kwargs, database.timeout)

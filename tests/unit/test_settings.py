@@ -129,3 +129,48 @@ def test_the_shared_metrics_directory(tmp_path: Path) -> None:
     not_a_folder.write_text("")
     with pytest.raises(ValueError, match="PROMETHEUS_MULTIPROC_DIR"):
         Settings.from_env({"PROMETHEUS_MULTIPROC_DIR": str(not_a_folder)})
+
+
+def test_read_replicas_are_a_comma_separated_list_of_postgresql_urls() -> None:
+    settings = Settings.from_env(
+        {
+            "LEDGER_DATABASE_URL": "postgresql://u@primary:5432/ledger",
+            "LEDGER_DATABASE_SCHEMA": "reg",
+            "LEDGER_READ_DATABASE_URL": " postgresql://u@r1:5432/ledger ,postgresql://u@r2/ledger,",
+            "LEDGER_READ_REPLICA_MAX_LAG_SECONDS": "0.5",
+        }
+    )
+    database = settings.database
+    assert database.read_urls == ("postgresql://u@r1:5432/ledger", "postgresql://u@r2/ledger")
+    assert database.replica_max_lag == 0.5
+    # Each replica is read with the primary's schema, pool size and timeout.
+    assert [(r.url, r.schema, r.pool_size) for r in database.replicas()] == [
+        ("postgresql://u@r1:5432/ledger", "reg", 5),
+        ("postgresql://u@r2/ledger", "reg", 5),
+    ]
+    without = Settings.from_env({"LEDGER_DATABASE_URL": "postgresql://u@primary/ledger"})
+    assert without.database.read_urls == ()
+    assert without.database.replicas() == ()
+
+
+def test_read_replicas_are_refused_with_an_sqlite_store() -> None:
+    with pytest.raises(ValueError, match=r"LEDGER_READ_DATABASE_URL .* SQLite"):
+        Settings.from_env({"LEDGER_READ_DATABASE_URL": "postgresql://u@r1/ledger"})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LEDGER_READ_DATABASE_URL", "sqlite:///replica.sqlite3", "must be PostgreSQL URLs"),
+        ("LEDGER_READ_REPLICA_MAX_LAG_SECONDS", "0", "between 0 and 3600"),
+        ("LEDGER_READ_REPLICA_MAX_LAG_SECONDS", "soon", "must be a number"),
+    ],
+)
+def test_bad_read_replica_settings_are_refused(variable: str, value: str, message: str) -> None:
+    environ = {
+        "LEDGER_DATABASE_URL": "postgresql://u@primary/ledger",
+        "LEDGER_READ_DATABASE_URL": "postgresql://u@r1/ledger",
+        variable: value,
+    }
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(environ)
