@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -138,7 +139,7 @@ class CredentialService:
         assert self._award_pages is not None, "made without the award pages"
         summary = SigningSummary()
         after: UUID | None = None
-        may_sign: dict[str, bool] = {}
+        may_sign = cache(self._may_sign)  # asked once per provider, not per award
         while page := self._award_pages(after, SIGNING_PAGE):
             after = page[-1][0]
             wanted = [
@@ -148,7 +149,7 @@ class CredentialService:
             for award_id, code in wanted:
                 if award_id in signed:
                     summary.already += 1
-                elif may_sign.setdefault(code, self._may_sign(code)):
+                elif may_sign(code):
                     self.credential(award_id)
                     summary.signed += 1
                 else:
