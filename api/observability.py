@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.process_metrics import PoolSource, ProcessMetrics
 from api.request_logs import (
-    access_log,
+    ACCESS_LINES,
     client_address,
     configure_logging,
     request_id_var,
@@ -318,23 +318,20 @@ class ObservabilityMiddleware:
         method = scope["method"]
         self.metrics.observe_request(method, template, status, elapsed)
         if self.access_log_enabled:
-            access_log.info(
-                "%s %s %d",
+            ACCESS_LINES.write(
                 method,
                 template,
                 status,
-                extra={
-                    "fields": {
-                        "method": method,
-                        "route": template,
-                        "path": scope["path"],
-                        "status": status,
-                        "client": client_address(scope),
-                        # The acting key's actor as events record it (set by api.auth
-                        # once the key is known), never the secret.
-                        "actor": scope.get("state", {}).get("actor"),
-                        "duration_ms": round(elapsed * 1000, 3),
-                    }
+                {
+                    "method": method,
+                    "route": template,
+                    "path": scope["path"],
+                    "status": status,
+                    "client": client_address(scope),
+                    # The acting key's actor as events record it (set by api.auth once
+                    # the key is known), never the secret.
+                    "actor": scope.get("state", {}).get("actor"),
+                    "duration_ms": round(elapsed * 1000, 3),
                 },
             )
 

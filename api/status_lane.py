@@ -32,7 +32,7 @@ from uuid import UUID
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.observability import begin_request
 from api.problems import HANDLERS
@@ -46,7 +46,10 @@ _PATH = re.compile(
     r"[0-9a-fA-F]{12})/status"
 )
 _GROUP = "credentials"
+_CACHE_CONTROL = CACHE_CONTROL.encode()
 VARY = (b"vary", b"Origin")
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""A response's status, headers and body."""
 
 
 class StatusLane:
@@ -79,30 +82,25 @@ class StatusLane:
         token, id_header = begin_request(scope)
         status = 500
         started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                extra = [VARY, id_header] if self.vary and status not in (429, 500) else [id_header]
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
         try:
-            response = await self._response(scope, award_id)
-            await response(scope, receive, send_with_id)
+            status, headers, body = await self._response(scope, award_id)
+            extra = [VARY, id_header] if self.vary and status not in (429, 500) else [id_header]
+            # The two messages Starlette's Response sends, made here directly.
+            start = {"type": "http.response.start", "status": status, "headers": headers + extra}
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
         finally:
             observability.record(scope, TEMPLATE, status, time.perf_counter() - started)
         request_id_var.reset(token)
 
-    async def _response(self, scope: Scope, award_id: UUID) -> Response:
+    async def _response(self, scope: Scope, award_id: UUID) -> Answer:
         state = self.host.state
         limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
         if limiter is not None:
             wait = limiter.buckets.take(limiter.client_key(scope), 1.0)
             if wait:
                 limiter.count_refusal(_GROUP)
-                return refusal(wait)
+                return _parts(refusal(wait))
         try:
             reader = state.status_reader
             if reader is not None:
@@ -110,15 +108,30 @@ class StatusLane:
             else:
                 record = state.services.read_model.credential_status(award_id)
         except Exception as error:
-            return await _handled(scope, error)
+            return _parts(await _handled(scope, error))
         if record is None:
-            return _not_found(award_id)
+            return _parts(_not_found(award_id))
         body = orjson.dumps(public_status(record, point_in_time=False))
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
-        if etag in _header(scope, b"if-none-match"):
-            return Response(status_code=304, headers=headers)
-        return Response(body, media_type="application/json", headers=headers)
+        etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+        if etag.decode() in _header(scope, b"if-none-match"):
+            return 304, [(b"cache-control", _CACHE_CONTROL), (b"etag", etag)], b""
+        return (
+            200,
+            [
+                (b"cache-control", _CACHE_CONTROL),
+                (b"etag", etag),
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ],
+            body,
+        )
+
+
+def _parts(response: Response) -> Answer:
+    """What Starlette's ``response`` would send (the lane's answers carry no background
+    task)."""
+    assert response.background is None
+    return response.status_code, list(response.raw_headers), bytes(response.body)
 
 
 def _plain_status_request(scope: Scope) -> UUID | None:
