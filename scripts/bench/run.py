@@ -1,6 +1,6 @@
 """Run every measure on PostgreSQL and write the table to docs/benchmarks.md.
 
-    .venv/bin/python -m scripts.bench [--awards 1000000] [--small 10000] [--seconds 10]
+    .venv/bin/python -m scripts.bench [--awards 1000000[,10000000]] [--small 10000] [--seconds 10]
 
 Steps, all in one database of the run's own (dropped and re-created: ``ledger_bench``):
 
@@ -12,12 +12,17 @@ Steps, all in one database of the run's own (dropped and re-created: ``ledger_be
    status checks of random award ids (req/s, p50/p99, API RSS), revocation visibility,
    issuance through the provider batch API until the status view shows the last award;
 4. grow the data set to ``--awards`` (same generator), rebuild every view from the log
-   (÷ a raw server-side cursor scan of the events table), and measure status checks again.
+   (÷ a raw server-side cursor scan of the events table), and measure status checks again;
+   with several sizes (``--awards 1000000,10000000``, ascending), step 4 for each in turn,
+   the data set planned for the largest (its providers and learners) from the start.
+
+Each step's start is logged on stderr with the time elapsed since the run began.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -50,7 +55,8 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # every clu
 class Options:
     admin_url: str
     database: str
-    awards: int
+    sizes: tuple[int, ...]
+    """The large sizes, ascending (``--awards 1000000,10000000``)."""
     small: int
     issue: int
     issue_in_flight: int
@@ -65,9 +71,38 @@ class Options:
     keep: bool
     quiet: bool
 
+    @property
+    def awards(self) -> int:
+        """The largest size: the data set the run plans its providers and learners for."""
+        return self.sizes[-1]
+
+
+class _Clock:
+    started: float | None = None
+    """When the run began (`time.monotonic`), for the elapsed time in the log."""
+
+
+def start_clock() -> None:
+    _Clock.started = time.monotonic()
+
+
+def elapsed() -> str:
+    """The time since the run began, as H:MM:SS."""
+    started = _Clock.started
+    seconds = int(time.monotonic() - started) if started is not None else 0
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(
+        f"[bench {time.strftime('%H:%M:%S')} +{elapsed()}] {message}", file=sys.stderr, flush=True
+    )
+
+
+def step(message: str) -> None:
+    """The start of a step of the run; every log line carries the time elapsed since
+    the run began (a run at ten million awards takes hours: this is how to follow it)."""
+    log(f"== {message}")
 
 
 # --- the database --------------------------------------------------------------------
@@ -521,19 +556,92 @@ def measure_rebuild(url: str, env: dict[str, str]) -> tuple[float, float, int, f
 
 
 # --- the run ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LargeStep:
+    """What was measured at one of the large sizes, after growing the data set to it."""
+
+    size: int
+    """The size asked for (``--awards``); `awards` is what the status view holds."""
+    grown: seeding.SeedReport | None
+    rebuild_rate: float
+    scan_rate: float
+    events: int
+    rebuild_seconds: float
+    ids: list[str]
+    awards: int
+    disk_bytes: int
+    plain: serving.Load
+    constant: serving.Load
+    status: serving.Load
+    light_windows: list[serving.Load]
+    rss: float
+
+
+def large_step(
+    env: dict[str, str],
+    url: str,
+    opts: Options,
+    workdir: Path,
+    *,
+    current: int,
+    size: int,
+    label: str,
+) -> LargeStep:
+    """Grow the data set from ``current`` to ``size`` awards (planned for the largest
+    size, so the learners and providers are those of the final data set, and numbered on
+    from ``current``, so no provider reference repeats), rebuild every view, measure."""
+    grow = size - current
+    grown: seeding.SeedReport | None = None
+    if grow > 0:
+        plan = seeding.SeedPlan.for_size(grow, total=opts.awards, first_award=current)
+        step(f"growing the data set by {grow:,} awards to {size:,}")
+        grown = seed_step(env, plan, opts.quiet)
+    step(f"rebuilding every view at {size:,} awards")
+    rebuild_rate, scan_rate, events, rebuild_seconds = measure_rebuild(url, env)
+    analyze(url)
+
+    ids = sample_award_ids(url, opts.status_ids)
+    awards = count_rows(url, "award_index")
+    disk_bytes = database_bytes(url)
+    step(f"measuring at {awards:,} awards: plain FastAPI, status, light latency, RSS")
+    plain = measure_plain(env, opts, workdir, label)
+    with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
+        constant, status = measure_status(server, ids, opts, workdir, label)
+        light_windows = measure_light_latency(server, ids, opts, workdir, label)
+        rss = server.rss_mib()
+    return LargeStep(
+        size=size,
+        grown=grown,
+        rebuild_rate=rebuild_rate,
+        scan_rate=scan_rate,
+        events=events,
+        rebuild_seconds=rebuild_seconds,
+        ids=ids,
+        awards=awards,
+        disk_bytes=disk_bytes,
+        plain=plain,
+        constant=constant,
+        status=status,
+        light_windows=light_windows,
+        rss=rss,
+    )
+
+
 def run(opts: Options, command: str) -> Report:
+    start_clock()
     workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     with fresh_database(opts.admin_url, opts.database, keep=opts.keep) as url:
         report = Report(command=command, machine=Machine.here(postgres_version(url)))
         env = ledger_env(url)
         small_plan = seeding.SeedPlan.for_size(opts.small, total=opts.awards)
-        log(
+        step(
             f"seeding {opts.small:,} awards ({small_plan.providers} providers) into {opts.database}"
         )
         seeded = seed_step(env, small_plan, opts.quiet)
         ledger_cli("project", "--once", env=env)
         analyze(url)
 
+        step("baselines: raw INSERT, eventsourcing's own save")
         state_size = _state_size(url)
         insert_rate = baselines.raw_insert_rows_per_second(
             url, "public", rows=opts.insert_rows, state_size=state_size
@@ -548,52 +656,51 @@ def run(opts: Options, command: str) -> Report:
         )
 
         ids_small = sample_award_ids(url, opts.status_ids)
+        step(f"measuring at {opts.small:,} awards: plain FastAPI")
         plain_small = measure_plain(env, opts, workdir, "small")
         with (
             projection_worker(env) as worker,
             serving.ApiServer(env, workdir / "api.log") as server,
         ):
+            step(f"measuring at {opts.small:,} awards: status, light latency, RSS")
             constant_small, status_small = measure_status(server, ids_small, opts, workdir, "small")
             light_windows_small = measure_light_latency(server, ids_small, opts, workdir, "small")
             rss_small = server.rss_mib()
+            step("revocation visibility")
             revocation = measure_revocation(server, env, ids_small)
+            step(f"issuance of {opts.issue:,} awards through the API")
             issue_rate, issue_cpu = measure_issuance(server, worker, env, small_plan, opts, workdir)
 
-        grow = opts.awards - opts.small
-        grown: seeding.SeedReport | None = None
-        if grow > 0:
-            plan = seeding.SeedPlan.for_size(grow, total=opts.awards, first_award=opts.small)
-            log(f"growing the data set by {grow:,} awards")
-            grown = seed_step(env, plan, opts.quiet)
-        rebuild_rate, scan_rate, events, rebuild_seconds = measure_rebuild(url, env)
-        analyze(url)
-
-        ids_large = sample_award_ids(url, opts.status_ids)
-        awards_total = count_rows(url, "award_index")
-        size_total = database_bytes(url)
-        plain_large = measure_plain(env, opts, workdir, "large")
-        with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
-            constant_large, status_large = measure_status(server, ids_large, opts, workdir, "large")
-            light_windows_large = measure_light_latency(server, ids_large, opts, workdir, "large")
-            rss_large = server.rss_mib()
+        several = len(opts.sizes) > 1
+        larges: list[LargeStep] = []
+        current = opts.small
+        for size in opts.sizes:
+            label = f"large-{size}" if several else "large"
+            larges.append(
+                large_step(env, url, opts, workdir, current=current, size=size, label=label)
+            )
+            current = size
+        largest = larges[-1]
+        step("writing the table")
 
         tool = status_small.tool
-        small_n, large_n = f"{opts.small:,}", f"{awards_total:,}"
-        report.add(
-            Figure(
-                "Issuance: provider batch API, end to end (events stored, status view updated)",
-                issue_rate,
-                "awards/s",
-                insert_rate,
-                "raw psycopg INSERT, 100 rows/statement",
-                "rows/s",
-                "≥ 0.25",
-                None,
-                f"{opts.issue:,} awards in batches of 500, {opts.issue_in_flight} in flight",
-            )
+        small_n = f"{opts.small:,}"
+        issuance = Figure(
+            "Issuance: provider batch API, end to end (events stored, status view updated)",
+            issue_rate,
+            "awards/s",
+            insert_rate,
+            "raw psycopg INSERT, 100 rows/statement",
+            "rows/s",
+            "≥ 0.25",
+            None,
+            f"{opts.issue:,} awards in batches of 500, {opts.issue_in_flight} in flight",
         )
+        issuance.met = (issuance.ratio or 0) >= 0.25
+        report.add(issuance)
         report.add(status_figure(small_n, constant_small, status_small))
-        report.add(status_figure(large_n, constant_large, status_large))
+        for large in larges:
+            report.add(status_figure(f"{large.awards:,}", large.constant, large.status))
         report.add(
             Figure(
                 "Revocation visible to status checks (worst of 5)",
@@ -603,59 +710,48 @@ def run(opts: Options, command: str) -> Report:
                 met=revocation <= 1.0,
             )
         )
-        report.add(
-            Figure(
-                f"Rebuild of every view from the log ({events:,} events)",
-                rebuild_rate,
-                "events/s",
-                scan_rate,
-                "raw server-side cursor scan of the events",
-                "rows/s",
-                "≥ 0.2",
-                None,
-                f"{rebuild_seconds:.1f} s",
+        for large in larges:
+            report.add(rebuild_figure(large))
+        light_small = median_window(light_windows_small)
+        for large in larges:
+            large_n = f"{large.awards:,}"
+            light_large = median_window(large.light_windows)
+            flat = all(
+                small > 0 and big / small <= 1.5
+                for small, big in (
+                    (light_small.p50_ms, light_large.p50_ms),
+                    (light_small.p99_ms, light_large.p99_ms),
+                )
             )
-        )
-        light_small, light_large = (
-            median_window(light_windows_small),
-            median_window(light_windows_large),
-        )
-        flat = all(
-            small > 0 and large / small <= 1.5
-            for small, large in (
-                (light_small.p50_ms, light_large.p50_ms),
-                (light_small.p99_ms, light_large.p99_ms),
+            report.add(
+                Figure(
+                    f"Scale: status p50 / p99 at {small_n} → {large_n} awards",
+                    light_large.p99_ms,
+                    "ms p99",
+                    light_small.p99_ms,
+                    f"p99 at {small_n}",
+                    "ms",
+                    "within 1.5x",
+                    flat,
+                    f"{opts.light_connections} connections, median of {LIGHT_WINDOWS} windows' "
+                    f"p99 (windows {_p99s(light_windows_small)} → "
+                    f"{_p99s(large.light_windows)} ms); p50 {light_small.p50_ms:.2f} → "
+                    f"{light_large.p50_ms:.2f} ms; saturated (-c{opts.connections}) p99 "
+                    f"{status_small.p99_ms:.0f} → {large.status.p99_ms:.0f} ms",
+                )
             )
-        )
-        report.add(
-            Figure(
-                f"Scale: status p50 / p99 at {small_n} → {large_n} awards",
-                light_large.p99_ms,
-                "ms p99",
-                light_small.p99_ms,
-                f"p99 at {small_n}",
-                "ms",
-                "within 1.5x",
-                flat,
-                f"{opts.light_connections} connections, median of {LIGHT_WINDOWS} windows' p99 "
-                f"(windows {_p99s(light_windows_small)} → {_p99s(light_windows_large)} ms); "
-                f"p50 {light_small.p50_ms:.2f} → "
-                f"{light_large.p50_ms:.2f} ms; saturated (-c{opts.connections}) p99 "
-                f"{status_small.p99_ms:.0f} → {status_large.p99_ms:.0f} ms",
+            report.add(
+                Figure(
+                    f"Scale: API process RSS at {small_n} → {large_n} awards",
+                    large.rss,
+                    "MiB",
+                    rss_small,
+                    f"RSS at {small_n}",
+                    "MiB",
+                    "not growing (≤ 1.25x)",
+                    large.rss <= rss_small * 1.25,
+                )
             )
-        )
-        report.add(
-            Figure(
-                f"Scale: API process RSS at {small_n} → {large_n} awards",
-                rss_large,
-                "MiB",
-                rss_small,
-                f"RSS at {small_n}",
-                "MiB",
-                "not growing (≤ 1.25x)",
-                rss_large <= rss_small * 1.25,
-            )
-        )
         report.add(
             Figure(
                 "Issuance against eventsourcing's own batched save of new aggregates",
@@ -671,29 +767,53 @@ def run(opts: Options, command: str) -> Report:
             )
         )
         report.add(plain_figure(small_n, plain_small, status_small))
-        report.add(plain_figure(large_n, plain_large, status_large))
-        issuance, status_s, status_l, _, rebuild = report.figures[:5]
-        issuance.met = (issuance.ratio or 0) >= 0.25
-        status_s.met = (status_s.ratio or 0) >= 0.8 and status_small.p99_ms <= 20
-        status_l.met = (status_l.ratio or 0) >= 0.8 and status_large.p99_ms <= 20
-        rebuild.met = (rebuild.ratio or 0) >= 0.2
+        for large in larges:
+            report.add(plain_figure(f"{large.awards:,}", large.plain, large.status))
+
+        last_growth = next((large.grown for large in reversed(larges) if large.grown), None)
+        report.facts.append(("seed, first step", _seed_fact(seeded)))
+        if several:
+            report.facts += [
+                (
+                    f"seed, growth step to {large.size:,}",
+                    _seed_fact(large.grown) if large.grown else "none",
+                )
+                for large in larges
+            ]
+        else:
+            report.facts.append(
+                ("seed, growth step", _seed_fact(largest.grown) if largest.grown else "none")
+            )
         report.facts += [
-            ("seed, first step", _seed_fact(seeded)),
-            ("seed, growth step", _seed_fact(grown) if grown else "none"),
             (
                 "data set",
-                f"{awards_total:,} awards, {events:,} events, "
+                f"{largest.awards:,} awards, {largest.events:,} events, "
                 f"{small_plan.providers} providers, {small_plan.learners:,} learners planned",
             ),
             ("average stored event state", f"{state_size} bytes"),
+        ]
+        if several:
+            report.facts.append(
+                (
+                    "size on disk per award",
+                    "; ".join(
+                        f"{large.disk_bytes / large.awards / 1024:,.2f} KiB at "
+                        f"{large.awards:,} awards ({large.disk_bytes / 2**30:,.2f} GiB)"
+                        for large in larges
+                        if large.awards
+                    )
+                    + " (all tables and indexes)",
+                )
+            )
+        report.facts += [
             (
                 "size and the national projection",
                 national_projection(
-                    awards_total,
-                    events,
-                    size_total,
-                    (grown or seeded).awards_per_second,
-                    rebuild_rate,
+                    largest.awards,
+                    largest.events,
+                    largest.disk_bytes,
+                    (last_growth or seeded).awards_per_second,
+                    largest.rebuild_rate,
                 ),
             ),
             (
@@ -712,18 +832,24 @@ def run(opts: Options, command: str) -> Report:
                 f"rate) leaves {report.machine.cpus * 1e6 / (0.25 * insert_rate):,.0f} µs "
                 f"of CPU per award on {report.machine.cpus} cores, for all three",
             ),
+        ]
+        samples = [f"{len(ids_small):,} awards (small)"] + [
+            f"{len(large.ids):,} awards ({f'at {large.awards:,}' if several else 'large'})"
+            for large in larges
+        ]
+        report.facts.append(
             (
                 "status load",
                 f"{tool}, {opts.seconds:g} s per run after {opts.warmup:g} s of warm-up, "
-                f"ids drawn from a random sample of {len(ids_small):,} awards (small) and "
-                f"{len(ids_large):,} awards (large) of the whole data set",
-            ),
-        ]
+                f"ids drawn from a random sample of {', '.join(samples[:-1])} and "
+                f"{samples[-1]} of the whole data set",
+            )
+        )
     return report
 
 
 def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> Figure:
-    return Figure(
+    figure = Figure(
         f"Status checks, random ids of {awards} awards",
         status.requests_per_second,
         "req/s",
@@ -735,6 +861,24 @@ def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> 
         f"{status.tool}; p50 {status.p50_ms:.1f} ms, p99 {status.p99_ms:.1f} ms; "
         f"the constant route's own p99 {constant.p99_ms:.1f} ms",
     )
+    figure.met = (figure.ratio or 0) >= 0.8 and status.p99_ms <= 20
+    return figure
+
+
+def rebuild_figure(large: LargeStep) -> Figure:
+    figure = Figure(
+        f"Rebuild of every view from the log ({large.events:,} events)",
+        large.rebuild_rate,
+        "events/s",
+        large.scan_rate,
+        "raw server-side cursor scan of the events",
+        "rows/s",
+        "≥ 0.2",
+        None,
+        f"{large.rebuild_seconds:.1f} s",
+    )
+    figure.met = (figure.ratio or 0) >= 0.2
+    return figure
 
 
 def plain_figure(awards: str, plain: serving.Load, status: serving.Load) -> Figure:
@@ -771,8 +915,21 @@ def _state_size(url: str) -> int:
         return baselines.average_state_size(conn, "public")
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    """``--awards``: one size or several, comma-separated (``1000000,10000000``)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        msg = f"not a size or comma-separated sizes: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    return sizes
+
+
 def parse(argv: list[str] | None) -> Options:
-    parser = argparse.ArgumentParser(description="Run the ledger's benchmarks on PostgreSQL.")
+    parser = argparse.ArgumentParser(
+        description="Run the ledger's benchmarks on PostgreSQL: at --small awards, then "
+        "at each --awards size in turn (the data set grown to it, every view rebuilt).",
+    )
     parser.add_argument(
         "--admin-url",
         default=os.environ.get("LEDGER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL),
@@ -781,7 +938,15 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--database", default="ledger_bench", help="the run's database (re-created)"
     )
-    parser.add_argument("--awards", type=int, default=1_000_000, help="the large data set")
+    parser.add_argument(
+        "--awards",
+        type=_sizes,
+        default=(1_000_000,),
+        metavar="N[,N...]",
+        help="the large data set, or several sizes, comma-separated and ascending "
+        "(1000000,10000000): the data set is grown to each in turn, rebuilt and measured "
+        "again (default 1000000)",
+    )
     parser.add_argument("--small", type=int, default=10_000, help="the small data set")
     parser.add_argument("--issue", type=int, default=20_000, help="awards posted through the API")
     parser.add_argument(
@@ -810,14 +975,17 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    if not 0 < args.small <= args.awards:
-        parser.error("need 0 < --small <= --awards")
+    sizes: tuple[int, ...] = args.awards
+    if not 0 < args.small <= sizes[0]:
+        parser.error("need 0 < --small <= --awards (the first size)")
+    if any(a >= b for a, b in itertools.pairwise(sizes)):
+        parser.error("--awards: the sizes must be ascending")
     if args.issue_in_flight < 1:
         parser.error("--issue-in-flight needs at least one batch")
     return Options(
         admin_url=args.admin_url,
         database=args.database,
-        awards=args.awards,
+        sizes=sizes,
         small=args.small,
         issue=args.issue,
         issue_in_flight=args.issue_in_flight,

@@ -30,11 +30,33 @@ MEASURES = (
     "Status checks against a plain FastAPI constant route, 150 awards",
     "Status checks against a plain FastAPI constant route",
 )
+MEASURES_TWO_SIZES = (
+    "Issuance",
+    "Status checks, random ids of 150 awards",
+    "Status checks, random ids of",  # at the first large size
+    "Status checks, random ids of",  # at the second
+    "Revocation visible",
+    "Rebuild",
+    "Rebuild",
+    "Scale: status p50 / p99",
+    "Scale: API process RSS",
+    "Scale: status p50 / p99",
+    "Scale: API process RSS",
+    "Issuance against eventsourcing's own batched save",
+    "Status checks against a plain FastAPI constant route, 150 awards",
+    "Status checks against a plain FastAPI constant route",
+    "Status checks against a plain FastAPI constant route",
+)
 NUMBER = re.compile(r"^[\d,]+(\.\d+)? ")
 
 
+@pytest.mark.parametrize(
+    ("awards", "measures"),
+    [("300", MEASURES), ("250,350", MEASURES_TWO_SIZES)],
+    ids=["one-large-size", "two-large-sizes"],
+)
 def test_the_harness_writes_a_complete_table_of_figures(
-    tmp_path: Path, postgres_database: str
+    tmp_path: Path, postgres_database: str, awards: str, measures: tuple[str, ...]
 ) -> None:
     del postgres_database  # only to fail (or skip) like every PostgreSQL test
     output = tmp_path / "benchmarks.md"
@@ -45,7 +67,7 @@ def test_the_harness_writes_a_complete_table_of_figures(
         "--database",
         f"ledger_bench_smoke_{os.getpid()}",
         "--awards",
-        "300",
+        awards,
         "--small",
         "150",
         "--issue",
@@ -79,8 +101,8 @@ def test_the_harness_writes_a_complete_table_of_figures(
     assert "60 awards in batches of 500, 3 in flight" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     body = rows[1:]  # after the header
-    assert len(body) == len(MEASURES)
-    for measure, row in zip(MEASURES, body, strict=True):
+    assert len(body) == len(measures)
+    for measure, row in zip(measures, body, strict=True):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[0].startswith(measure), row
         assert NUMBER.match(cells[1] + " "), f"no figure in {row}"
@@ -106,3 +128,36 @@ def test_the_harness_writes_a_complete_table_of_figures(
     national = re.search(r"([\d.,]+) KiB per award on disk .*?at 100,000,000 awards", text)
     assert national is not None, "no size per award and national projection"
     assert float(national.group(1).replace(",", "")) > 0
+    sizes = awards.split(",")
+    if len(sizes) == 1:
+        assert "- seed, growth step: 150 awards at " in text
+        assert "size on disk per award:" not in text
+        assert re.search(
+            r"random sample of [\d,]+ awards \(small\) and [\d,]+ awards \(large\) ", text
+        )
+        return
+    # Several sizes: each large size has its own rows, from the small one to it, ...
+    larges = [re.search(r"Status checks, random ids of ([\d,]+) awards", row) for row in body[2:4]]
+    counts = [m.group(1) for m in larges if m is not None]
+    assert len(counts) == 2, body[2:4]
+    assert int(counts[0].replace(",", "")) < int(counts[1].replace(",", ""))
+    for count in counts:
+        assert f"Scale: status p50 / p99 at 150 → {count} awards" in text
+        assert f"Scale: API process RSS at 150 → {count} awards" in text
+        assert f"Status checks against a plain FastAPI constant route, {count} awards" in text
+    rebuilds = [
+        int(m.replace(",", "")) for m in re.findall(r"Rebuild .*?\(([\d,]+) events\)", text)
+    ]
+    assert len(rebuilds) == 2 and rebuilds[0] < rebuilds[1], rebuilds
+    # ... each growth step's seed rate, and the size on disk per award at each size.
+    assert "- seed, growth step to 250: 100 awards at " in text
+    assert "- seed, growth step to 350: 100 awards at " in text
+    per_award = re.search(r"- size on disk per award: (.*)", text)
+    assert per_award is not None, "no size on disk per award at each size"
+    for count in counts:
+        assert re.search(rf"[\d.,]+ KiB at {count} awards", per_award.group(1)), per_award.group(1)
+    assert re.search(
+        rf"random sample of [\d,]+ awards \(small\), [\d,]+ awards \(at {counts[0]}\) and "
+        rf"[\d,]+ awards \(at {counts[1]}\) of the whole data set",
+        text,
+    )
