@@ -22,6 +22,7 @@ Each step's start is logged on stderr with the time elapsed since the run began.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -44,7 +45,7 @@ import psycopg
 from psycopg import sql
 
 from scripts import seed as seeding
-from scripts.bench import baselines, cpu, serving
+from scripts.bench import baselines, cpu, profiling, serving
 from scripts.bench.report import Figure, Machine, Report, write_into
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +71,8 @@ class Options:
     output: Path | None
     keep: bool
     quiet: bool
+    profile: bool = True
+    """Sample the API, the plain app and the worker with py-spy (`scripts.bench.profiling`)."""
 
     @property
     def awards(self) -> int:
@@ -307,9 +310,12 @@ def measure_status(
     return constant, status
 
 
-def measure_plain(env: dict[str, str], opts: Options, workdir: Path, label: str) -> serving.Load:
+def measure_plain(
+    env: dict[str, str], opts: Options, workdir: Path, label: str, *, profile: bool = False
+) -> tuple[serving.Load, profiling.Profile | None]:
     """The plain FastAPI constant route, served alone in the same uvicorn setup, under
-    the same load (the API is not running meanwhile: the two do not share the cores)."""
+    the same load (the API is not running meanwhile: the two do not share the cores);
+    ``profile``: then once more under py-spy, for where its time goes."""
     with serving.ApiServer(env, workdir / "plain.log", app=serving.PLAIN_APP) as plain:
         for seconds in (opts.warmup, opts.seconds):
             load = serving.run_load(
@@ -319,8 +325,39 @@ def measure_plain(env: dict[str, str], opts: Options, workdir: Path, label: str)
                 connections=opts.connections,
                 threads=opts.threads,
             )
+        sampled = (
+            profiled_load(plain, workdir / f"plain-{label}.spy", opts, path="/bench/constant")
+            if profile
+            else None
+        )
     log(f"{label}: plain FastAPI constant {load.requests_per_second:,.0f} req/s")
-    return load
+    return load, sampled
+
+
+def profiled_load(
+    server: serving.ApiServer,
+    output: Path,
+    opts: Options,
+    *,
+    path: str | None = None,
+    ids_file: Path | None = None,
+) -> profiling.Profile | None:
+    """The load of the measured runs once more, with py-spy sampling the server: µs of
+    its samples per request, by module (None if py-spy could not sample)."""
+    assert server.process is not None
+    with profiling.Sampler(server.process.pid, output) as sampler:
+        load = serving.run_load(
+            server.base_url,
+            path=path,
+            ids_file=ids_file,
+            seconds=opts.seconds,
+            connections=opts.connections,
+            threads=opts.threads,
+        )
+    if sampler.error is not None:
+        log(f"no profile: {sampler.error}")
+        return None
+    return sampler.profile(load.requests)
 
 
 LIGHT_WINDOWS = 3
@@ -417,9 +454,15 @@ def measure_issuance(
     plan: seeding.SeedPlan,
     opts: Options,
     workdir: Path,
-) -> tuple[float, dict[str, Any]]:
+    *,
+    awards: int | None = None,
+    first_award: int = 900_000_000,
+    profile: bool = False,
+) -> tuple[float, CpuPerAward, IssuanceProfiles | None]:
     """Awards per second through POST /v1/providers/{code}/awards:batch, from a separate
-    process, until the status view answers for every batch's last award."""
+    process, until the status view answers for every batch's last award (``awards``,
+    default ``--issue``, numbered from ``first_award``). ``profile``: py-spy samples the
+    API and the projection worker meanwhile (a pass of its own: sampling costs a little)."""
     from ledger.application import Ledger
     from ledger.config import Settings
 
@@ -432,8 +475,8 @@ def measure_issuance(
     issue_plan = seeding.SeedPlan(
         **{
             **plan.__dict__,
-            "awards": opts.issue,
-            "first_award": 900_000_000,
+            "awards": awards or opts.issue,
+            "first_award": first_award,
             "batch_size": 500,
             "stacked_share": 0.0,
         }
@@ -447,35 +490,38 @@ def measure_issuance(
             f.write(json.dumps({"code": provider.code, "key": keys[provider.code], "body": body}))
             f.write("\n")
     used_before = (server.cpu_seconds(), cpu.process_seconds(worker.pid), cpu.postgres_seconds())
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(serving.HERE / "issue_client.py"),
-            server.base_url,
-            str(path),
-            str(opts.issue_in_flight),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
+    assert server.process is not None
+    samplers = (
+        (
+            profiling.Sampler(server.process.pid, workdir / "issuance-api.spy"),
+            profiling.Sampler(worker.pid, workdir / "issuance-worker.spy"),
+        )
+        if profile
+        else ()
     )
-    result: dict[str, Any] | None = None
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH_JSON "):
-            result = json.loads(line[len("BENCH_JSON ") :])
-    if result is None:
-        msg = f"the issuing client failed: {done.stderr[-800:]}"
-        raise RuntimeError(msg)
-    if result["failed"]:
-        msg = f"{result['failed']} batch(es) were refused: {result['failures']}"
-        raise RuntimeError(msg)
-    # End to end: every batch's last award answers from the status view.
-    with httpx2.Client(base_url=server.base_url, timeout=10) as client:
-        for award_id in result["last_award_ids"]:
-            while client.get(f"/v1/credentials/{award_id}/status").status_code != 200:
-                time.sleep(0.005)
-    visible = time.time()
+    with contextlib.ExitStack() as sampling:
+        for sampler in samplers:
+            sampling.enter_context(sampler)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(serving.HERE / "issue_client.py"),
+                server.base_url,
+                str(path),
+                str(opts.issue_in_flight),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=REPO,
+        )
+        result = _client_result(done)
+        # End to end: every batch's last award answers from the status view.
+        with httpx2.Client(base_url=server.base_url, timeout=10) as client:
+            for award_id in result["last_award_ids"]:
+                while client.get(f"/v1/credentials/{award_id}/status").status_code != 200:
+                    time.sleep(0.005)
+        visible = time.time()
     used_after = (server.cpu_seconds(), cpu.process_seconds(worker.pid), cpu.postgres_seconds())
     seconds = visible - result["started"]
     rate = result["awards"] / seconds if seconds > 0 else 0.0
@@ -491,7 +537,43 @@ def measure_issuance(
         f"API {per_award.api:.0f} µs, worker {per_award.worker:.0f} µs, "
         f"PostgreSQL {per_award.postgres:.0f} µs"
     )
-    return rate, per_award
+    return rate, per_award, _issuance_profiles(samplers, result["awards"])
+
+
+def _client_result(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The issuing client's figures; an error if it failed or a batch was refused."""
+    result: dict[str, Any] | None = None
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            result = json.loads(line[len("BENCH_JSON ") :])
+    if result is None:
+        msg = f"the issuing client failed: {done.stderr[-800:]}"
+        raise RuntimeError(msg)
+    if result["failed"]:
+        msg = f"{result['failed']} batch(es) were refused: {result['failures']}"
+        raise RuntimeError(msg)
+    return result
+
+
+def _issuance_profiles(
+    samplers: tuple[profiling.Sampler, ...], awards: int
+) -> IssuanceProfiles | None:
+    if not samplers:
+        return None
+    errors = [sampler.error for sampler in samplers if sampler.error]
+    if errors:
+        log(f"no issuance profile: {errors[0]}")
+        return None
+    api, worker = (sampler.profile(awards) for sampler in samplers)
+    return IssuanceProfiles(api, worker)
+
+
+@dataclass(frozen=True)
+class IssuanceProfiles:
+    """py-spy samples per issued award, by module, of the two Python processes."""
+
+    api: profiling.Profile
+    worker: profiling.Profile
 
 
 def measure_revocation(
@@ -575,6 +657,8 @@ class LargeStep:
     status: serving.Load
     light_windows: list[serving.Load]
     rss: float
+    plain_profile: profiling.Profile | None = None
+    status_profile: profiling.Profile | None = None
 
 
 def large_step(
@@ -604,11 +688,19 @@ def large_step(
     awards = count_rows(url, "award_index")
     disk_bytes = database_bytes(url)
     step(f"measuring at {awards:,} awards: plain FastAPI, status, light latency, RSS")
-    plain = measure_plain(env, opts, workdir, label)
+    profile = opts.profile and size == opts.awards
+    plain, plain_profile = measure_plain(env, opts, workdir, label, profile=profile)
+    status_profile = None
     with projection_worker(env), serving.ApiServer(env, workdir / "api.log") as server:
         constant, status = measure_status(server, ids, opts, workdir, label)
         light_windows = measure_light_latency(server, ids, opts, workdir, label)
         rss = server.rss_mib()
+        if profile:
+            step(f"profiling the status route and the plain route at {awards:,} awards")
+            with serving.ids_file(workdir / f"ids-{label}.txt", ids) as path:
+                status_profile = profiled_load(
+                    server, workdir / f"status-{label}.spy", opts, ids_file=path
+                )
     return LargeStep(
         size=size,
         grown=grown,
@@ -624,6 +716,8 @@ def large_step(
         status=status,
         light_windows=light_windows,
         rss=rss,
+        plain_profile=plain_profile,
+        status_profile=status_profile,
     )
 
 
@@ -657,7 +751,7 @@ def run(opts: Options, command: str) -> Report:
 
         ids_small = sample_award_ids(url, opts.status_ids)
         step(f"measuring at {opts.small:,} awards: plain FastAPI")
-        plain_small = measure_plain(env, opts, workdir, "small")
+        plain_small, _ = measure_plain(env, opts, workdir, "small")
         with (
             projection_worker(env) as worker,
             serving.ApiServer(env, workdir / "api.log") as server,
@@ -669,7 +763,23 @@ def run(opts: Options, command: str) -> Report:
             step("revocation visibility")
             revocation = measure_revocation(server, env, ids_small)
             step(f"issuance of {opts.issue:,} awards through the API")
-            issue_rate, issue_cpu = measure_issuance(server, worker, env, small_plan, opts, workdir)
+            issue_rate, issue_cpu, _ = measure_issuance(
+                server, worker, env, small_plan, opts, workdir
+            )
+            issuance_profiles = None
+            if opts.profile:
+                step("profiling issuance (a pass of its own, py-spy on the API and the worker)")
+                _, _, issuance_profiles = measure_issuance(
+                    server,
+                    worker,
+                    env,
+                    small_plan,
+                    opts,
+                    workdir,
+                    awards=max(500, opts.issue // 2),
+                    first_award=950_000_000,
+                    profile=True,
+                )
 
         several = len(opts.sizes) > 1
         larges: list[LargeStep] = []
@@ -833,6 +943,7 @@ def run(opts: Options, command: str) -> Report:
                 f"of CPU per award on {report.machine.cpus} cores, for all three",
             ),
         ]
+        report.facts += profile_facts(largest, issuance_profiles, opts.profile)
         samples = [f"{len(ids_small):,} awards (small)"] + [
             f"{len(large.ids):,} awards ({f'at {large.awards:,}' if several else 'large'})"
             for large in larges
@@ -846,6 +957,28 @@ def run(opts: Options, command: str) -> Report:
             )
         )
     return report
+
+
+def profile_facts(
+    largest: LargeStep, issuance: IssuanceProfiles | None, asked: bool
+) -> list[tuple[str, str]]:
+    """Where the time goes, from py-spy's samples (module: µs per unit), as facts."""
+    if not asked:
+        return []
+    where = f"API process, {largest.awards:,} awards, by innermost module, µs of samples"
+    facts = []
+    for name, found, unit in (
+        (f"where a status check's time goes ({where})", largest.status_profile, "request"),
+        (f"where the plain FastAPI route's time goes ({where})", largest.plain_profile, "request"),
+        ("where issuance's time goes in the API (py-spy)", issuance and issuance.api, "award"),
+        (
+            "where issuance's time goes in the projection worker (py-spy)",
+            issuance and issuance.worker,
+            "award",
+        ),
+    ):
+        facts.append((name, found.summary(unit) if found else "not sampled (see the run's log)"))
+    return facts
 
 
 def status_figure(awards: str, constant: serving.Load, status: serving.Load) -> Figure:
@@ -973,6 +1106,12 @@ def parse(argv: list[str] | None) -> Options:
         help="the Markdown file to write the table into ('-' for stdout only)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the py-spy profiles of the status route, the plain route and issuance",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     sizes: tuple[int, ...] = args.awards
@@ -999,6 +1138,7 @@ def parse(argv: list[str] | None) -> Options:
         output=None if args.output == "-" else Path(args.output),
         keep=args.keep,
         quiet=args.quiet,
+        profile=args.profile,
     )
 
 

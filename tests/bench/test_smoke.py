@@ -128,6 +128,19 @@ def test_the_harness_writes_a_complete_table_of_figures(
     national = re.search(r"([\d.,]+) KiB per award on disk .*?at 100,000,000 awards", text)
     assert national is not None, "no size per award and national projection"
     assert float(national.group(1).replace(",", "")) > 0
+    # py-spy's profiles (scripts/bench/profiling.py): the status route, the plain route
+    # and issuance, where the time goes by module, at the largest size.
+    largest = re.findall(r"Status checks, random ids of ([\d,]+) awards", text)[-1]
+    for fact, unit, module in (
+        (f"where a status check's time goes (API process, {largest} awards", "request", "api."),
+        ("where the plain FastAPI route's time goes", "request", "uvicorn"),
+        ("where issuance's time goes in the API", "award", "ledger."),
+        ("where issuance's time goes in the projection worker", "award", ""),
+    ):
+        found = re.search(rf"- {re.escape(fact)}.*?: ([\d,]+) µs per {unit} \((.*)\)", text)
+        assert found is not None, f"no profile: {fact}"
+        assert int(found.group(1).replace(",", "")) > 0
+        assert module in found.group(2), found.group(2)
     sizes = awards.split(",")
     if len(sizes) == 1:
         assert "- seed, growth step: 150 awards at " in text
