@@ -91,6 +91,55 @@ class _ProjectionLag(Collector):
         return []
 
 
+class _ReadReplicas(Collector):
+    """The read replicas as this process's monitor last saw them (`projections.replicas`):
+    ``ledger_read_replica_usable{replica=...}`` (1 while public reads go to it),
+    ``ledger_read_replica_staleness_seconds`` (absent before it first answers) and
+    ``ledger_read_replica_position``; and the public reads this process sent to each
+    replica and to the primary, ``ledger_read_replica_reads{replica=...}`` (``primary``
+    for the primary's). Nothing without LEDGER_READ_DATABASE_URL."""
+
+    def __init__(self, source: Callable[[], Any]) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        replicas = self.source()
+        if replicas is None:
+            return
+        usable = GaugeMetricFamily(
+            "ledger_read_replica_usable",
+            "1 while the replica takes public reads, else 0",
+            labels=["replica"],
+        )
+        staleness = GaugeMetricFamily(
+            "ledger_read_replica_staleness_seconds",
+            "How long ago the primary's views first passed the replica's (0: caught up)",
+            labels=["replica"],
+        )
+        position = GaugeMetricFamily(
+            "ledger_read_replica_position",
+            "The lowest log position of the replica's public views",
+            labels=["replica"],
+        )
+        reads = GaugeMetricFamily(
+            "ledger_read_replica_reads",
+            "Public reads this process sent to each replica, and to the primary",
+            labels=["replica"],
+        )
+        for state in replicas.describe():
+            name = state["replica"]
+            usable.add_metric([name], 1.0 if state["usable"] else 0.0)
+            if state["staleness_seconds"] is not None:
+                staleness.add_metric([name], float(state["staleness_seconds"]))
+            position.add_metric([name], float(state["position"]))
+            reads.add_metric([name], float(state["served"]))
+        reads.add_metric(["primary"], float(replicas.primary_served))
+        yield from (usable, staleness, position, reads)
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
 class _ProjectionStalls(Collector):
     """``ledger_projection_stalled{view=...}`` (1 while the view cannot apply an event,
     else 0) and ``ledger_projection_failed_attempts{view=...}`` (attempts at that event
@@ -380,6 +429,10 @@ def install(
     shared_metrics = shared_metrics or MetricsSettings()
     metrics = Metrics(lag_source, pools, shared_metrics.multiprocess_dir)
     metrics.add_scrape_time(_ProjectionStalls(lambda: state_attr("read_model")))
+    # The replicas already watched, if any (not opened here: `replicas` opens them).
+    metrics.add_scrape_time(
+        _ReadReplicas(lambda: getattr(state_attr("status_reader"), "replicas", None))
+    )
 
     def on_startup() -> None:
         ledger = state_attr("ledger")

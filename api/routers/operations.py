@@ -23,6 +23,23 @@ class Liveness(ResponseModel):
     status: str = Field(examples=["ok"])
 
 
+class ReplicaState(ResponseModel):
+    replica: str = Field(description="The replica's server (host, port, database).")
+    usable: bool = Field(description="Public reads go to it now.")
+    answering: bool = Field(description="It answered the monitor's last read.")
+    staleness_seconds: float | None = Field(
+        description="0 when its views have the primary's positions, else how long ago the "
+        "primary's first passed them; null before it has answered."
+    )
+    position: int = Field(description="The lowest log position of its public views.")
+    required_position: int = Field(
+        description="A position it must reach before it is used again (a write that did "
+        "not see it reach its own)."
+    )
+    served: int = Field(description="Public reads it answered for this process.")
+    last_error: str | None = Field(description="Why it was last passed over.")
+
+
 class Readiness(ResponseModel):
     status: str = Field(examples=["ready"])
     ledger_position: int = Field(description="Position of the newest event in the log.")
@@ -34,6 +51,12 @@ class Readiness(ResponseModel):
         description="Events recorded but not yet leaves of the tamper-evident log (the log"
         " lagging does not make the process unready: no answer depends on it).",
         examples=[0],
+    )
+    read_replicas: list[ReplicaState] = Field(
+        default_factory=list,
+        description="The read replicas this process sends public reads to "
+        "(LEDGER_READ_DATABASE_URL), as its monitor last saw them; none without. A replica "
+        "that is away or stale does not make the process unready: the primary answers.",
     )
 
 
@@ -82,11 +105,15 @@ def readyz(services: ServicesDep) -> Readiness | Response:
         )
     if stalled:
         return _stalled(stalled)
+    replicas = services.replicas
     return Readiness(
         status="ready",
         ledger_position=position,
         projection_lag={view: view_lag.lag for view, view_lag in lag.items()},
         log_lag=behind,
+        read_replicas=(
+            [ReplicaState(**state) for state in replicas.describe()] if replicas else []
+        ),
     )
 
 

@@ -195,3 +195,61 @@ def _without_check_time(page: bytes) -> bytes:
     )
     assert count == 1
     return made
+
+
+def metric(client: TestClient, name: str, replica: str) -> float | None:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(f'{name}{{replica="{replica}"}} '):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_readyz_and_metrics_say_which_replica_takes_the_reads(
+    client: TestClient, world: World, replicated: Replicated
+) -> None:
+    eventually(lambda: usable(client), what="the replica usable")
+    award_id = issue(client, world, "M-1")
+    replica = the_replica(client)
+    for _ in range(3):
+        assert ok(client.get(f"/v1/credentials/{award_id}/status"))["status"] == "valid"
+
+    ready = ok(client.get("/readyz"))
+    (state,) = ready["read_replicas"]
+    assert state["replica"] == replica.name
+    assert state["usable"] is True and state["answering"] is True
+    assert state["staleness_seconds"] <= replica_set(client).max_lag
+    assert 0 < state["position"] <= ready["ledger_position"]
+    assert state["served"] == replica.served >= 3
+    assert metric(client, "ledger_read_replica_usable", replica.name) == 1.0
+    assert metric(client, "ledger_read_replica_reads", replica.name) == replica.served
+    fresh = metric(client, "ledger_read_replica_staleness_seconds", replica.name)
+    assert fresh is not None and fresh <= replica_set(client).max_lag
+    assert metric(client, "ledger_read_replica_reads", "primary") is not None
+
+    replicated.standby.execute("SELECT pg_wal_replay_pause()")
+    try:
+        issue(client, world, "M-2")  # its answer waits in vain for the replica
+        eventually(lambda: replica.staleness > 1.0, what="the paused replica stale")
+        paused = client.get("/readyz")
+        assert paused.status_code == 200  # the primary answers: still ready
+        assert paused.json()["read_replicas"][0]["usable"] is False
+        assert metric(client, "ledger_read_replica_usable", replica.name) == 0.0
+        stale = metric(client, "ledger_read_replica_staleness_seconds", replica.name)
+        assert stale is not None and stale > 1.0
+    finally:
+        replicated.standby.execute("SELECT pg_wal_replay_resume()")
+    eventually(lambda: usable(client), what="the resumed replica usable again")
+    assert metric(client, "ledger_read_replica_usable", replica.name) == 1.0
+
+
+def test_without_replicas_readyz_lists_none_and_metrics_have_none(
+    database: DatabaseSettings, replicated: Replicated
+) -> None:
+    primary_only = Settings(
+        database=DatabaseSettings(url=database.url, schema=database.schema, pool_size=2),
+        policy=IRELAND,
+        projections=ProjectionSettings(embedded=False),
+    )
+    with TestClient(create_app(primary_only)) as on_primary:
+        assert ok(on_primary.get("/readyz"))["read_replicas"] == []
+        assert "ledger_read_replica" not in on_primary.get("/metrics").text
