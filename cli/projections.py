@@ -136,6 +136,7 @@ def rebuild(
     following the log) meanwhile; then the new one takes its place in one transaction.
     A rebuild that stops leaves the view in use as it was."""
     from projections.follower import ProjectionStalled
+    from projections.rebuild import SwitchBlocked
     from projections.rebuild import rebuild as rebuild_views
     from projections.schema import make_views
     from projections.views import VIEW_NAMES
@@ -172,6 +173,8 @@ def rebuild(
                     )
                 except ProjectionStalled as stalled:
                     fail(f"the rebuild stopped: {stalled}; the views in use are unchanged")
+                except SwitchBlocked as blocked:
+                    fail(f"the rebuild stopped: {blocked}")
                 bar.update(task, completed=max(total, 1))
         for name, position in positions.items():
             console.print(f"{name}: rebuilt up to position {position}", highlight=False)

@@ -23,6 +23,9 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections import failures
 
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a lock wait past ``lock_timeout``."""
+
 
 class Dialect:
     """SQL and value adaptation for one store, and access to its transactions."""
@@ -98,6 +101,14 @@ class Dialect:
 
     def lock_schema(self, cursor: Any) -> None:
         """Serialise changes to the views' tables between processes (this transaction)."""
+
+    def limit_lock_waits(self, cursor: Any, seconds: float) -> None:
+        """Wait at most ``seconds`` for each lock in this transaction (where the store
+        can say so): past it the statement fails, see :meth:`is_lock_timeout`."""
+
+    def is_lock_timeout(self, error: BaseException) -> bool:
+        """Whether ``error`` is a lock wait given up by :meth:`limit_lock_waits`."""
+        return False
 
     def relations(self, cursor: Any) -> set[str]:
         """The names of the tables and indexes in the views' schema (the catalogue)."""
@@ -304,6 +315,18 @@ class PostgresDialect(Dialect):
 
     def lock_schema(self, cursor: Any) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (0x1ED6E7,))
+
+    def limit_lock_waits(self, cursor: Any, seconds: float) -> None:
+        cursor.execute(f"SET LOCAL lock_timeout = '{max(1, round(seconds * 1000))}ms'")
+
+    def is_lock_timeout(self, error: BaseException) -> bool:
+        # eventsourcing wraps psycopg's errors: the lock_not_available one is a cause.
+        found: BaseException | None = error
+        while found is not None:
+            if getattr(found, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                return True
+            found = found.__cause__ or found.__context__
+        return False
 
     def relations(self, cursor: Any) -> set[str]:
         cursor.execute(

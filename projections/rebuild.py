@@ -21,10 +21,20 @@ moment is in the switched view, or after its position for the live follower to a
 
 A rebuild that fails (an event a view cannot apply, an error, a killed process) leaves
 the live views as they were; the next rebuild drops the new tables it left first.
+
+On PostgreSQL the switch waits for its table locks at most `SWITCH_LOCK_TIMEOUT`
+seconds. Dropping a table waits for every transaction that has read it to end, and
+while the drop waits every new read of that table queues behind it: one long
+transaction on a view (an export, a reporting query left open) would otherwise stop
+the status checks for as long as it runs. So the switch gives up its locks past the
+timeout, lets the reads through, and tries again (after catching up) a little later,
+`SWITCH_ATTEMPTS` times at most; then the rebuild fails with `SwitchBlocked`, which
+says which tables it waited for, and the live views serve as before.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,11 +50,24 @@ from projections.views import View
 SWITCH_ATTEMPTS = 20
 """On an in-memory SQLite store (whose connections cannot read while one writes) the
 switch cannot read the log's last events itself: it catches up again until no event
-came between the catch-up and the switch, this many times at most."""
+came between the catch-up and the switch, this many times at most. On PostgreSQL, the
+attempts at the switch's locks (`SWITCH_LOCK_TIMEOUT`)."""
+
+SWITCH_LOCK_TIMEOUT = 0.5
+"""Seconds the switch waits for a lock on PostgreSQL (``lock_timeout``): the longest a
+status check waits behind it, once per attempt."""
+
+SWITCH_RETRY_PAUSE = 1.0
+"""Seconds between two attempts at the switch's locks: the reads queued behind the
+last attempt go through meanwhile."""
 
 
 class RebuildBehind(RuntimeError):
     """The live view was ahead of the rebuilt one at the switch (nothing was changed)."""
+
+
+class SwitchBlocked(RuntimeError):
+    """The switch did not get its locks within its attempts (nothing was changed)."""
 
 
 def rebuild(
@@ -56,12 +79,15 @@ def rebuild(
     processes: int = 0,
     exact_decoding: bool = False,
     store: ViewStore | None = None,
+    lock_timeout: float | None = None,
 ) -> dict[str, int]:
     """Rebuild the views (all, or those named) from the whole log beside the live ones,
     then put them in their place (the module's text). Secondary indexes are created
     after the rows are in. Returns the positions the views reached. With
     ``processes`` (PostgreSQL), that many worker processes prepare the pages
-    (``projections.parallel``). ``exact_decoding``: as :class:`Follower`'s."""
+    (``projections.parallel``). ``exact_decoding``: as :class:`Follower`'s.
+    ``lock_timeout``: seconds the switch waits for a lock, per attempt (PostgreSQL;
+    default `SWITCH_LOCK_TIMEOUT`)."""
     store = store or ViewStore(ledger)
     store.ensure_views()
     d = store.dialect
@@ -88,7 +114,7 @@ def rebuild(
             for shadow in follower.views:
                 shadow.create_indexes(c)
         follower.catch_up()  # what came while the indexes were made
-    return _switch(follower, live)
+    return _switch(follower, live, SWITCH_LOCK_TIMEOUT if lock_timeout is None else lock_timeout)
 
 
 def rebuild_changed(store: ViewStore, views: list[str]) -> None:
@@ -100,37 +126,63 @@ def rebuild_changed(store: ViewStore, views: list[str]) -> None:
     rebuild(store.ledger, views, store=store)
 
 
-def _switch(follower: Follower, live: list[View]) -> dict[str, int]:
+def _switch(follower: Follower, live: list[View], lock_timeout: float) -> dict[str, int]:
     """Put the follower's (shadow) views in the place of ``live`` (the module's text)."""
     d = follower.d
     inline = _reads_beside_writes(d)
     for attempt in range(SWITCH_ATTEMPTS):
+        last = attempt == SWITCH_ATTEMPTS - 1
         if not inline:
             follower.catch_up()
         try:
-            with d.write() as c:
-                d.lock_schema(c)
-                held = _lock_live_positions(d, c, live)
-                if inline:
-                    try:
-                        follower.apply_to_end(c)
-                    except ViewFailed as failed:
-                        raise follower.report_failure(failed) from failed.error
-                positions = dict(follower.positions)
-                behind = [v.name for v in live if held.get(v.tracking_name, 0) > positions[v.name]]
-                if behind:
-                    msg = f"the live {', '.join(behind)} moved past the rebuild"
-                    raise RebuildBehind(msg)
-                for view, shadow in zip(live, follower.views, strict=True):
-                    _put_in_place(d, c, view, shadow, positions[view.name])
+            positions = _switch_once(follower, live, inline, lock_timeout)
         except RebuildBehind:
-            if inline or attempt == SWITCH_ATTEMPTS - 1:
+            if inline or last:
                 raise
-            follower.refresh_positions()
-            continue
-        follower.progress.committed()
-        return {view.name: positions[view.name] for view in live}
+        except Exception as error:
+            if not d.is_lock_timeout(error):
+                raise
+            if last:
+                raise _blocked(live, lock_timeout) from error
+            time.sleep(SWITCH_RETRY_PAUSE)  # the reads queued behind the switch go through
+        else:
+            follower.progress.committed()
+            return positions
+        follower.refresh_positions()  # what the rolled back transaction applied is gone
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _switch_once(
+    follower: Follower, live: list[View], inline: bool, lock_timeout: float
+) -> dict[str, int]:
+    """One attempt at the switch, in one transaction: the positions switched."""
+    d = follower.d
+    with d.write() as c:
+        d.limit_lock_waits(c, lock_timeout)
+        d.lock_schema(c)
+        held = _lock_live_positions(d, c, live)
+        if inline:
+            try:
+                follower.apply_to_end(c)
+            except ViewFailed as failed:
+                raise follower.report_failure(failed) from failed.error
+        positions = dict(follower.positions)
+        behind = [v.name for v in live if held.get(v.tracking_name, 0) > positions[v.name]]
+        if behind:
+            msg = f"the live {', '.join(behind)} moved past the rebuild"
+            raise RebuildBehind(msg)
+        for view, shadow in zip(live, follower.views, strict=True):
+            _put_in_place(d, c, view, shadow, positions[view.name])
+    return {view.name: positions[view.name] for view in live}
+
+
+def _blocked(live: list[View], lock_timeout: float) -> SwitchBlocked:
+    tables = ", ".join(table for view in live for table in view.tables)
+    return SwitchBlocked(
+        f"the switch waited {SWITCH_ATTEMPTS} times {lock_timeout:g} s for its locks on "
+        f"{tables}: a transaction holds one of them (see pg_stat_activity); the live "
+        "views serve as before"
+    )
 
 
 def _reads_beside_writes(d: Dialect) -> bool:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+
+import pytest
 from typer.testing import CliRunner
 
 from cli import app
 from ledger.config import DatabaseSettings
 from projections.read import ReadModel
 from tests.projections.conftest import World, snapshot
+from tests.projections.test_shadow_rebuild import a_transaction_reading_the_status_view
+
+rebuild_module = importlib.import_module("projections.rebuild")  # not the function
 
 
 def env_for(database: DatabaseSettings) -> dict[str, str]:
@@ -90,3 +96,29 @@ def test_an_unreachable_postgres_is_a_one_line_error() -> None:
     result = CliRunner().invoke(app, ["project", "--once"], env=env)
     assert result.exit_code == 1
     assert "cannot open the store" in one_line_error(result.output)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_rebuild_blocked_by_a_long_transaction_says_so_and_exits_1(
+    world: World, database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.issue("l1", "REF-1")
+    CliRunner().invoke(app, ["project", "--once"], env=env_for(database))
+    before = snapshot(world.ledger)
+    monkeypatch.setattr(rebuild_module, "SWITCH_ATTEMPTS", 2)
+    monkeypatch.setattr(rebuild_module, "SWITCH_LOCK_TIMEOUT", 0.1)
+    monkeypatch.setattr(rebuild_module, "SWITCH_RETRY_PAUSE", 0.05)
+
+    with a_transaction_reading_the_status_view(world.ledger):
+        result = CliRunner().invoke(
+            app, ["rebuild", "credential_status", "--processes", "0"], env=env_for(database)
+        )
+
+    assert result.exit_code == 1, result.output
+    line = [x for x in result.output.splitlines() if x.startswith("error: ")]
+    assert line, result.output
+    assert "the rebuild stopped: the switch waited 2 times 0.1 s" in line[0]
+    assert "proj_credential_status" in line[0] and "pg_stat_activity" in line[0]
+    assert "Traceback" not in result.output
+    assert snapshot(world.ledger) == before

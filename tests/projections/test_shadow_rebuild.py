@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from ledger.application import Ledger
@@ -24,7 +25,7 @@ from projections.dialect import Dialect
 from projections.failures import ProjectionStalled
 from projections.follower import Follower
 from projections.read import ReadModel
-from projections.rebuild import rebuild
+from projections.rebuild import SwitchBlocked, rebuild
 from projections.schema import SHADOW_SUFFIX
 from projections.store import ViewStore
 from projections.views import CredentialStatusView
@@ -150,11 +151,11 @@ def test_writes_between_the_catch_up_and_the_switch_are_in_the_switched_view(
     late: list[UUID] = []
     switch = rebuild_module._switch
 
-    def write_first(follower: Follower, live: Any) -> dict[str, int]:
+    def write_first(follower: Follower, live: Any, lock_timeout: float) -> dict[str, int]:
         # The rebuild has caught up: these come after its last page, and no follower
         # applies them to the live views.
         late.extend(issue_awards(world, 4, prefix="late"))
-        return switch(follower, live)
+        return switch(follower, live, lock_timeout)
 
     monkeypatch.setattr(rebuild_module, "_switch", write_first)
     positions = rebuild(ledger, page_size=10)
@@ -426,3 +427,95 @@ def test_the_composition_root_rebuilds_changed_tables_beside_the_old_ones(
     finally:
         process.close()
     assert snapshot(ledger) == before
+
+
+@contextmanager
+def a_transaction_reading_the_status_view(ledger: Ledger) -> Iterator[Callable[[], None]]:
+    """Another session with an open transaction that has read the status view (an export,
+    a reporting query left open): it holds the table's shared lock until it ends. Yields
+    the function that ends it."""
+    d = ViewStore(ledger).dialect
+    database = ledger.settings.database
+    with psycopg.connect(database.url) as session:
+        session.execute(d.q("SELECT count(*) FROM {s}proj_credential_status"))
+        yield session.commit
+        session.rollback()
+
+
+def timed_status_checks(ledger: Ledger, award: UUID, stop: threading.Event) -> list[float]:
+    """Seconds each status check took, made one after another until ``stop``."""
+    read = ReadModel(ledger)
+    took: list[float] = []
+    while not stop.is_set():
+        started = time.monotonic()
+        found = read.credential_status(award)
+        took.append(time.monotonic() - started)
+        assert found is not None and found.status == "valid"
+    return took
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # SQLite has no lock wait
+def test_a_long_transaction_on_a_view_holds_neither_the_checks_nor_the_rebuild(
+    make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = make_ledger()
+    world = make_world(ledger)
+    awards = issue_awards(world, 30)
+    Follower(ledger).catch_up()
+    before = snapshot(ledger)
+    monkeypatch.setattr(rebuild_module, "SWITCH_RETRY_PAUSE", 0.2)
+    stop, checks = threading.Event(), make_ledger()
+    took: list[float] = []
+    checking = threading.Thread(
+        target=lambda: took.extend(timed_status_checks(checks, awards[0], stop))
+    )
+
+    with a_transaction_reading_the_status_view(ledger) as end_it:
+        checking.start()
+        switched: list[dict[str, int]] = []
+        rebuilding = threading.Thread(
+            target=lambda: switched.append(rebuild(ledger, lock_timeout=0.2))
+        )
+        rebuilding.start()
+        time.sleep(2.0)  # the switch tries, gives up its locks, tries again ...
+        assert not switched, "the switch dropped a table a transaction was reading"
+        end_it()
+        rebuilding.join(30)
+    stop.set()
+    checking.join(30)
+
+    assert switched and set(switched[0].values()) == {ReadModel(ledger).log_position()}
+    assert snapshot(ledger) == before
+    assert shadow_tables(ledger) == []
+    assert len(took) > 20
+    # Without the lock timeout every check would have queued behind the switch's drop
+    # for the whole 2 s; with it, a check waits at most one attempt's 0.2 s.
+    assert max(took) < 1.0, f"a status check waited {max(took):.2f} s"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_switch_that_never_gets_its_locks_fails_and_leaves_the_live_views(
+    make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = make_ledger()
+    world = make_world(ledger)
+    issue_awards(world, 10)
+    Follower(ledger).catch_up()
+    before = snapshot(ledger)
+    positions_before = ReadModel(ledger).positions()
+    monkeypatch.setattr(rebuild_module, "SWITCH_ATTEMPTS", 3)
+    monkeypatch.setattr(rebuild_module, "SWITCH_RETRY_PAUSE", 0.05)
+
+    with (
+        a_transaction_reading_the_status_view(ledger),
+        pytest.raises(SwitchBlocked, match="proj_credential_status"),
+    ):
+        rebuild(ledger, ["credential_status"], lock_timeout=0.1)
+
+    assert snapshot(ledger) == before
+    assert ReadModel(ledger).positions() == positions_before
+    rebuild(ledger, ["credential_status"])  # once the transaction has ended
+    assert snapshot(ledger) == before
+    assert shadow_tables(ledger) == []
