@@ -102,6 +102,9 @@ class AwardIssuance(LedgerBase):
         # Awards issued earlier in this batch are located too: one reference used twice
         # in a batch for two learners is a conflict, not a storage race to retry.
         issued_here: dict[str, AwardLocation] = {}
+        # One AwardTerms per credential of the batch (frozen, of immutable values): the
+        # awards of one credential certify the same terms.
+        terms_of: dict[UUID, AwardTerms] = {}
         for index, (request, reference) in enumerate(zip(requests, references, strict=True)):
             try:
                 if not reference:
@@ -127,10 +130,13 @@ class AwardIssuance(LedgerBase):
                     issued_on,
                     historical=imported_from is not None,
                 )
+                terms = terms_of.get(credential.id)
+                if terms is None:
+                    terms = terms_of[credential.id] = self._terms(credential)
                 award_id = ids.new_award_id()
                 record.issue(
                     award_id=award_id,
-                    terms=self._terms(credential),
+                    terms=terms,
                     provider_reference=request.provider_reference,
                     assessment=request.assessment,
                     issued_on=issued_on,
