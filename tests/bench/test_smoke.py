@@ -128,6 +128,12 @@ def test_the_harness_writes_a_complete_table_of_figures(
     national = re.search(r"([\d.,]+) KiB per award on disk .*?at 100,000,000 awards", text)
     assert national is not None, "no size per award and national projection"
     assert float(national.group(1).replace(",", "")) > 0
+    # The seeding runs no worker: the log is caught up before the measures, each size.
+    caught_up = re.search(r"- the tamper-evident log after each growth .*?: (.*)", text)
+    assert caught_up is not None, "no catch-up of the tamper-evident log"
+    assert len(
+        re.findall(r"[\d,]+ leaves in [\d.]+ s at [\d,]+ awards", caught_up.group(1))
+    ) == len(awards.split(",")), caught_up.group(1)
     # py-spy's profiles (scripts/bench/profiling.py): the status route, the plain route
     # and issuance, where the time goes by module, at the largest size.
     largest = re.findall(r"Status checks, random ids of ([\d,]+) awards", text)[-1]
