@@ -23,7 +23,6 @@ compare the two paths' answers and headers byte for byte (tests/api/test_status_
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from typing import Any
@@ -38,7 +37,7 @@ from api.observability import begin_request
 from api.problems import HANDLERS
 from api.ratelimit import RateLimiter, refusal
 from api.request_logs import request_id_var
-from api.routers.employers import CACHE_CONTROL, _not_found, public_status
+from api.routers.employers import CACHE_CONTROL, _not_found, etag_of, public_status
 
 TEMPLATE = "/v1/credentials/{award_id}/status"
 _PATH = re.compile(
@@ -112,14 +111,14 @@ class StatusLane:
         if record is None:
             return _parts(_not_found(award_id))
         body = orjson.dumps(public_status(record, point_in_time=False))
-        etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
-        if etag.decode() in _header(scope, b"if-none-match"):
-            return 304, [(b"cache-control", _CACHE_CONTROL), (b"etag", etag)], b""
+        etag = etag_of(body)
+        if etag in _header(scope, b"if-none-match"):
+            return 304, [(b"cache-control", _CACHE_CONTROL), (b"etag", etag.encode())], b""
         return (
             200,
             [
                 (b"cache-control", _CACHE_CONTROL),
-                (b"etag", etag),
+                (b"etag", etag.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"content-type", b"application/json"),
             ],
