@@ -99,11 +99,15 @@ class FaultProxy:
                 pairs, self._pairs = self._pairs, set()
             else:
                 pairs = set()
+        # The partition's connections are reset before anything flows again: bytes
+        # let through first would reach the server (a ping answered on a connection
+        # about to be reset made the ledger's monitor see the server up, then down).
+        for pair in pairs:
+            pair.kill()
+        with self._lock:
             if self._listener is None:
                 self._listen()
             self._flowing.set()
-        for pair in pairs:
-            pair.kill()
 
     def close(self) -> None:
         self._stop.set()
