@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
@@ -37,6 +37,20 @@ rebuild_module = importlib.import_module("projections.rebuild")  # not the funct
 
 def issue_awards(world: World, count: int, prefix: str = "a") -> list[UUID]:
     return [world.issue(f"learner-{prefix}{n}", f"R-{prefix}{n}") for n in range(count)]
+
+
+class Projected(NamedTuple):
+    ledger: Ledger
+    awards: list[UUID]
+    before: dict[str, list[tuple[str, ...]]]  # every view's rows, by `snapshot`
+
+
+def projected(make_ledger: Callable[..., Ledger], count: int) -> Projected:
+    """A ledger with `count` awards issued and every view caught up with them."""
+    ledger = make_ledger()
+    awards = issue_awards(make_world(ledger), count)
+    Follower(ledger).catch_up()
+    return Projected(ledger, awards, snapshot(ledger))
 
 
 class StatusReader:
@@ -100,11 +114,7 @@ def shadow_tables(ledger: Ledger) -> list[str]:
 def test_status_checks_answer_valid_throughout_a_rebuild(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, AWARDS)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, AWARDS)
     switched = slow_switch(monkeypatch)
     reader = StatusReader(make_ledger(), awards)
 
@@ -125,11 +135,7 @@ def test_status_checks_answer_valid_throughout_a_rebuild(
 def test_one_view_rebuilt_beside_readers_leaves_the_others_alone(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, AWARDS)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, AWARDS)
     slow_switch(monkeypatch)
 
     with StatusReader(make_ledger(), awards).running() as reader:
@@ -223,11 +229,7 @@ def test_writes_during_a_rebuild_beside_a_following_worker_are_all_in_the_view(
 def test_a_rebuild_that_fails_half_way_leaves_the_live_views_serving(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, 40)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, 40)
     positions_before = ReadModel(ledger).positions()
     handled = 0
     issued = CredentialStatusView.course_award_issued
@@ -262,11 +264,7 @@ def test_a_rebuild_that_fails_half_way_leaves_the_live_views_serving(
 def test_a_rebuild_after_one_killed_in_its_switch_starts_clean(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    issue_awards(world, 20)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, _, before = projected(make_ledger, 20)
     put_in_place = rebuild_module._put_in_place
 
     def die_after_renaming(*args: Any) -> None:
@@ -287,11 +285,7 @@ def test_a_rebuild_after_one_killed_in_its_switch_starts_clean(
 def test_a_new_version_that_adds_an_index_keeps_the_rows_readable(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, 40)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, 40)
     positions = ReadModel(ledger).positions()
     statements = CredentialStatusView.index_statements
 
@@ -360,11 +354,7 @@ def test_a_process_that_finds_the_views_made_does_not_wait_for_a_page(
 def test_a_new_version_whose_tables_changed_rebuilds_them_beside_the_old_ones(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, 60)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, 60)
     log = ReadModel(ledger).log_position()
     statements = CredentialStatusView.create_statements
 
@@ -459,11 +449,7 @@ def timed_status_checks(ledger: Ledger, award: UUID, stop: threading.Event) -> l
 def test_a_long_transaction_on_a_view_holds_neither_the_checks_nor_the_rebuild(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    awards = issue_awards(world, 30)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, awards, before = projected(make_ledger, 30)
     monkeypatch.setattr(rebuild_module, "SWITCH_RETRY_PAUSE", 0.2)
     stop, checks = threading.Event(), make_ledger()
     took: list[float] = []
@@ -499,11 +485,7 @@ def test_a_long_transaction_on_a_view_holds_neither_the_checks_nor_the_rebuild(
 def test_a_switch_that_never_gets_its_locks_fails_and_leaves_the_live_views(
     make_ledger: Callable[..., Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger()
-    world = make_world(ledger)
-    issue_awards(world, 10)
-    Follower(ledger).catch_up()
-    before = snapshot(ledger)
+    ledger, _, before = projected(make_ledger, 10)
     positions_before = ReadModel(ledger).positions()
     monkeypatch.setattr(rebuild_module, "SWITCH_ATTEMPTS", 3)
     monkeypatch.setattr(rebuild_module, "SWITCH_RETRY_PAUSE", 0.05)
