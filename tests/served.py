@@ -1,14 +1,35 @@
-"""Waiting for a ``ledger serve`` the tests started as a real process."""
+"""``ledger serve`` as a real process, for tests that speak to it as an outside client
+does: started on a free port, waited for, stopped."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def process_output(process: subprocess.Popen[bytes]) -> Callable[[], str]:
@@ -61,3 +82,31 @@ def signed_checkpoint(base: str, *, at_least: int, timeout: float = 20.0) -> str
             return answer.text
         assert time.monotonic() < deadline, answer.text
         time.sleep(0.2)
+
+
+@contextmanager
+def ledger_serve(
+    env: Mapping[str, str],
+    log: Path,
+    *options: str,
+    port: int | None = None,
+    probe: str = "/readyz",
+    timeout: float = 30.0,
+) -> Iterator[str]:
+    """``ledger serve`` (with ``options``) in a process of its own, on ``port`` or a free
+    one, its output in the file ``log``: a file, not a pipe nobody reads that could fill
+    up. Yields the base URL once it answers; the process is stopped after."""
+    port = free_port() if port is None else port
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(base, process, log.read_text, probe=probe, timeout=timeout)
+        yield base
+    finally:
+        stop(process)

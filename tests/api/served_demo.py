@@ -4,7 +4,6 @@ for tests that speak to it as an outside client does (over a TCP socket)."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,8 +16,7 @@ from ledger.domain.principal import Role
 from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
-from tests.api.test_serve_process import LEDGER, free_port, stop
-from tests.served import wait_until_answering
+from tests.served import free_port, ledger_serve
 
 
 @dataclass(frozen=True)
@@ -56,17 +54,5 @@ def served_demo(
     port = free_port()
     if public_url_is_served:
         env["LEDGER_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
-    log = folder / "serve.log"  # a file, not a pipe nobody reads that could fill up
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(url, server, log.read_text, timeout=60)
+    with ledger_serve(env, folder / "serve.log", port=port, timeout=60) as url:
         yield ServedDemo(url, demo, secret)
-    finally:
-        stop(server)

@@ -15,8 +15,7 @@ import pytest
 
 from scripts.history_file import write_history
 from tests.api.test_serve_beside_cli import Server, ledger
-from tests.api.test_serve_process import LEDGER
-from tests.served import fast_checkpoints_env, signed_checkpoint
+from tests.served import LEDGER, fast_checkpoints_env, signed_checkpoint
 
 
 @pytest.fixture

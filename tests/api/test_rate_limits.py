@@ -7,13 +7,11 @@ of that clock, not a sleep. The limiter sits in front of the store, so SQLite sh
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -26,7 +24,7 @@ from ledger.config import DatabaseSettings, Settings
 from ledger.domain.principal import Role
 from ledger.policy import IRELAND
 from tests.api.conftest import Headers, award, bearer, ok
-from tests.api.test_serve_process import LEDGER, free_port, stop
+from tests.served import ledger_serve
 
 SQLITE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -315,7 +313,7 @@ def test_the_limits_come_from_the_environment() -> None:
 
 @SQLITE
 def test_a_served_ledger_ignores_x_forwarded_for_from_loopback(
-    database: DatabaseSettings,
+    database: DatabaseSettings, tmp_path: Path
 ) -> None:
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; `ledger serve` must
     # leave that decision to LEDGER_TRUSTED_PROXIES (none here).
@@ -326,28 +324,14 @@ def test_a_served_ledger_ignores_x_forwarded_for_from_loopback(
         "LEDGER_PUBLIC_BURST": "3",
         "LEDGER_PUBLIC_RATE_PER_MINUTE": "1",
     }
-    port = free_port()
-    server = subprocess.Popen(
-        [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(httpx2.TransportError):
-                    if http.get("/healthz").status_code == 200:
-                        break
-                assert server.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.1)
-            for n in range(3):
-                spoofed = {"X-Forwarded-For": f"198.51.100.{n}"}
-                assert http.get(status_path(), headers=spoofed).status_code == 404
+    with (
+        ledger_serve(env, tmp_path / "serve.log", probe="/healthz") as base,
+        httpx2.Client(base_url=base, timeout=10) as http,
+    ):
+        for n in range(3):
+            spoofed = {"X-Forwarded-For": f"198.51.100.{n}"}
+            assert http.get(status_path(), headers=spoofed).status_code == 404
 
-            refused = http.get(status_path(), headers={"X-Forwarded-For": "198.51.100.9"})
+        refused = http.get(status_path(), headers={"X-Forwarded-For": "198.51.100.9"})
 
-            assert_limited(refused)
-    finally:
-        stop(server)
+        assert_limited(refused)

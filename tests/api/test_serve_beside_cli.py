@@ -21,8 +21,7 @@ import orjson
 import pytest
 
 from ledger.domain import ids
-from tests.api.test_serve_process import LEDGER, free_port, stop
-from tests.served import process_output, wait_until_answering
+from tests.served import LEDGER, free_port, process_output, stop, wait_until_answering
 
 
 def ledger(env: dict[str, str], *args: str) -> str:

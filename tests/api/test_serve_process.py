@@ -4,9 +4,7 @@ to over a TCP socket."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,24 +19,7 @@ from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.api.conftest import award, specification
-from tests.served import process_output, wait_until_answering
-
-LEDGER = str(Path(sys.executable).with_name("ledger"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from tests.served import LEDGER, free_port, process_output, stop, wait_until_answering
 
 
 @pytest.fixture

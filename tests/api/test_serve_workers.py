@@ -19,7 +19,7 @@ import httpx2
 import pytest
 
 from ledger.config import DatabaseSettings
-from tests.api.test_serve_process import LEDGER, free_port, stop
+from tests.served import LEDGER, free_port, stop
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads a process's children from /proc"

@@ -5,9 +5,7 @@ processes, a database schema of their own, and a small world set up over HTTP.""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,9 +26,8 @@ from ledger.infrastructure.keys import KeyStore
 from ledger.infrastructure.side_tables import SideTables
 from ledger.policy import IRELAND
 from tests.reliability.proxy import FaultProxy
-from tests.served import wait_until_answering
+from tests.served import LEDGER, free_port, stop, wait_until_answering
 
-LEDGER = str(Path(sys.executable).with_name("ledger"))
 ASSESSMENT = {"method": "practical project", "result": "pass", "grade": "B+"}
 SPECIFICATION: dict[str, Any] = {
     "title": "Data Analytics Fundamentals",
@@ -43,12 +40,6 @@ SPECIFICATION: dict[str, Any] = {
     "nqf_level": 6,
     "eqf_level": 5,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -83,15 +74,6 @@ class ServedLedger:
 
     def get(self, path: str, timeout: float = 30) -> httpx2.Response:
         return self.http.get(path, timeout=timeout)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextmanager
@@ -155,7 +137,7 @@ def served_through_proxy(
             yield served
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
         proxy.close()
         if logs.exists():
             print("ledger processes said:", logs.read_text()[-20000:], sep="\n")

@@ -16,7 +16,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.served import free_port
 
 TOOLS = ("initdb", "pg_ctl", "pg_basebackup")
 
@@ -47,12 +48,6 @@ def server_binaries() -> Path:
         " set LEDGER_TEST_PG_BIN to their directory"
     )
     raise RuntimeError(msg)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -8,7 +8,6 @@ import asyncio
 import io
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,8 +24,7 @@ from api.request_logs import (
     access_log,
     request_id_var,
 )
-from tests.api.test_serve_process import free_port, stop
-from tests.served import wait_until_answering
+from tests.served import ledger_serve
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 FIELDS = {
@@ -139,18 +137,8 @@ def test_ledger_serve_writes_one_line_per_request_with_its_id(tmp_path: Path) ->
         "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         "LEDGER_POLICY": "ireland",
     }
-    port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [LEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(base, process, log.read_text)
+    with ledger_serve(env, log) as base:
         missing = "7d1e2f3a-4b5c-4d6e-8f70-812345678901"
         with httpx2.Client(base_url=base) as client:
             for n in range(5):
@@ -159,8 +147,6 @@ def test_ledger_serve_writes_one_line_per_request_with_its_id(tmp_path: Path) ->
                 )
                 assert answer.status_code == 404
             assert client.get("/healthz", headers={"X-Request-ID": "health-1"}).status_code == 200
-    finally:
-        stop(process)
     lines = [orjson.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
     access = {line["request_id"]: line for line in lines if line["logger"] == "ledger.access"}
     for n in range(5):

@@ -12,21 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2
 import pytest
 
-from cli.demo import DemoSummary, seed_demo
-from ledger.application import Ledger
-from ledger.config import DatabaseSettings, Settings
-from ledger.policy import IRELAND
+from tests.api.served_demo import ServedDemo, served_demo
 
 pytestmark = pytest.mark.browser
 
@@ -61,69 +52,15 @@ def chromium_or_skip() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    demo: DemoSummary
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo]:
+    """``ledger serve`` in its own process on a SQLite file seeded with the demo country."""
+    with served_demo(tmp_path_factory.mktemp("browser")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``ledger serve`` in its own process on a seeded SQLite file."""
-    database = tmp_path_factory.mktemp("browser") / "ledger.sqlite3"
-    ledger = Ledger(
-        Settings(database=DatabaseSettings(url=f"sqlite:///{database}"), policy=IRELAND)
-    )
-    try:
-        demo = seed_demo(ledger)
-    finally:
-        ledger.close()
-    port = free_port()
-    env = {
-        **os.environ,
-        "LEDGER_DATABASE_URL": f"sqlite:///{database}",
-        "LEDGER_POLICY": "ireland",
-        "LEDGER_ACCESS_LOG": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process)
-        yield Server(url, demo)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"ledger serve exited with {process.returncode}: {stderr}")
-        try:
-            if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"ledger serve did not answer on {url}")
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[object]:
+def browser(server: ServedDemo) -> Iterator[object]:
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -136,7 +73,7 @@ def browser(server: Server) -> Iterator[object]:
 
 
 def test_an_employer_checks_valid_revoked_and_unknown_ids(
-    server: Server, browser: object, tmp_path: Path
+    server: ServedDemo, browser: object, tmp_path: Path
 ) -> None:
     from playwright.sync_api import Browser, expect
 
@@ -176,7 +113,7 @@ def test_an_employer_checks_valid_revoked_and_unknown_ids(
     assert shot.stat().st_size > 10_000
 
 
-def test_the_form_works_from_the_keyboard_alone(server: Server, browser: object) -> None:
+def test_the_form_works_from_the_keyboard_alone(server: ServedDemo, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
@@ -197,7 +134,7 @@ def test_the_form_works_from_the_keyboard_alone(server: Server, browser: object)
 
 
 def test_a_french_reader_reads_french_and_switches_language_by_keyboard(
-    server: Server, browser: object
+    server: ServedDemo, browser: object
 ) -> None:
     from playwright.sync_api import Browser, expect
 
@@ -236,7 +173,9 @@ def test_a_french_reader_reads_french_and_switches_language_by_keyboard(
     context.close()
 
 
-def test_the_printed_page_is_the_answer_and_its_qr_code(server: Server, browser: object) -> None:
+def test_the_printed_page_is_the_answer_and_its_qr_code(
+    server: ServedDemo, browser: object
+) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import httpx2
 import pytest
 
 from ledger.config import DatabaseSettings
-from tests.api.test_serve_process import LEDGER, free_port, stop
-from tests.served import process_output, wait_until_answering
+from tests.served import ledger_serve
 
 REQUESTS = 30
 SAMPLE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$")
@@ -38,20 +36,10 @@ def two_workers(database: DatabaseSettings, tmp_path: Path) -> Iterator[str]:
         "LEDGER_ACCESS_LOG": "0",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    port = free_port()
-    server = subprocess.Popen(
-        [LEDGER, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(base, server, process_output(server), probe="/healthz", timeout=60)
+    with ledger_serve(
+        env, tmp_path / "serve.log", "--workers", "2", probe="/healthz", timeout=60
+    ) as base:
         yield base
-    finally:
-        stop(server)
 
 
 def test_every_scrape_of_two_workers_counts_the_requests_of_both(
