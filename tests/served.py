@@ -4,7 +4,6 @@ does: started on a free port, waited for, stopped."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,22 +13,9 @@ from pathlib import Path
 
 import httpx2
 
+from scripts.bench.serving import free_port, stop  # one copy, the bench harness's
+
 LEDGER = str(Path(sys.executable).with_name("ledger"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def process_output(process: subprocess.Popen[bytes]) -> Callable[[], str]:

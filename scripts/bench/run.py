@@ -196,12 +196,7 @@ def projection_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        serving.stop(process)
 
 
 def sample_award_ids(url: str, count: int) -> list[str]:

@@ -45,6 +45,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask ``process`` to stop; kill it if it has not within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 PLAIN_APP = "scripts.bench.plain:create_plain_app"
 
 
@@ -109,12 +119,7 @@ class ApiServer:
 
     def __exit__(self, *_: object) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop(self.process)
 
     def cpu_seconds(self) -> float:
         """CPU time the API process (with its workers, if any) has used so far."""
