@@ -8,7 +8,6 @@ import asyncio
 import io
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,6 @@ from api.request_logs import (
 )
 from tests.served import ledger_serve
 
-LEDGER = str(Path(sys.executable).with_name("ledger"))
 FIELDS = {
     "method": "GET",
     "route": "/v1/credentials/{award_id}/status",
